@@ -1,0 +1,434 @@
+"""The DataFrame schemas of every collection, and how frames are built.
+
+Every frame has the same columns, in the same order, with the same nullable
+dtypes whether it has 0 rows or a million. Frames are built column-wise.
+
+Members (``kind="members"``)
+
+=============  =======================  ==================================================
+column         dtype                    meaning
+=============  =======================  ==================================================
+user_id        Int64                    the user's Telegram id
+username       string                   public username without ``@`` (NA if none)
+first_name     string                   first name as the account sees it
+last_name      string                   last name
+phone          string                   phone number, only when Telegram shows it
+is_bot         boolean                  the account is a bot
+is_deleted     boolean                  the account was deleted
+is_verified    boolean                  verified by Telegram
+is_premium     boolean                  has Telegram Premium
+is_scam        boolean                  flagged as scam by Telegram
+is_fake        boolean                  flagged as impersonation by Telegram
+status         category                 last-seen bucket, see ``STATUSES`` (NA if unknown)
+last_seen      datetime64[ns, UTC]      exact last-seen time when the user shows it
+role           category                 see ``ROLES``
+joined_at      datetime64[ns, UTC]      when the user joined (or was invited to) the chat
+source         category                 how tgkit found this member, see ``SOURCES``
+chat_id        Int64                    the chat's marked id (``-100…`` for channels)
+chat_title     string                   the chat's title at collection time
+collected_at   datetime64[ns, UTC]      when tgkit received this row
+=============  =======================  ==================================================
+
+Messages (``kind="messages"``)
+
+===============  =======================  ================================================
+column           dtype                    meaning
+===============  =======================  ================================================
+message_id       Int64                    id of the message within its chat
+chat_id          Int64                    the chat's marked id (``-100…`` for channels)
+date             datetime64[ns, UTC]      when the message was sent
+sender_id        Int64                    marked id of the sender (user, or the channel
+                                          itself for channel posts); NA if hidden
+sender_username  string                   the sender's username when known
+text             string                   message text (caption for media); NA if empty
+reply_to_msg_id  Int64                    id of the message this one replies to
+fwd_from_id      Int64                    marked id of the original author of a forward
+views            Int64                    view count (channels)
+forwards         Int64                    times forwarded
+replies          Int64                    number of replies / comments
+reactions        Int64                    total reactions of all kinds
+media_type       category                 short media name, see ``MEDIA_TYPES``; NA if none
+edit_date        datetime64[ns, UTC]      when last edited
+grouped_id       Int64                    album id shared by the messages of one album
+collected_at     datetime64[ns, UTC]      when tgkit received this row
+===============  =======================  ================================================
+
+Category columns have fixed categories (``CATEGORIES``), so frames from
+different runs concatenate and round-trip through Parquet with identical
+dtypes. A value outside a column's categories is a ``ValueError``.
+
+``df.attrs`` describes the collection (see :func:`collection_attrs`): target,
+reported_total, rows, coverage (rows / reported_total), sources, collected_at.
+
+Example::
+
+    >>> df = frame_from_columns("members", {"user_id": [1, 2], "role": ["admin", "member"]})
+    >>> df.dtypes["user_id"], len(df.columns)
+    (Int64Dtype(), 19)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "CATEGORIES",
+    "KINDS",
+    "MEDIA_TYPES",
+    "MEMBER_COLUMNS",
+    "MESSAGE_COLUMNS",
+    "ROLES",
+    "SCHEMAS",
+    "SOURCES",
+    "STATUSES",
+    "collection_attrs",
+    "concat_frames",
+    "empty_frame",
+    "frame_dtypes",
+    "frame_from_columns",
+    "frame_from_records",
+]
+
+logger = logging.getLogger(__name__)
+
+INT = "Int64"
+STRING = "string"
+BOOL = "boolean"
+TIME = "datetime64[ns, UTC]"
+CATEGORY = "category"
+
+MEMBER_COLUMNS: Mapping[str, str] = MappingProxyType(
+    {
+        "user_id": INT,
+        "username": STRING,
+        "first_name": STRING,
+        "last_name": STRING,
+        "phone": STRING,
+        "is_bot": BOOL,
+        "is_deleted": BOOL,
+        "is_verified": BOOL,
+        "is_premium": BOOL,
+        "is_scam": BOOL,
+        "is_fake": BOOL,
+        "status": CATEGORY,
+        "last_seen": TIME,
+        "role": CATEGORY,
+        "joined_at": TIME,
+        "source": CATEGORY,
+        "chat_id": INT,
+        "chat_title": STRING,
+        "collected_at": TIME,
+    }
+)
+
+MESSAGE_COLUMNS: Mapping[str, str] = MappingProxyType(
+    {
+        "message_id": INT,
+        "chat_id": INT,
+        "date": TIME,
+        "sender_id": INT,
+        "sender_username": STRING,
+        "text": STRING,
+        "reply_to_msg_id": INT,
+        "fwd_from_id": INT,
+        "views": INT,
+        "forwards": INT,
+        "replies": INT,
+        "reactions": INT,
+        "media_type": CATEGORY,
+        "edit_date": TIME,
+        "grouped_id": INT,
+        "collected_at": TIME,
+    }
+)
+
+SCHEMAS: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {"members": MEMBER_COLUMNS, "messages": MESSAGE_COLUMNS}
+)
+KINDS = tuple(SCHEMAS)
+
+#: ``status``: last-seen buckets as Telegram reports them. "hidden" is
+#: ``UserStatusEmpty`` (Telegram says nothing); NA means no status was sent.
+STATUSES = ("online", "offline", "recently", "last_week", "last_month", "long_ago", "hidden")
+
+#: ``role``: from the participant record. "banned" covers kicked and
+#: restricted-from-reading users; "unknown" when no participant record was seen
+#: (e.g. a member found only as a message author).
+ROLES = ("creator", "admin", "member", "banned", "left", "unknown")
+
+#: ``source``: how a member was found. "participants": the paged listing;
+#: "search": the search sweep past the listing cap; "admins": the admins
+#: filter (all a non-admin sees of hidden member lists); "full_chat": a basic
+#: group's full member list; "messages": authors of recent messages;
+#: "monitor": seen live while monitoring.
+SOURCES = ("participants", "search", "admins", "full_chat", "messages", "monitor")
+
+#: ``media_type``: documents are split by their attributes (video, voice, …);
+#: "other" is a media kind newer than this list.
+MEDIA_TYPES = (
+    "photo",
+    "video",
+    "video_note",
+    "gif",
+    "sticker",
+    "voice",
+    "audio",
+    "document",
+    "webpage",
+    "poll",
+    "geo",
+    "geo_live",
+    "venue",
+    "contact",
+    "dice",
+    "game",
+    "invoice",
+    "story",
+    "giveaway",
+    "giveaway_results",
+    "paid_media",
+    "todo",
+    "unsupported",
+    "other",
+)
+
+CATEGORIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {"status": STATUSES, "role": ROLES, "source": SOURCES, "media_type": MEDIA_TYPES}
+)
+
+
+def _schema(kind: str) -> Mapping[str, str]:
+    try:
+        return SCHEMAS[kind]
+    except KeyError:
+        raise ValueError(
+            f"kind must be one of {', '.join(repr(k) for k in KINDS)}, not {kind!r}"
+        ) from None
+
+
+def frame_dtypes(kind: str) -> dict[str, Any]:
+    """The concrete pandas dtype of every column of ``kind``, in order.
+
+    Category columns get their fixed ``CategoricalDtype``::
+
+        >>> frame_dtypes("messages")["media_type"].categories[0]
+        'photo'
+    """
+    return {name: _dtype(name, dtype) for name, dtype in _schema(kind).items()}
+
+
+def _dtype(column: str, dtype: str) -> Any:
+    if dtype == CATEGORY:
+        return pd.CategoricalDtype(CATEGORIES[column], ordered=False)
+    return pd.api.types.pandas_dtype(dtype)
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    """A frame of ``kind`` with no rows and every column typed.
+
+    Example::
+
+        >>> list(empty_frame("messages").columns)[:3]
+        ['message_id', 'chat_id', 'date']
+    """
+    return frame_from_columns(kind, {})
+
+
+def frame_from_columns(
+    kind: str,
+    columns: Mapping[str, Sequence[Any]],
+    attrs: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Build a typed frame of ``kind`` from one sequence per column.
+
+    Missing columns are filled with NA; an unknown column is a ``ValueError``.
+    Datetime columns accept aware ``datetime`` objects, pandas Timestamps or
+    ISO-8601 strings; naive ones are taken as UTC.
+
+    Example::
+
+        >>> df = frame_from_columns("messages", {"message_id": [1], "text": ["hi"]})
+        >>> df.loc[0, "text"], bool(df["views"].isna().all())
+        ('hi', True)
+    """
+    schema = _schema(kind)
+    unknown = [name for name in columns if name not in schema]
+    if unknown:
+        raise ValueError(
+            f"columns {unknown} are not part of the {kind} schema; "
+            f"the columns are: {', '.join(schema)}"
+        )
+    rows = _row_count(kind, columns)
+    data = {
+        name: _column(name, dtype, columns.get(name), rows) for name, dtype in schema.items()
+    }
+    frame = pd.DataFrame(data, index=pd.RangeIndex(rows))
+    frame.attrs = dict(attrs or {})
+    return frame
+
+
+def _row_count(kind: str, columns: Mapping[str, Sequence[Any]]) -> int:
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"{kind} columns have different lengths: {lengths}")
+    return next(iter(lengths.values()), 0)
+
+
+def _column(name: str, dtype: str, values: Sequence[Any] | None, rows: int) -> Any:
+    if values is None:
+        values = [None] * rows
+    if dtype == TIME:
+        return _times(name, values)
+    if dtype == CATEGORY:
+        return _categories(name, values)
+    try:
+        return pd.array(values, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"column {name!r} cannot hold {dtype} values: {exc}") from exc
+
+
+def _times(name: str, values: Sequence[Any]) -> pd.DatetimeIndex:
+    try:
+        parsed = pd.to_datetime(_as_list(values), utc=True, format="ISO8601")
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"column {name!r} needs datetimes (aware datetime or ISO-8601 strings): {exc}"
+        ) from exc
+    return pd.DatetimeIndex(parsed).as_unit("ns")
+
+
+def _as_list(values: Sequence[Any]) -> Any:
+    # pandas reads a tuple as a single value in to_datetime; Series and arrays pass through.
+    return list(values) if isinstance(values, tuple) else values
+
+
+def _categories(name: str, values: Sequence[Any]) -> pd.Categorical:
+    allowed = CATEGORIES[name]
+    strings = pd.array(_as_list(values), dtype=STRING)
+    codes = pd.Index(allowed).get_indexer(strings.fillna(""))
+    bad = (codes == -1) & ~strings.isna()
+    if bad.any():
+        found = sorted(set(strings[bad].tolist()))
+        raise ValueError(f"column {name!r} got {found}; its categories are {list(allowed)}")
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(allowed))
+
+
+def frame_from_records(
+    kind: str,
+    records: Iterable[Mapping[str, Any]],
+    attrs: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Build a typed frame of ``kind`` from dict-like rows (e.g. read back from JSON).
+
+    Keys missing from a record become NA; datetimes may be aware ``datetime``
+    objects or ISO-8601 strings. An unknown key is a ``ValueError``.
+
+    Example::
+
+        >>> rows = [{"message_id": 7, "date": "2024-05-01T12:00:00+00:00"}]
+        >>> str(frame_from_records("messages", rows)["date"].dtype)
+        'datetime64[ns, UTC]'
+    """
+    schema = _schema(kind)
+    rows = list(records)
+    keys = set().union(*(row.keys() for row in rows)) if rows else set()
+    unknown = sorted(keys - schema.keys())
+    if unknown:
+        raise ValueError(
+            f"records carry keys {unknown} that are not part of the {kind} schema; "
+            f"the columns are: {', '.join(schema)}"
+        )
+    columns = {name: [row.get(name) for row in rows] for name in schema if name in keys}
+    return frame_from_columns(kind, columns, attrs)
+
+
+def concat_frames(
+    kind: str,
+    frames: Iterable[pd.DataFrame],
+    attrs: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Stack frames of ``kind`` into one with a fresh 0..n-1 index and the schema's dtypes.
+
+    ``attrs`` become the result's attrs; without them the result keeps the
+    inputs' attrs when they all agree, and has none otherwise.
+
+    Example::
+
+        >>> a = frame_from_columns("members", {"user_id": [1]})
+        >>> b = frame_from_columns("members", {"user_id": [2]})
+        >>> concat_frames("members", [a, b])["user_id"].tolist()
+        [1, 2]
+    """
+    schema = _schema(kind)
+    frames = list(frames)
+    for position, frame in enumerate(frames):
+        if list(frame.columns) != list(schema):
+            raise ValueError(
+                f"frame {position} does not have the {kind} columns; build it with "
+                "frame_from_columns or frame_from_records"
+            )
+    non_empty = [frame for frame in frames if len(frame)]
+    if not non_empty:
+        result = empty_frame(kind)
+    else:
+        result = pd.concat(non_empty, ignore_index=True)
+        result = result.astype(frame_dtypes(kind))
+    result.attrs = dict(attrs) if attrs is not None else _shared_attrs(frames)
+    return result
+
+
+def _shared_attrs(frames: Sequence[pd.DataFrame]) -> dict[str, Any]:
+    if not frames:
+        return {}
+    first = frames[0].attrs
+    same = all(frame.attrs == first for frame in frames[1:])
+    return dict(first) if same else {}
+
+
+def collection_attrs(
+    target: str,
+    reported_total: int | None,
+    rows: int,
+    sources: Iterable[str],
+    collected_at: datetime,
+    **extra: Any,
+) -> dict[str, Any]:
+    """The ``df.attrs`` describing one collection; JSON-safe so exports keep them.
+
+    ``coverage`` is ``rows / reported_total``, or ``None`` when Telegram
+    reported no total (or zero). ``collected_at`` is stored as an ISO-8601
+    UTC string; ``sources`` keep their first-seen order without repeats.
+
+    Example::
+
+        >>> from datetime import datetime, timezone
+        >>> now = datetime(2024, 5, 1, tzinfo=timezone.utc)
+        >>> collection_attrs("@research_group", 200, 150, ["participants"], now)["coverage"]
+        0.75
+    """
+    if rows < 0:
+        raise ValueError(f"rows must be 0 or more, not {rows}")
+    coverage = rows / reported_total if reported_total else None
+    return {
+        "target": target,
+        "reported_total": reported_total,
+        "rows": rows,
+        "coverage": coverage,
+        "sources": list(dict.fromkeys(sources)),
+        "collected_at": _iso_utc(collected_at),
+        **extra,
+    }
+
+
+def _iso_utc(moment: datetime) -> str:
+    if not isinstance(moment, datetime):
+        raise TypeError(f"collected_at must be a datetime, not {type(moment).__name__}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()

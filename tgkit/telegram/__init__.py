@@ -1,0 +1,1 @@
+"""Telegram-specific pieces: target parsing, Telethon→DataFrame conversion, error mapping."""
