@@ -1,0 +1,257 @@
+"""Collections and their items: open or resume, write pages, finish, read back.
+
+Every function takes an open connection and runs its own short transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from tgkit.store import _codec
+from tgkit.store._records import (
+    FINAL_STATUSES,
+    ITEM_KEYS,
+    Collection,
+    CollectionInUse,
+    CollectionStatus,
+    StoreError,
+)
+from tgkit.store._schema import immediate
+
+_COLUMNS = (
+    "id, account, target, kind, params, status, checkpoint, rows, "
+    "created_at, updated_at, error, owner_pid, owner_host"
+)
+_HOST = socket.gethostname()
+
+
+def open_collection(
+    conn: sqlite3.Connection,
+    *,
+    account: str,
+    target: str,
+    kind: str,
+    params: Mapping[str, Any],
+    resume: bool,
+) -> Collection:
+    """Resume the newest matching collection (``resume=True``) or start a new one."""
+    _check_key(account, target, kind, params)
+    key = (account, target.strip(), kind, _codec.canonical(params))
+    with immediate(conn):
+        row = _newest(conn, key) if resume else None
+        if row is None:
+            return _insert(conn, key)
+        if row[5] == CollectionStatus.COMPLETE:
+            return _collection(row, resumed=True)
+        _refuse_if_held_elsewhere(row)
+        conn.execute(
+            "UPDATE collections SET status = 'running', error = NULL, owner_pid = ?, "
+            "owner_host = ?, updated_at = ? WHERE id = ?",
+            (os.getpid(), _HOST, time.time(), row[0]),
+        )
+        return _collection(_select(conn, row[0]), resumed=True)
+
+
+def _check_key(account: str, target: str, kind: str, params: Mapping[str, Any]) -> None:
+    if not isinstance(account, str) or not account:
+        raise ValueError(f"account must be a non-empty string naming the account, got {account!r}")
+    if not isinstance(target, str) or not target.strip():
+        raise ValueError(f"target must be a non-empty string naming the chat, got {target!r}")
+    if kind not in ITEM_KEYS:
+        raise ValueError(f"kind must be one of {sorted(ITEM_KEYS)}, got {kind!r}")
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping of the call's arguments, got {params!r}")
+
+
+def _newest(conn: sqlite3.Connection, key: tuple[str, str, str, str]) -> tuple[Any, ...] | None:
+    return conn.execute(
+        f"SELECT {_COLUMNS} FROM collections WHERE account = ? AND target = ? AND kind = ? "
+        "AND params = ? ORDER BY id DESC LIMIT 1",
+        key,
+    ).fetchone()
+
+
+def _insert(conn: sqlite3.Connection, key: tuple[str, str, str, str]) -> Collection:
+    now = time.time()
+    cursor = conn.execute(
+        "INSERT INTO collections (account, target, kind, params, status, owner_pid, "
+        "owner_host, created_at, updated_at) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?)",
+        (*key, os.getpid(), _HOST, now, now),
+    )
+    assert cursor.lastrowid is not None
+    return _collection(_select(conn, cursor.lastrowid), resumed=False)
+
+
+def _refuse_if_held_elsewhere(row: tuple[Any, ...]) -> None:
+    """A 'running' collection owned by another live process on this host is in use.
+
+    One owned by a dead process was interrupted (killed, crashed) and may resume.
+    """
+    status, pid, host = row[5], row[11], row[12]
+    if status != CollectionStatus.RUNNING or pid is None or pid == os.getpid():
+        return
+    if host == _HOST and _process_alive(pid):
+        raise CollectionInUse(
+            f"Collection {row[0]} ({row[3]} of {row[2]}) is being collected right now by "
+            f"process {pid}. Wait for it to finish, stop that process, or pass "
+            "resume=False to start a separate collection."
+        )
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name != "posix":
+        return False  # os.kill(pid, 0) would terminate the process on Windows
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def write_page(
+    conn: sqlite3.Connection,
+    collection_id: int,
+    records: Sequence[Mapping[str, Any]],
+    checkpoint: Mapping[str, Any],
+) -> int:
+    """Store a page and its checkpoint in one transaction; return how many items were new."""
+    kind = _kind_of(conn, collection_id)
+    rows = _item_rows(collection_id, kind, records)
+    checkpoint_json = _codec.dumps(dict(checkpoint))
+    with immediate(conn):
+        before = conn.total_changes
+        conn.executemany(
+            "INSERT INTO items (collection_id, item_key, record) VALUES (?, ?, ?) "
+            "ON CONFLICT (collection_id, item_key) DO NOTHING",
+            rows,
+        )
+        new = conn.total_changes - before
+        updated = conn.execute(
+            "UPDATE collections SET checkpoint = ?, rows = rows + ?, updated_at = ? "
+            "WHERE id = ? AND status = 'running'",
+            (checkpoint_json, new, time.time(), collection_id),
+        ).rowcount
+        if updated != 1:
+            status = _select(conn, collection_id)[5]
+            raise StoreError(
+                f"Collection {collection_id} is {status}; pages can only be written to a "
+                "running collection. Open it again with open_collection(..., resume=True)."
+            )
+    return new
+
+
+def _kind_of(conn: sqlite3.Connection, collection_id: int) -> str:
+    return _select(conn, collection_id)[3]
+
+
+def _item_rows(
+    collection_id: int, kind: str, records: Sequence[Mapping[str, Any]]
+) -> list[tuple[int, str, str]]:
+    fields = ITEM_KEYS[kind]
+    rows = []
+    for index, record in enumerate(records):
+        parts = []
+        for field in fields:
+            value = record.get(field) if isinstance(record, Mapping) else None
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(
+                    f"records[{index}] needs an integer {field!r} ({kind} records are keyed "
+                    f"by {' + '.join(fields)}), got {value!r}"
+                )
+            parts.append(str(value))
+        rows.append((collection_id, ":".join(parts), _codec.dumps(dict(record))))
+    return rows
+
+
+def finish(
+    conn: sqlite3.Connection,
+    collection_id: int,
+    status: str,
+    error: str | None,
+    attrs: Mapping[str, Any] | None,
+) -> None:
+    """Mark a collection complete, interrupted or failed, with its error and frame attrs."""
+    if status not in FINAL_STATUSES:
+        raise ValueError(
+            f"status must be one of {sorted(str(s) for s in FINAL_STATUSES)}, got {status!r}"
+        )
+    attrs_json = None if attrs is None else _codec.dumps(dict(attrs))
+    with immediate(conn):
+        _select(conn, collection_id)
+        conn.execute(
+            "UPDATE collections SET status = ?, error = ?, attrs = COALESCE(?, attrs), "
+            "owner_pid = NULL, owner_host = NULL, updated_at = ? WHERE id = ?",
+            (str(status), error, attrs_json, time.time(), collection_id),
+        )
+
+
+def get(conn: sqlite3.Connection, collection_id: int) -> Collection:
+    """The collection with this id, as it stands now."""
+    return _collection(_select(conn, collection_id), resumed=False)
+
+
+def records(conn: sqlite3.Connection, collection_id: int) -> list[dict[str, Any]]:
+    """All items of a collection, in the order they were first written."""
+    _select(conn, collection_id)
+    texts = [
+        row[0]
+        for row in conn.execute(
+            "SELECT record FROM items WHERE collection_id = ? ORDER BY seq", (collection_id,)
+        )
+    ]
+    return _codec.loads_many(texts)
+
+
+def attrs(conn: sqlite3.Connection, collection_id: int) -> dict[str, Any]:
+    """The attrs ``finish`` stored (``{}`` before that)."""
+    _select(conn, collection_id)
+    row = conn.execute("SELECT attrs FROM collections WHERE id = ?", (collection_id,)).fetchone()
+    return _codec.loads(row[0])
+
+
+def all_collections(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
+    """Every collection as (id, account, target, kind, params, status, rows, created_at,
+    updated_at, error), oldest first."""
+    return conn.execute(
+        "SELECT id, account, target, kind, params, status, rows, created_at, updated_at, error "
+        "FROM collections ORDER BY id"
+    ).fetchall()
+
+
+def _select(conn: sqlite3.Connection, collection_id: int) -> tuple[Any, ...]:
+    if isinstance(collection_id, bool) or not isinstance(collection_id, int):
+        raise TypeError(f"collection_id must be an int, got {collection_id!r}")
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM collections WHERE id = ?", (collection_id,)
+    ).fetchone()
+    if row is None:
+        raise StoreError(
+            f"There is no collection {collection_id} in this store; "
+            "store.collections() lists the ones there are."
+        )
+    return row
+
+
+def _collection(row: tuple[Any, ...], *, resumed: bool) -> Collection:
+    return Collection(
+        id=row[0],
+        account=row[1],
+        target=row[2],
+        kind=row[3],
+        params=_codec.loads(row[4]),
+        status=CollectionStatus(row[5]),
+        checkpoint=_codec.loads(row[6]),
+        rows=row[7],
+        created_at=datetime.fromtimestamp(row[8], UTC),
+        updated_at=datetime.fromtimestamp(row[9], UTC),
+        resumed=resumed,
+        error=row[10],
+    )

@@ -1,0 +1,155 @@
+"""Opening the SQLite file: pragmas, the schema and its version, error wording."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tgkit.store._records import StoreError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tgkit_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS collections (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    account     TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    params      TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    checkpoint  TEXT NOT NULL DEFAULT '{}',
+    rows        INTEGER NOT NULL DEFAULT 0,
+    attrs       TEXT NOT NULL DEFAULT '{}',
+    error       TEXT,
+    owner_pid   INTEGER,
+    owner_host  TEXT,
+    created_at  REAL NOT NULL,
+    updated_at  REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS collections_by_key
+    ON collections (account, target, kind, params, id);
+CREATE TABLE IF NOT EXISTS items (
+    seq            INTEGER PRIMARY KEY,
+    collection_id  INTEGER NOT NULL REFERENCES collections (id),
+    item_key       TEXT NOT NULL,
+    record         TEXT NOT NULL,
+    UNIQUE (collection_id, item_key)
+);
+CREATE INDEX IF NOT EXISTS items_in_order ON items (collection_id, seq);
+CREATE TABLE IF NOT EXISTS flood_waits (
+    account       TEXT NOT NULL,
+    request_type  TEXT NOT NULL,
+    until         REAL NOT NULL,
+    PRIMARY KEY (account, request_type)
+);
+CREATE TABLE IF NOT EXISTS requests (
+    account  TEXT NOT NULL,
+    budget   TEXT NOT NULL,
+    at       REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS requests_by_time ON requests (account, at);
+CREATE TABLE IF NOT EXISTS entities (
+    account       TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    id            INTEGER NOT NULL,
+    access_hash   INTEGER,
+    username      TEXT,
+    username_key  TEXT,
+    title         TEXT,
+    seen_at       REAL NOT NULL,
+    PRIMARY KEY (account, kind, id)
+);
+CREATE INDEX IF NOT EXISTS entities_by_username ON entities (account, username_key);
+"""
+
+
+def connect(path: Path, *, busy_timeout: float, synchronous: str) -> sqlite3.Connection:
+    """Open ``path`` as a tgkit store in WAL mode, creating or checking its schema."""
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
+    try:
+        with translate_errors(path, busy_timeout):
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"The store {path} could not switch to WAL mode (got {mode}).")
+            # Under WAL, NORMAL syncs the log only at checkpoints. A commit has
+            # still reached the OS when COMMIT returns, so a killed process (even
+            # SIGKILL) loses nothing; only a power cut or an OS crash can lose the
+            # last commits (never corrupt the file). FULL also survives those.
+            conn.execute(f"PRAGMA synchronous = {synchronous}")
+            conn.execute("PRAGMA foreign_keys = ON")
+            _ensure_schema(conn, path)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
+    with immediate(conn):
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if "tgkit_meta" not in tables and tables - {"sqlite_sequence"}:
+            raise StoreError(
+                f"{path} is an SQLite file but not a tgkit store (it has tables "
+                f"{sorted(tables)[:5]}). Pass another path, e.g. tgkit.store.DEFAULT_STORE_PATH."
+            )
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        row = conn.execute("SELECT value FROM tgkit_meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO tgkit_meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+        elif int(row[0]) > SCHEMA_VERSION:
+            raise StoreError(
+                f"The store {path} was written by a newer tgkit (schema {row[0]}, this tgkit "
+                f"reads up to {SCHEMA_VERSION}). Upgrade tgkit or use another store path."
+            )
+
+
+@contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, taking the write lock at once (``BEGIN IMMEDIATE``).
+
+    Taking it at the start means a busy store makes us wait (busy_timeout)
+    before we read anything, never fail half way through.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+@contextmanager
+def translate_errors(path: Path, busy_timeout: float) -> Iterator[None]:
+    """Turn SQLite's terse errors into StoreErrors that say what to do."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            raise StoreError(
+                f"The store {path} stayed locked by another process for more than "
+                f"{busy_timeout:g} s. Close the other notebook or process writing to it, or "
+                "give this session another store path."
+            ) from exc
+        raise StoreError(f"The store {path} failed: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"The store {path} is damaged or not an SQLite file ({exc}). Move it aside "
+            "(your earlier collections are in it) and let tgkit create a new one, or pass "
+            "another path."
+        ) from exc

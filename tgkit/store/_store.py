@@ -1,0 +1,260 @@
+"""``Store``: one SQLite file holding collections, pacing state and the entity cache."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+from tgkit.store import _collections, _entities, _pacing
+from tgkit.store._paths import create_private_file
+from tgkit.store._records import Collection, EntityRecord, StoreError
+from tgkit.store._schema import connect, translate_errors
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+_SYNCHRONOUS = ("NORMAL", "FULL")
+
+
+class Store:
+    """The local result store: every page a collection receives, committed before it
+    counts, so nothing collected is lost and a re-run resumes.
+
+    One connection, shared safely by the threads of one process (a lock
+    serialises calls). Other processes may open the same file: writers then
+    take turns, waiting up to ``busy_timeout`` seconds. ``synchronous="FULL"``
+    also keeps the last commits through a power cut, at some cost in speed.
+
+    >>> with Store(tmp_path / "tgkit.db") as store:  # doctest: +SKIP
+    ...     c = store.open_collection(account="me", target="@group", kind="members", params={})
+    ...     store.write_page(c.id, [{"user_id": 1, "username": "ada"}], checkpoint={"offset": 1})
+    ...     store.finish(c.id, "complete")
+    1
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 30.0,
+        synchronous: str = "NORMAL",
+    ) -> None:
+        if not isinstance(busy_timeout, int | float) or busy_timeout < 0:
+            raise ValueError(f"busy_timeout must be a number of seconds >= 0, got {busy_timeout!r}")
+        if synchronous not in _SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {_SYNCHRONOUS}, got {synchronous!r}")
+        self._path = Path(path).expanduser()
+        self._busy_timeout = float(busy_timeout)
+        self._lock = threading.Lock()
+        create_private_file(self._path)
+        self._conn: sqlite3.Connection | None = connect(
+            self._path, busy_timeout=self._busy_timeout, synchronous=synchronous
+        )
+        logger.debug("opened store %s", self._path)
+
+    @property
+    def path(self) -> Path:
+        """The store's file."""
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"Store({str(self._path)!r})"
+
+    def close(self) -> None:
+        """Close the file. Safe to call twice."""
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _call(
+        self,
+        func: Callable[Concatenate[sqlite3.Connection, P], R],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R:
+        with self._lock, translate_errors(self._path, self._busy_timeout):
+            if self._conn is None:
+                raise StoreError(f"The store {self._path} is closed; open a new Store.")
+            return func(self._conn, *args, **kwargs)
+
+    # collections ------------------------------------------------------------
+
+    def open_collection(
+        self,
+        *,
+        account: str,
+        target: str,
+        kind: str,
+        params: Mapping[str, Any],
+        resume: bool = True,
+    ) -> Collection:
+        """The collection to write into for (account, target, kind, params).
+
+        With ``resume=True`` the newest collection with the same key is
+        returned with ``resumed=True``: a complete one as it is (its frame is
+        the answer; no new requests are needed), any other reopened as
+        ``running`` with its checkpoint. With ``resume=False``, or when there
+        is none, a new empty collection starts. Raises :class:`CollectionInUse`
+        if another live process is collecting into it.
+
+        >>> c = store.open_collection(account="me", target="@g", kind="members",  # doctest: +SKIP
+        ...                           params={"max_members": None})
+        """
+        return self._call(
+            _collections.open_collection,
+            account=account,
+            target=target,
+            kind=kind,
+            params=params,
+            resume=resume,
+        )
+
+    def write_page(
+        self,
+        collection_id: int,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        checkpoint: Mapping[str, Any],
+    ) -> int:
+        """Store a page of records and the checkpoint after it, in one transaction.
+
+        Items are keyed (members by ``user_id``, messages by ``chat_id`` and
+        ``message_id``); an item already stored keeps its first record and
+        place, so writing a page again changes nothing. ``checkpoint``
+        replaces the previous one. Returns how many records were new.
+
+        >>> store.write_page(c.id, [{"user_id": 7}], checkpoint={"offset": 200})  # doctest: +SKIP
+        1
+        """
+        return self._call(_collections.write_page, collection_id, records, checkpoint)
+
+    def finish(
+        self,
+        collection_id: int,
+        status: str,
+        *,
+        error: str | None = None,
+        attrs: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Mark a collection ``complete``, ``interrupted`` or ``failed``.
+
+        ``attrs`` (JSON-able, datetimes allowed) become the frame's ``attrs``;
+        ``None`` keeps those stored before.
+
+        >>> store.finish(c.id, "failed", error="FloodWait: 3600 s")  # doctest: +SKIP
+        """
+        self._call(_collections.finish, collection_id, status, error, attrs)
+
+    def collection(self, collection_id: int) -> Collection:
+        """The collection with this id as it stands now (``resumed`` is False)."""
+        return self._call(_collections.get, collection_id)
+
+    def records(self, collection_id: int) -> list[dict[str, Any]]:
+        """The collection's records in the order first written, exactly as written."""
+        return self._call(_collections.records, collection_id)
+
+    def count(self, collection_id: int) -> int:
+        """How many items the collection holds."""
+        return self.collection(collection_id).rows
+
+    def frame(self, collection_id: int) -> pd.DataFrame:
+        """The collection's rows as the same typed DataFrame a live run returns.
+
+        ``attrs`` are those given to ``finish`` plus ``collection_id`` and
+        ``status``; works for partial (running, interrupted, failed) ones too.
+        """
+        from tgkit.frames import frame_from_records
+
+        with self._lock, translate_errors(self._path, self._busy_timeout):
+            conn = self._require_open()
+            collection = _collections.get(conn, collection_id)
+            records = _collections.records(conn, collection_id)
+            attrs = _collections.attrs(conn, collection_id)
+        attrs |= {"collection_id": collection.id, "status": str(collection.status)}
+        return frame_from_records(collection.kind, records, attrs)
+
+    def collections(self) -> pd.DataFrame:
+        """Every collection in the store, oldest first: id, account, target, kind,
+        params (canonical JSON), status, rows, created_at, updated_at, error."""
+        from tgkit.store._tables import COLLECTION_COLUMNS, table
+
+        return table(self._call(_collections.all_collections), COLLECTION_COLUMNS)
+
+    def _require_open(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError(f"The store {self._path} is closed; open a new Store.")
+        return self._conn
+
+    # pacing state -----------------------------------------------------------
+
+    def save_flood_wait(self, account: str, request_type: str, until: float) -> None:
+        """Remember a flood wait: ``request_type`` is blocked until ``until`` (epoch s)."""
+        self._call(_pacing.save_flood_wait, account, request_type, until)
+
+    def flood_waits(self, account: str, *, now: float | None = None) -> dict[str, float]:
+        """Flood waits of ``account`` still in force: request type → epoch seconds."""
+        return self._call(_pacing.flood_waits, account, time.time() if now is None else now)
+
+    def record_requests(self, account: str, requests: Sequence[tuple[str, float]]) -> None:
+        """Append (budget name, epoch seconds) pairs sent by ``account``; a day is kept."""
+        self._call(_pacing.record_requests, account, requests)
+
+    def recent_requests(self, account: str, since: float) -> list[tuple[str, float]]:
+        """(budget name, epoch seconds) of ``account``'s requests since ``since``."""
+        return self._call(_pacing.recent_requests, account, since)
+
+    # entity cache -----------------------------------------------------------
+
+    def save_entities(self, account: str, entities: Iterable[EntityRecord]) -> None:
+        """Cache what ``account`` has seen; upsert by (kind, id), usernames move."""
+        self._call(_entities.save_entities, account, entities)
+
+    def find_entity(
+        self,
+        account: str,
+        *,
+        id: int | None = None,
+        username: str | None = None,
+        kind: str | None = None,
+        max_age: float | None = None,
+    ) -> EntityRecord | None:
+        """A cached entity by id or username (any case, ``@`` optional), seen within
+        ``max_age`` seconds if given; the most recently seen if several match.
+
+        >>> store.find_entity("me", username="@TgKit_Demo")  # doctest: +SKIP
+        EntityRecord(kind='channel', id=1234567890, ...)
+        """
+        if id is None and username is None:
+            raise ValueError("find_entity needs id= or username= (or both)")
+        return self._call(
+            _entities.find_entity, account, id=id, username=username, kind=kind, max_age=max_age
+        )
+
+    def entities(self, account: str) -> pd.DataFrame:
+        """``account``'s entity cache: kind, id, access_hash, username, title, seen_at."""
+        from tgkit.store._tables import ENTITY_COLUMNS, table
+
+        return table(self._call(_entities.entity_rows, account), ENTITY_COLUMNS)
