@@ -1,0 +1,475 @@
+"""Pacing: per-account, per-request-type budgets and Telegram's flood waits.
+
+Every request an account sends first awaits :meth:`Pacer.acquire` with its
+request type (Telethon's ``QUALNAME`` without ``Request``)::
+
+    pacer = Pacer("alice", store=store)
+    await pacer.acquire("channels.GetParticipants")   # may wait, visibly
+    try:
+        result = await client(request)
+    except FloodWaitError as e:
+        pacer.record_flood_wait("channels.GetParticipants", e.seconds)
+
+**Budgets are sliding-window logs, not token buckets.** A budget's rates
+(``tgkit.core.budgets``) mean "at most ``calls`` requests in *any* ``per``
+seconds". aiolimiter's leaky bucket lets a full bucket go at once and then
+drips more within the same window, so a 24-per-30 s bucket can send ~48 in
+30 s, which is exactly the burst that earns flood waits. A log of the last
+requests' times (:class:`tgkit.pacing_window.WindowLog`) gives the strict
+guarantee, is small (at most ``calls`` times per rate), and persists
+naturally: the times go to the store, so a kernel restart does not reset a
+budget.
+
+**Fairness.** Callers of one budget are served first come, first served. A
+caller whose request type is under a flood wait steps aside (it keeps its
+place for when the wait ends) so that other types in the same budget keep
+going.
+
+**Flood waits are per request type**, as Telegram and Telethon keep them
+(per constructor): a wait on ``messages.GetHistory`` holds back history
+requests only. The one exception is a group in ``BUDGET_GROUPS`` (joins):
+a wait earned by one join request also holds back the others, since
+switching join methods to dodge a wait would be evading it. A wait longer
+than ``flood_sleep_max`` raises :class:`tgkit.errors.FloodWait` at once;
+shorter ones are waited out. Waits are saved to the store, so an account
+that earned a 3-hour wait is still waiting after a restart.
+
+**Visible waits.** While a caller waits, :meth:`Pacer.snapshot` lists it with
+the time it may go, subscribers get events, waits over a second are logged
+at INFO, and the running operation's ``report`` counts its requests and the
+seconds it waited on budgets and on flood waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from tgkit.core.budgets import BUDGET_GROUPS, DEFAULT_BUDGETS, Rate, budget_name
+from tgkit.errors import FloodWait
+from tgkit.pacing_state import (
+    PacingEvent,
+    PacingEventKind,
+    PacingSnapshot,
+    PacingStore,
+    Waiting,
+    WaitReason,
+)
+from tgkit.pacing_window import RateUsage, WindowLog
+
+__all__ = [
+    "Pacer",
+    "PacingEvent",
+    "PacingEventKind",
+    "PacingSnapshot",
+    "PacingStore",
+    "RateUsage",
+    "WaitReason",
+    "Waiting",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Waits shorter than this are not logged (they happen all the time while paging).
+LOG_WAITS_OVER_S = 1.0
+
+PacingListener = Callable[[PacingEvent], None]
+
+
+@dataclass(eq=False, slots=True)
+class _Ticket:
+    """One caller of :meth:`Pacer.acquire`, from arrival until it may send."""
+
+    request_type: str
+    budget: str
+    reason: WaitReason | None = None
+    until: float | None = None
+    waited: dict[WaitReason, float] = field(default_factory=lambda: defaultdict(float))
+
+
+class Pacer:
+    """Holds one account's requests to its budgets and to Telegram's flood waits.
+
+    ``budgets`` maps a budget name (a request type, a ``BUDGET_GROUPS`` group
+    or ``"*"`` for everything else) to its rates. ``clock`` returns epoch
+    seconds (waits are saved as epochs); ``sleep`` is awaited for waits.
+    Both are replaceable so tests can drive time. With ``enabled=False`` only
+    flood waits hold requests back.
+
+    Example::
+
+        pacer = Pacer("alice")
+        await pacer.acquire("contacts.ResolveUsername")
+        pacer.snapshot().usage["contacts.ResolveUsername"]
+        # (RateUsage(used=1, limit=20, per=60), RateUsage(used=1, limit=60, per=3600))
+    """
+
+    def __init__(
+        self,
+        account: str,
+        budgets: Mapping[str, tuple[Rate, ...]] = DEFAULT_BUDGETS,
+        *,
+        flood_sleep_max: float = 60.0,
+        store: PacingStore | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        enabled: bool = True,
+    ) -> None:
+        _check_account(account)
+        _check_budgets(budgets)
+        _check_seconds("flood_sleep_max", flood_sleep_max)
+        self._account = account
+        self._budgets = MappingProxyType({name: tuple(rates) for name, rates in budgets.items()})
+        self._flood_sleep_max = float(flood_sleep_max)
+        self._store = store
+        self._clock = clock
+        self._sleep = sleep
+        self._enabled = enabled
+        self._logs = {name: WindowLog(rates) for name, rates in self._budgets.items()}
+        self._queues: dict[str, deque[_Ticket]] = defaultdict(deque)
+        self._changed: dict[str, asyncio.Event] = {}
+        self._flood_until: dict[str, float] = {}
+        self._listeners: list[PacingListener] = []
+        if store is not None:
+            self._load(store)
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @property
+    def flood_sleep_max(self) -> float:
+        return self._flood_sleep_max
+
+    # -- acquiring ---------------------------------------------------------------
+
+    async def acquire(self, request_type: str) -> None:
+        """Wait until one ``request_type`` request may be sent, and count it.
+
+        Raises :class:`tgkit.errors.FloodWait` at once when a flood wait on
+        this type has more than ``flood_sleep_max`` seconds left.
+
+        Example::
+
+            await pacer.acquire("messages.GetHistory")
+            page = await client(GetHistoryRequest(...))
+        """
+        _check_request_type(request_type)
+        ticket = _Ticket(request_type, budget_name(request_type, self._budgets))
+        queue = self._queues[ticket.budget]
+        queue.append(ticket)
+        try:
+            await self._wait_for_slot(ticket)
+            self._count(ticket)
+        finally:
+            queue.remove(ticket)
+            self._notify(ticket.budget)
+            self._end_wait(ticket)
+            _add_to_report(ticket)
+
+    async def _wait_for_slot(self, ticket: _Ticket) -> None:
+        while True:
+            now = self._clock()
+            flood_until = self._flood_end(ticket.request_type)
+            if flood_until - now > self._flood_sleep_max:
+                raise FloodWait(flood_until - now, ticket.request_type)
+            if flood_until > now:
+                await self._wait(ticket, WaitReason.FLOOD, flood_until, flood_until)
+                continue
+            until, rate = self._planned_slot(ticket, now)
+            my_turn = self._is_turn(ticket, now)
+            if my_turn and until <= now:
+                return
+            self._begin_wait(ticket, WaitReason.BUDGET, until, rate)
+            # Callers behind another one wait for it to leave, not for a time.
+            await self._wait(ticket, WaitReason.BUDGET, until, until if my_turn else None)
+
+    def _is_turn(self, ticket: _Ticket, now: float) -> bool:
+        """Is ``ticket`` the first caller of its budget not held by a flood wait?"""
+        for other in self._queues[ticket.budget]:
+            if self._flood_end(other.request_type) <= now:
+                return other is ticket
+        return False
+
+    def _planned_slot(self, ticket: _Ticket, now: float) -> tuple[float, Rate | None]:
+        """When ``ticket`` may go if everyone ahead of it goes as soon as allowed."""
+        if not self._enabled:
+            return now, None
+        log = self._logs[ticket.budget].copy()
+        at = now
+        for other in self._queues[ticket.budget]:
+            if self._flood_end(other.request_type) > now:
+                continue
+            slot, rate = log.next_allowed(at)
+            if other is ticket:
+                return slot, rate
+            log.add(slot)
+            at = slot
+        return now, None  # not queued: cannot happen while acquire() holds the ticket
+
+    async def _wait(
+        self, ticket: _Ticket, reason: WaitReason, until: float, deadline: float | None
+    ) -> None:
+        """Sleep until ``deadline`` or until something changes in the ticket's budget."""
+        self._begin_wait(ticket, reason, until, None)
+        changed = self._changed.setdefault(ticket.budget, asyncio.Event())
+        started = self._clock()
+        try:
+            if deadline is None:
+                await changed.wait()
+            else:
+                await self._sleep_or_change(deadline - started, changed)
+        finally:
+            ticket.waited[reason] += max(0.0, self._clock() - started)
+
+    async def _sleep_or_change(self, delay: float, changed: asyncio.Event) -> None:
+        sleeper = asyncio.ensure_future(self._sleep(delay))
+        watcher = asyncio.ensure_future(changed.wait())
+        try:
+            await asyncio.wait((sleeper, watcher), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            watcher.cancel()
+
+    def _notify(self, budget: str) -> None:
+        changed = self._changed.pop(budget, None)
+        if changed is not None:
+            changed.set()
+
+    def _count(self, ticket: _Ticket) -> None:
+        if not self._enabled:
+            return
+        now = self._clock()
+        log = self._logs[ticket.budget]
+        log.add(now)
+        log.forget_before(now)
+        if self._store is not None:
+            self._persist("record_requests", self._store.record_requests, [(ticket.budget, now)])
+
+    # -- flood waits -------------------------------------------------------------
+
+    def record_flood_wait(self, request_type: str, seconds: float) -> None:
+        """Remember that Telegram asked to wait ``seconds`` before more ``request_type``.
+
+        The wait is saved to the store. A shorter wait never shortens one
+        already recorded.
+
+        Example::
+
+            except FloodWaitError as e:
+                pacer.record_flood_wait("contacts.ResolveUsername", e.seconds)
+        """
+        _check_request_type(request_type)
+        _check_seconds("seconds", seconds)
+        until = max(self._clock() + seconds, self._flood_until.get(request_type, 0.0))
+        self._flood_until[request_type] = until
+        logger.warning("Telegram asked to wait %.0f s before more %s", seconds, request_type)
+        if self._store is not None:
+            self._persist("save_flood_wait", self._store.save_flood_wait, request_type, until)
+        for budget in list(self._changed):
+            self._notify(budget)
+        self._emit(PacingEvent(PacingEventKind.FLOOD_RECORDED, request_type, until))
+
+    def flood_wait_remaining(self, request_type: str) -> float:
+        """Seconds until ``request_type`` may be sent again as far as flood waits go (0 if free).
+
+        Example::
+
+            if pacer.flood_wait_remaining("channels.JoinChannel") > 600:
+                print("joins are blocked for a while")
+        """
+        _check_request_type(request_type)
+        return max(0.0, self._flood_end(request_type) - self._clock())
+
+    def _flood_end(self, request_type: str) -> float:
+        group = BUDGET_GROUPS.get(request_type)
+        if group is None:
+            return self._flood_until.get(request_type, 0.0)
+        siblings = (k for k in self._flood_until if BUDGET_GROUPS.get(k) == group)
+        return max((self._flood_until[k] for k in siblings), default=0.0)
+
+    # -- state -------------------------------------------------------------------
+
+    def snapshot(self) -> PacingSnapshot:
+        """An immutable view: who waits until when, active flood waits, budget usage.
+
+        Example::
+
+            snap = pacer.snapshot()
+            snap.flood_waits      # {"messages.GetHistory": 1718000000.0}
+            snap.usage["join"]    # (RateUsage(used=2, limit=3, per=300),)
+        """
+        now = self._clock()
+        waiting = tuple(
+            Waiting(ticket.request_type, ticket.until)
+            for queue in self._queues.values()
+            for ticket in queue
+            if ticket.reason is not None and ticket.until is not None
+        )
+        floods = {kind: until for kind, until in self._flood_until.items() if until > now}
+        usage = {name: log.usage(now) for name, log in self._logs.items()}
+        return PacingSnapshot(
+            taken_at=now,
+            enabled=self._enabled,
+            waiting=waiting,
+            flood_waits=MappingProxyType(floods),
+            usage=MappingProxyType(usage),
+        )
+
+    def subscribe(self, callback: PacingListener) -> Callable[[], None]:
+        """Call ``callback(event)`` when a wait starts or ends and when a flood wait is recorded.
+
+        Returns a function that unsubscribes. A callback that raises is
+        logged and kept.
+
+        Example::
+
+            stop = pacer.subscribe(lambda event: print(event.kind, event.request_type))
+            ...
+            stop()
+        """
+        if not callable(callback):
+            raise TypeError(f"subscribe(callback) needs a callable, got {type(callback).__name__}")
+        self._listeners.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+
+        return unsubscribe
+
+    def _begin_wait(
+        self, ticket: _Ticket, reason: WaitReason, until: float, rate: Rate | None
+    ) -> None:
+        if ticket.reason is reason and ticket.until == until:
+            return
+        if ticket.reason is not reason:
+            _log_wait(ticket, reason, until - self._clock(), rate)
+        ticket.reason, ticket.until = reason, until
+        self._emit(PacingEvent(PacingEventKind.WAIT_STARTED, ticket.request_type, until, reason))
+
+    def _end_wait(self, ticket: _Ticket) -> None:
+        if ticket.reason is None:
+            return
+        event = PacingEvent(
+            PacingEventKind.WAIT_ENDED, ticket.request_type, self._clock(), ticket.reason
+        )
+        ticket.reason, ticket.until = None, None
+        self._emit(event)
+
+    def _emit(self, event: PacingEvent) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                logger.exception("a pacing subscriber failed on %s", event.kind.value)
+
+    # -- persistence -------------------------------------------------------------
+
+    def _load(self, store: PacingStore) -> None:
+        now = self._clock()
+        horizon = max(log.horizon for log in self._logs.values())
+        for name, at in store.recent_requests(self._account, now - horizon):
+            if name in self._logs:
+                self._logs[name].add(at)
+        for request_type, until in store.flood_waits(self._account, now=now).items():
+            if until > now:
+                self._flood_until[request_type] = until
+
+    def _persist(self, what: str, method: Callable[..., None], *args: Any) -> None:
+        # Pacing keeps working from memory if the store fails; the next run
+        # merely knows less of the past.
+        try:
+            method(self._account, *args)
+        except Exception as error:
+            logger.warning("could not save pacing state (%s): %s", what, error)
+
+    def __repr__(self) -> str:
+        waiting = sum(len(queue) for queue in self._queues.values())
+        floods = sum(1 for until in self._flood_until.values() if until > self._clock())
+        state = "on" if self._enabled else "off"
+        return f"<Pacer pacing={state} waiting={waiting} flood_waits={floods}>"
+
+
+def _log_wait(ticket: _Ticket, reason: WaitReason, seconds: float, rate: Rate | None) -> None:
+    if seconds <= LOG_WAITS_OVER_S:
+        return
+    if reason is WaitReason.FLOOD:
+        logger.info("waiting %.1f s for Telegram's flood wait on %s", seconds, ticket.request_type)
+    elif rate is not None:
+        logger.info(
+            "waiting %.1f s for the %s budget (%d per %g s)",
+            seconds,
+            ticket.budget,
+            rate.calls,
+            rate.per,
+        )
+    else:
+        logger.info("waiting %.1f s for the %s budget", seconds, ticket.budget)
+
+
+def _add_to_report(ticket: _Ticket) -> None:
+    report = _operation_report()
+    if report is None:
+        return
+    requests = report.setdefault("requests", {})
+    requests[ticket.request_type] = requests.get(ticket.request_type, 0) + 1
+    report["budget_wait_s"] = report.get("budget_wait_s", 0.0) + ticket.waited[WaitReason.BUDGET]
+    report["flood_wait_s"] = report.get("flood_wait_s", 0.0) + ticket.waited[WaitReason.FLOOD]
+
+
+def _operation_report() -> dict[str, Any] | None:
+    """The running operation's report, or ``None`` outside an operation."""
+    try:
+        from tgkit.core import current_operation
+    except ImportError:  # the session core is optional for using a Pacer on its own
+        return None
+    operation = current_operation()
+    return None if operation is None else operation.report
+
+
+def _check_account(account: object) -> None:
+    if not isinstance(account, str) or not account:
+        raise ValueError("Pacer(account=...) must be a non-empty string naming the account")
+
+
+def _check_request_type(request_type: object) -> None:
+    if not isinstance(request_type, str) or not request_type:
+        raise ValueError(
+            f"request_type must be a request name such as 'messages.GetHistory', "
+            f"got {request_type!r}"
+        )
+
+
+def _check_seconds(name: str, seconds: object) -> None:
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise TypeError(f"{name} must be a number of seconds, got {type(seconds).__name__}")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(f"{name} must be a finite number of seconds, 0 or more; got {seconds}")
+
+
+def _check_budgets(budgets: object) -> None:
+    if not isinstance(budgets, Mapping):
+        raise TypeError("budgets must map budget names to tuples of Rate, like DEFAULT_BUDGETS")
+    if "*" not in budgets:
+        raise ValueError(
+            "budgets has no '*' entry: every request type needs a budget; "
+            "add '*': (Rate(60, 60),) for the types not listed"
+        )
+    for name, rates in budgets.items():
+        if (
+            not isinstance(rates, tuple | list)
+            or not rates
+            or not all(isinstance(rate, Rate) for rate in rates)
+        ):
+            raise ValueError(
+                f"budgets[{name!r}] must be a non-empty tuple of Rate, e.g. (Rate(24, 30),); "
+                f"got {rates!r}"
+            )
