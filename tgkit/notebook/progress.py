@@ -1,0 +1,72 @@
+"""Progress bars (``tqdm.auto``) for blocking calls, fed from operation progress events.
+
+Operations report progress on tgkit's background loop; the cell that waits
+for them is on the kernel's thread. A :class:`ProgressBar` takes events from
+the loop (:meth:`~ProgressBar.feed`, thread-safe, cheap) and draws them from
+the waiting thread (:meth:`~ProgressBar.draw`, called about ten times a
+second), so the bar appears in the cell that made the call, as a widget in
+Jupyter and as text in a terminal::
+
+    bar = ProgressBar("members @big_group", unit="members")
+    bar.feed(200, 25_000)      # from the loop thread, on a progress event
+    bar.draw()                 # from the waiting thread
+    bar.close()
+
+No bar is drawn until the operation reports progress, so quick calls stay
+quiet.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from tqdm.auto import tqdm
+
+__all__ = ["ProgressBar"]
+
+
+class ProgressBar:
+    """One operation's progress, drawn with ``tqdm.auto`` from the caller's thread."""
+
+    def __init__(self, label: str, *, unit: str = "it", enabled: bool = True) -> None:
+        self.label = label
+        self.unit = unit
+        self.enabled = enabled
+        self._latest: tuple[int, int | None] | None = None
+        self._lock = threading.Lock()
+        self._bar: Any = None
+
+    def __repr__(self) -> str:
+        return f"<ProgressBar {self.label!r} {self._latest}>"
+
+    @property
+    def latest(self) -> tuple[int, int | None] | None:
+        """The last (done, total) fed, or None before any progress."""
+        with self._lock:
+            return self._latest
+
+    def feed(self, done: int, total: int | None) -> None:
+        """Record the operation's latest progress; safe from any thread."""
+        with self._lock:
+            self._latest = (done, total)
+
+    def draw(self) -> None:
+        """Bring the bar up to the latest progress (call from the waiting thread)."""
+        latest = self.latest
+        if latest is None or not self.enabled:
+            return
+        done, total = latest
+        if self._bar is None:
+            self._bar = tqdm(total=total, desc=self.label, unit=self.unit, leave=True)
+        if total is not None and self._bar.total != total:
+            self._bar.total = total
+        self._bar.n = done
+        self._bar.refresh()
+
+    def close(self) -> None:
+        """Draw the final state and close the bar."""
+        self.draw()
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
