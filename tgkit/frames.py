@@ -75,6 +75,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -283,6 +284,26 @@ def _row_count(kind: str, columns: Mapping[str, Sequence[Any]]) -> int:
 def _column(name: str, dtype: str, values: Sequence[Any] | None, rows: int) -> Any:
     if values is None:
         values = [None] * rows
+    if rows > 1 and _is_constant(values):
+        # collected_at, chat_id, source…: convert one value and repeat it.
+        return _convert(name, dtype, values[:1]).take(np.zeros(rows, dtype=np.intp))
+    return _convert(name, dtype, values)
+
+
+def _is_constant(values: Sequence[Any]) -> bool:
+    if type(values) is not list:
+        return False
+    first = values[0]
+    try:
+        # Cheap probes first; list.count matches by identity before equality.
+        return (
+            values[-1] is first or values[-1] == first
+        ) and values.count(first) == len(values)
+    except (TypeError, ValueError):  # pd.NA or arrays do not compare to a bool
+        return False
+
+
+def _convert(name: str, dtype: str, values: Sequence[Any]) -> Any:
     if dtype == TIME:
         return _times(name, values)
     if dtype == CATEGORY:
@@ -294,17 +315,26 @@ def _column(name: str, dtype: str, values: Sequence[Any] | None, rows: int) -> A
 
 
 def _times(name: str, values: Sequence[Any]) -> pd.DatetimeIndex:
+    values = _as_list(values)
     try:
-        parsed = pd.to_datetime(_as_list(values), utc=True, format="ISO8601")
+        parsed = pd.DatetimeIndex(values)  # fast for datetimes sharing one zone
+        parsed = parsed.tz_localize("UTC") if parsed.tz is None else parsed.tz_convert("UTC")
+    except (TypeError, ValueError):
+        parsed = _parse_times(name, values)
+    return parsed.as_unit("ns")
+
+
+def _parse_times(name: str, values: Sequence[Any]) -> pd.DatetimeIndex:
+    try:
+        return pd.DatetimeIndex(pd.to_datetime(values, utc=True, format="ISO8601"))
     except (TypeError, ValueError) as exc:
         raise ValueError(
             f"column {name!r} needs datetimes (aware datetime or ISO-8601 strings): {exc}"
         ) from exc
-    return pd.DatetimeIndex(parsed).as_unit("ns")
 
 
 def _as_list(values: Sequence[Any]) -> Any:
-    # pandas reads a tuple as a single value in to_datetime; Series and arrays pass through.
+    # pandas reads a tuple as a single value; Series and arrays pass through.
     return list(values) if isinstance(values, tuple) else values
 
 

@@ -1,0 +1,330 @@
+"""Read Telethon objects into the columns of :mod:`tgkit.frames`.
+
+Attributes are read with defaults, so objects from any layer Telethon 1.39 to
+the newest 1.x speaks convert the same way. The result is a plain
+``dict[str, list]`` in schema order, ready for
+:func:`tgkit.frames.frame_from_columns`.
+
+Ids: ``user_id`` is the user's id; ``sender_id`` and ``fwd_from_id`` are
+marked ids as Telethon's ``get_peer_id`` gives them (users as is, basic
+groups negative, channels ``-100…``), so a user's ``sender_id`` equals their
+``user_id``.
+
+Service messages (joins, pins, title changes) and empty messages are skipped:
+they carry no content, and the rows of a messages frame are things people
+wrote. Telethon's ``Message`` is the only type converted.
+
+Example::
+
+    >>> from datetime import datetime, timezone
+    >>> from telethon.tl import types
+    >>> now = datetime(2024, 5, 1, tzinfo=timezone.utc)
+    >>> user = types.User(id=42, username="ada", status=types.UserStatusRecently())
+    >>> cols = member_columns([user], participants=None, chat_id=-1001, chat_title="Lab",
+    ...                       source="participants", collected_at=now)
+    >>> cols["user_id"], cols["status"], cols["role"]
+    ([42], ['recently'], ['unknown'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from telethon.tl import types
+
+from tgkit.frames import MEMBER_COLUMNS, MESSAGE_COLUMNS, SOURCES
+
+__all__ = [
+    "marked_peer_id",
+    "media_type",
+    "member_columns",
+    "message_columns",
+    "role_of",
+    "username_of",
+]
+
+_CHANNEL_MARK = 1_000_000_000_000
+
+_STATUSES: Mapping[type, str] = {
+    types.UserStatusOnline: "online",
+    types.UserStatusOffline: "offline",
+    types.UserStatusRecently: "recently",
+    types.UserStatusLastWeek: "last_week",
+    types.UserStatusLastMonth: "last_month",
+    types.UserStatusEmpty: "hidden",
+}
+
+_ROLES: Mapping[type, str] = {
+    types.ChannelParticipantCreator: "creator",
+    types.ChatParticipantCreator: "creator",
+    types.ChannelParticipantAdmin: "admin",
+    types.ChatParticipantAdmin: "admin",
+    types.ChannelParticipant: "member",
+    types.ChannelParticipantSelf: "member",
+    types.ChatParticipant: "member",
+    types.ChannelParticipantLeft: "left",
+}
+
+_MEDIA: Mapping[str, str] = {
+    "MessageMediaPhoto": "photo",
+    "MessageMediaWebPage": "webpage",
+    "MessageMediaPoll": "poll",
+    "MessageMediaGeo": "geo",
+    "MessageMediaGeoLive": "geo_live",
+    "MessageMediaVenue": "venue",
+    "MessageMediaContact": "contact",
+    "MessageMediaDice": "dice",
+    "MessageMediaGame": "game",
+    "MessageMediaInvoice": "invoice",
+    "MessageMediaStory": "story",
+    "MessageMediaGiveaway": "giveaway",
+    "MessageMediaGiveawayResults": "giveaway_results",
+    "MessageMediaPaidMedia": "paid_media",
+    "MessageMediaToDo": "todo",
+    "MessageMediaUnsupported": "unsupported",
+}
+
+
+def member_columns(
+    users: Sequence[Any],
+    *,
+    participants: Mapping[int, Any] | None,
+    chat_id: int | None,
+    chat_title: str | None,
+    source: str,
+    collected_at: datetime,
+) -> dict[str, list[Any]]:
+    """Columns of the members schema for ``users`` (Telethon ``User`` objects).
+
+    ``participants`` maps user id → the participant record from the same page
+    (``ChannelParticipant*`` / ``ChatParticipant*``); it gives ``role`` and
+    ``joined_at``. Without one the role is "unknown". ``last_seen`` is the
+    exact offline time when the user shows it, ``collected_at`` for users
+    online at collection time, NA otherwise.
+
+    Example: see the module docstring.
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {list(SOURCES)}, not {source!r}")
+    found = participants or {}
+    records = [found.get(getattr(user, "id", None)) for user in users]
+    statuses = [getattr(user, "status", None) for user in users]
+    rows = len(users)
+    columns: dict[str, list[Any]] = {
+        "user_id": [getattr(user, "id", None) for user in users],
+        "username": [username_of(user) for user in users],
+        "first_name": [getattr(user, "first_name", None) for user in users],
+        "last_name": [getattr(user, "last_name", None) for user in users],
+        "phone": [getattr(user, "phone", None) for user in users],
+        "is_bot": _flags(users, "bot"),
+        "is_deleted": _flags(users, "deleted"),
+        "is_verified": _flags(users, "verified"),
+        "is_premium": _flags(users, "premium"),
+        "is_scam": _flags(users, "scam"),
+        "is_fake": _flags(users, "fake"),
+        "status": [_STATUSES.get(type(status)) for status in statuses],
+        "last_seen": [_last_seen(status, collected_at) for status in statuses],
+        "role": [role_of(record) for record in records],
+        "joined_at": [getattr(record, "date", None) for record in records],
+        "source": [source] * rows,
+        "chat_id": [chat_id] * rows,
+        "chat_title": [chat_title] * rows,
+        "collected_at": [collected_at] * rows,
+    }
+    return {name: columns[name] for name in MEMBER_COLUMNS}
+
+
+def _flags(users: Sequence[Any], name: str) -> list[bool]:
+    return [bool(getattr(user, name, False)) for user in users]
+
+
+def username_of(user: Any) -> str | None:
+    """The user's public username: ``username``, or the first active collectible one."""
+    username = getattr(user, "username", None)
+    if username:
+        return username
+    for extra in getattr(user, "usernames", None) or ():
+        if getattr(extra, "active", False):
+            return extra.username
+    return None
+
+
+def _last_seen(status: Any, collected_at: datetime) -> datetime | None:
+    if isinstance(status, types.UserStatusOffline):
+        return status.was_online
+    if isinstance(status, types.UserStatusOnline):
+        return collected_at
+    return None
+
+
+def role_of(participant: Any) -> str:
+    """The ``role`` category of a participant record ("unknown" for ``None``).
+
+    A ``ChannelParticipantBanned`` is "banned" when it may not read the chat
+    (kicked), "left" when a restricted user has left, and "member" otherwise.
+
+    Example::
+
+        >>> role_of(types.ChatParticipantAdmin(user_id=1, inviter_id=2, date=None))
+        'admin'
+    """
+    if participant is None:
+        return "unknown"
+    role = _ROLES.get(type(participant))
+    if role is not None:
+        return role
+    if isinstance(participant, types.ChannelParticipantBanned):
+        rights = getattr(participant, "banned_rights", None)
+        if getattr(rights, "view_messages", False):
+            return "banned"
+        return "left" if getattr(participant, "left", False) else "member"
+    return "unknown"
+
+
+def message_columns(
+    messages: Sequence[Any],
+    *,
+    chat_id: int | None,
+    users_by_id: Mapping[int, Any] | None,
+    collected_at: datetime,
+) -> dict[str, list[Any]]:
+    """Columns of the messages schema for ``messages`` (Telethon ``Message`` objects).
+
+    ``chat_id`` is the chat's marked id; ``None`` takes each message's own
+    chat (for a monitor over several chats). ``users_by_id`` maps marked id →
+    ``User`` (or ``Channel``) and fills ``sender_username``. Service and empty
+    messages are skipped.
+
+    Example::
+
+        >>> from datetime import datetime, timezone
+        >>> now = datetime(2024, 5, 1, tzinfo=timezone.utc)
+        >>> msg = types.Message(id=7, peer_id=types.PeerChannel(5), date=now, message="hi",
+        ...                     from_id=types.PeerUser(42), views=10)
+        >>> cols = message_columns([msg], chat_id=None, users_by_id=None, collected_at=now)
+        >>> cols["chat_id"], cols["sender_id"], cols["text"], cols["views"]
+        ([-1000000000005], [42], ['hi'], [10])
+    """
+    kept = [message for message in messages if isinstance(message, types.Message)]
+    senders = [_sender_id(message) for message in kept]
+    known = users_by_id or {}
+    rows = len(kept)
+    columns: dict[str, list[Any]] = {
+        "message_id": [message.id for message in kept],
+        "chat_id": (
+            [chat_id] * rows
+            if chat_id is not None
+            else [marked_peer_id(getattr(m, "peer_id", None)) for m in kept]
+        ),
+        "date": [getattr(message, "date", None) for message in kept],
+        "sender_id": senders,
+        "sender_username": [username_of(known.get(sender)) for sender in senders],
+        "text": [getattr(message, "message", None) or None for message in kept],
+        "reply_to_msg_id": [_reply_to(message) for message in kept],
+        "fwd_from_id": [_forwarded_from(message) for message in kept],
+        "views": [getattr(message, "views", None) for message in kept],
+        "forwards": [getattr(message, "forwards", None) for message in kept],
+        "replies": [_replies(message) for message in kept],
+        "reactions": [_reactions(message) for message in kept],
+        "media_type": [media_type(getattr(message, "media", None)) for message in kept],
+        "edit_date": [getattr(message, "edit_date", None) for message in kept],
+        "grouped_id": [getattr(message, "grouped_id", None) for message in kept],
+        "collected_at": [collected_at] * rows,
+    }
+    return {name: columns[name] for name in MESSAGE_COLUMNS}
+
+
+def marked_peer_id(peer: Any) -> int | None:
+    """The marked id of a ``Peer*`` (users as is, chats negative, channels ``-100…``).
+
+    Unlike ``telethon.utils.get_peer_id`` it never modifies the peer.
+
+    Example::
+
+        >>> marked_peer_id(types.PeerChannel(5))
+        -1000000000005
+    """
+    if isinstance(peer, types.PeerUser):
+        return peer.user_id
+    if isinstance(peer, types.PeerChat):
+        return -peer.chat_id
+    if isinstance(peer, types.PeerChannel):
+        return -(_CHANNEL_MARK + peer.channel_id)
+    return None
+
+
+def _sender_id(message: Any) -> int | None:
+    # Telethon's own rule (custom.Message.__init__): from_id, else the channel
+    # for posts, else the other user for incoming private messages.
+    from_id = getattr(message, "from_id", None)
+    if from_id is not None:
+        return marked_peer_id(from_id)
+    peer = getattr(message, "peer_id", None)
+    incoming_private = not getattr(message, "out", False) and isinstance(peer, types.PeerUser)
+    if getattr(message, "post", False) or incoming_private:
+        return marked_peer_id(peer)
+    return None
+
+
+def _reply_to(message: Any) -> int | None:
+    header = getattr(message, "reply_to", None)
+    if isinstance(header, types.MessageReplyHeader):
+        return header.reply_to_msg_id
+    return None
+
+
+def _forwarded_from(message: Any) -> int | None:
+    header = getattr(message, "fwd_from", None)
+    return marked_peer_id(getattr(header, "from_id", None)) if header is not None else None
+
+
+def _replies(message: Any) -> int | None:
+    replies = getattr(message, "replies", None)
+    return getattr(replies, "replies", None) if replies is not None else None
+
+
+def _reactions(message: Any) -> int | None:
+    reactions = getattr(message, "reactions", None)
+    if reactions is None:
+        return None
+    return sum(getattr(result, "count", 0) for result in getattr(reactions, "results", ()))
+
+
+def media_type(media: Any) -> str | None:
+    """Short name of a message's media (see ``tgkit.frames.MEDIA_TYPES``), ``None`` if none.
+
+    Documents are named by what they are: video, video_note, gif, sticker,
+    voice, audio, or document.
+
+    Example::
+
+        >>> media_type(types.MessageMediaPhoto())
+        'photo'
+    """
+    if media is None or isinstance(media, types.MessageMediaEmpty):
+        return None
+    if isinstance(media, types.MessageMediaDocument):
+        return _document_type(media)
+    return _MEDIA.get(type(media).__name__, "other")
+
+
+def _document_type(media: Any) -> str:
+    attributes = getattr(getattr(media, "document", None), "attributes", None) or ()
+    kinds = {type(attribute) for attribute in attributes}
+    if types.DocumentAttributeSticker in kinds:
+        return "sticker"
+    if types.DocumentAttributeAnimated in kinds:
+        return "gif"
+    video = next((a for a in attributes if isinstance(a, types.DocumentAttributeVideo)), None)
+    if getattr(media, "round", False) or getattr(video, "round_message", False):
+        return "video_note"
+    if getattr(media, "video", False) or video is not None:
+        return "video"
+    audio = next((a for a in attributes if isinstance(a, types.DocumentAttributeAudio)), None)
+    if getattr(media, "voice", False) or getattr(audio, "voice", False):
+        return "voice"
+    if audio is not None:
+        return "audio"
+    return "document"
