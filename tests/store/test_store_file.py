@@ -1,0 +1,161 @@
+"""The store's file: where it lives, who may read it, and what a bad file says.
+And the Telethon session-file probe."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import start_python
+
+from tgkit.errors import SessionInUse
+from tgkit.store import (
+    Store,
+    StoreError,
+    check_session_file_free,
+    default_store_path,
+)
+from tgkit.store._schema import SCHEMA_VERSION
+
+
+def test_default_path_follows_xdg_and_session_dir(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    assert default_store_path() == tmp_path / "data" / "tgkit" / "tgkit.db"
+    monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_store_path() == tmp_path / "home" / ".local" / "share" / "tgkit" / "tgkit.db"
+    assert default_store_path(tmp_path / "sessions") == tmp_path / "sessions" / "tgkit.db"
+
+
+def test_new_store_files_are_private_and_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "tgkit.db"
+    with Store(path) as store:
+        c = store.open_collection(account="a", target="@g", kind="members", params={})
+        store.write_page(c.id, [{"user_id": 1}], checkpoint={})
+        files = sorted(p.name for p in path.parent.iterdir())
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()}
+    assert files == ["tgkit.db", "tgkit.db-shm", "tgkit.db-wal"]
+    assert set(modes.values()) == {0o600}
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_repr_shows_the_path_only(tmp_path: Path) -> None:
+    with Store(tmp_path / "x.db") as store:
+        assert repr(store) == f"Store('{tmp_path / 'x.db'}')"
+
+
+def test_a_closed_store_says_so(tmp_path: Path) -> None:
+    store = Store(tmp_path / "x.db")
+    store.close()
+    store.close()
+    with pytest.raises(StoreError, match="is closed"):
+        store.collections()
+
+
+def test_a_file_that_is_not_sqlite_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "tgkit.db"
+    path.write_bytes(b"this is not a database, just some notes\n" * 100)
+    with pytest.raises(StoreError, match=r"damaged or not an SQLite file.*Move it aside"):
+        Store(path)
+
+
+def test_a_damaged_store_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "tgkit.db"
+    with Store(path) as store:
+        c = store.open_collection(account="a", target="@g", kind="members", params={})
+        store.write_page(
+            c.id, [{"user_id": n, "pad": "x" * 500} for n in range(500)], checkpoint={}
+        )
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    data[4096 * 3 : 4096 * 30] = b"\xff" * (4096 * 27)  # scribble over pages
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(StoreError, match="damaged or not an SQLite file"):
+        with Store(path) as store:
+            store.records(1)
+
+
+def test_another_sqlite_file_is_not_taken_for_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "research.session"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE sessions (dc_id INTEGER)")
+    with pytest.raises(StoreError, match="not a tgkit store"):
+        Store(path)
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "tgkit.db"
+    Store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE tgkit_meta SET value = ? WHERE key = 'schema_version'",
+            (str(SCHEMA_VERSION + 1),),
+        )
+    with pytest.raises(StoreError, match="written by a newer tgkit"):
+        Store(path)
+
+
+def test_bad_store_arguments(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="busy_timeout"):
+        Store(tmp_path / "x.db", busy_timeout=-1)
+    with pytest.raises(ValueError, match="synchronous"):
+        Store(tmp_path / "x.db", synchronous="OFF")
+
+
+def _telethon_like_session(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE entities (id INTEGER PRIMARY KEY, hash INTEGER)")
+
+
+def test_session_file_free_when_nobody_holds_it(tmp_path: Path) -> None:
+    session = tmp_path / "research.session"
+    _telethon_like_session(session)
+    check_session_file_free(session)
+    check_session_file_free(tmp_path / "research")  # Telethon adds ".session"
+    check_session_file_free(tmp_path / "absent.session")
+    assert not (tmp_path / "absent.session").exists()
+
+
+def test_session_file_held_by_another_process_raises_session_in_use(tmp_path: Path) -> None:
+    session = tmp_path / "research.session"
+    _telethon_like_session(session)
+    holder = start_python(
+        "-c",
+        "import sqlite3, sys\n"
+        f"conn = sqlite3.connect({str(session)!r}, isolation_level=None)\n"
+        "conn.execute('BEGIN IMMEDIATE')\n"
+        "conn.execute('INSERT INTO entities VALUES (1, 2)')\n"
+        "print('holding', flush=True)\n"
+        "sys.stdin.readline()\n",
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        with pytest.raises(SessionInUse) as caught:
+            check_session_file_free(session, timeout=0.01)
+        message = str(caught.value)
+        assert str(session) in message and "another session name" in message
+        assert "database is locked" not in message
+    finally:
+        holder.communicate("release\n", timeout=10)
+    check_session_file_free(session)
+
+
+def test_session_file_held_by_another_thread_raises_session_in_use(tmp_path: Path) -> None:
+    session = tmp_path / "research.session"
+    _telethon_like_session(session)
+    conn = sqlite3.connect(session, isolation_level=None, check_same_thread=False)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(SessionInUse):
+            check_session_file_free(tmp_path / "research", timeout=0.01)
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+    check_session_file_free(session)
