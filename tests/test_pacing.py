@@ -338,6 +338,24 @@ async def test_requests_and_waits_go_to_the_running_operations_report(
     }
 
 
+async def test_refused_requests_are_not_counted_but_their_waits_are(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tgkit.core
+
+    operation = _Operation()
+    monkeypatch.setattr(tgkit.core, "current_operation", lambda: operation, raising=False)
+    clock = FakeClock()
+    pacer = make_pacer(clock, flood_sleep_max=60)
+    waiter = asyncio.ensure_future(pacer.acquire(HISTORY))
+    pacer.record_flood_wait(HISTORY, 30)
+    await clock.run_until(START + 5)
+    pacer.record_flood_wait(HISTORY, 600)
+    [refused] = await clock.run(waiter)
+    assert isinstance(refused, FloodWait)
+    assert operation.report == {"budget_wait_s": 0.0, "flood_wait_s": 5.0}
+
+
 async def test_outside_an_operation_nothing_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     import tgkit.core
 
@@ -350,20 +368,24 @@ async def test_outside_an_operation_nothing_is_reported(monkeypatch: pytest.Monk
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "message"),
+    ("kwargs", "error", "message"),
     [
-        ({"account": ""}, "account"),
-        ({"budgets": {HISTORY: (Rate(1, 1),)}}, "'\\*'"),
-        ({"budgets": {"*": ()}}, "budgets\\['\\*'\\]"),
-        ({"budgets": {"*": (5, 60)}}, "tuple of Rate"),
-        ({"flood_sleep_max": -1}, "flood_sleep_max"),
-        ({"flood_sleep_max": float("nan")}, "flood_sleep_max"),
+        ({"account": ""}, ValueError, "account"),
+        ({"budgets": {HISTORY: (Rate(1, 1),)}}, ValueError, "budgets has no '\\*'"),
+        ({"budgets": {"*": ()}}, TypeError, "budgets\\['\\*'\\]"),
+        ({"budgets": {"*": (5, 60)}}, TypeError, "tuple of Rate"),
+        ({"budgets": [("*", (Rate(1, 1),))]}, TypeError, "budgets must map"),
+        ({"flood_sleep_max": -1}, ValueError, "flood_sleep_max"),
+        ({"flood_sleep_max": float("nan")}, ValueError, "flood_sleep_max"),
+        ({"flood_sleep_max": "60"}, TypeError, "flood_sleep_max"),
     ],
 )
-def test_bad_arguments_are_named(kwargs: dict[str, object], message: str) -> None:
+def test_bad_arguments_are_named(
+    kwargs: dict[str, object], error: type[Exception], message: str
+) -> None:
     options: dict[str, object] = {"account": "alice"}
     options.update(kwargs)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         Pacer(**options)  # type: ignore[arg-type]
 
 

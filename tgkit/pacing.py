@@ -16,7 +16,7 @@ seconds". aiolimiter's leaky bucket lets a full bucket go at once and then
 drips more within the same window, so a 24-per-30 s bucket can send ~48 in
 30 s, which is exactly the burst that earns flood waits. A log of the last
 requests' times (:class:`tgkit.pacing_window.WindowLog`) gives the strict
-guarantee, is small (at most ``calls`` times per rate), and persists
+guarantee, stays small (the times within the longest window), and persists
 naturally: the times go to the store, so a kernel restart does not reset a
 budget.
 
@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
@@ -52,11 +51,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from tgkit.core.budgets import BUDGET_GROUPS, DEFAULT_BUDGETS, Rate, budget_name
+from tgkit.core.budgets import DEFAULT_BUDGETS, Rate, budget_name, check_budgets
 from tgkit.errors import FloodWait
+from tgkit.pacing_floods import FloodWaits, check_seconds
+from tgkit.pacing_report import add_to_report
 from tgkit.pacing_state import (
+    Listeners,
     PacingEvent,
     PacingEventKind,
+    PacingListener,
     PacingSnapshot,
     PacingStore,
     Waiting,
@@ -79,8 +82,6 @@ logger = logging.getLogger(__name__)
 
 #: Waits shorter than this are not logged (they happen all the time while paging).
 LOG_WAITS_OVER_S = 1.0
-
-PacingListener = Callable[[PacingEvent], None]
 
 
 @dataclass(eq=False, slots=True)
@@ -123,8 +124,8 @@ class Pacer:
         enabled: bool = True,
     ) -> None:
         _check_account(account)
-        _check_budgets(budgets)
-        _check_seconds("flood_sleep_max", flood_sleep_max)
+        check_budgets(budgets)
+        check_seconds("flood_sleep_max", flood_sleep_max)
         self._account = account
         self._budgets = MappingProxyType({name: tuple(rates) for name, rates in budgets.items()})
         self._flood_sleep_max = float(flood_sleep_max)
@@ -135,8 +136,8 @@ class Pacer:
         self._logs = {name: WindowLog(rates) for name, rates in self._budgets.items()}
         self._queues: dict[str, deque[_Ticket]] = defaultdict(deque)
         self._changed: dict[str, asyncio.Event] = {}
-        self._flood_until: dict[str, float] = {}
-        self._listeners: list[PacingListener] = []
+        self._floods = FloodWaits()
+        self._listeners = Listeners()
         if store is not None:
             self._load(store)
 
@@ -165,19 +166,25 @@ class Pacer:
         ticket = _Ticket(request_type, budget_name(request_type, self._budgets))
         queue = self._queues[ticket.budget]
         queue.append(ticket)
+        sent = None
         try:
             await self._wait_for_slot(ticket)
             self._count(ticket)
+            sent = request_type
         finally:
             queue.remove(ticket)
             self._notify(ticket.budget)
             self._end_wait(ticket)
-            _add_to_report(ticket)
+            add_to_report(
+                sent,
+                budget_wait_s=ticket.waited[WaitReason.BUDGET],
+                flood_wait_s=ticket.waited[WaitReason.FLOOD],
+            )
 
     async def _wait_for_slot(self, ticket: _Ticket) -> None:
         while True:
             now = self._clock()
-            flood_until = self._flood_end(ticket.request_type)
+            flood_until = self._floods.end(ticket.request_type)
             if flood_until - now > self._flood_sleep_max:
                 raise FloodWait(flood_until - now, ticket.request_type)
             if flood_until > now:
@@ -194,7 +201,7 @@ class Pacer:
     def _is_turn(self, ticket: _Ticket, now: float) -> bool:
         """Is ``ticket`` the first caller of its budget not held by a flood wait?"""
         for other in self._queues[ticket.budget]:
-            if self._flood_end(other.request_type) <= now:
+            if self._floods.end(other.request_type) <= now:
                 return other is ticket
         return False
 
@@ -205,7 +212,7 @@ class Pacer:
         log = self._logs[ticket.budget].copy()
         at = now
         for other in self._queues[ticket.budget]:
-            if self._flood_end(other.request_type) > now:
+            if self._floods.end(other.request_type) > now:
                 continue
             slot, rate = log.next_allowed(at)
             if other is ticket:
@@ -267,15 +274,14 @@ class Pacer:
                 pacer.record_flood_wait("contacts.ResolveUsername", e.seconds)
         """
         _check_request_type(request_type)
-        _check_seconds("seconds", seconds)
-        until = max(self._clock() + seconds, self._flood_until.get(request_type, 0.0))
-        self._flood_until[request_type] = until
-        logger.warning("Telegram asked to wait %.0f s before more %s", seconds, request_type)
+        check_seconds("seconds", seconds)
+        until = self._floods.record(request_type, self._clock() + seconds)
+        logger.info("Telegram asked to wait %.0f s before more %s", seconds, request_type)
         if self._store is not None:
             self._persist("save_flood_wait", self._store.save_flood_wait, request_type, until)
         for budget in list(self._changed):
             self._notify(budget)
-        self._emit(PacingEvent(PacingEventKind.FLOOD_RECORDED, request_type, until))
+        self._listeners.emit(PacingEvent(PacingEventKind.FLOOD_RECORDED, request_type, until))
 
     def flood_wait_remaining(self, request_type: str) -> float:
         """Seconds until ``request_type`` may be sent again as far as flood waits go (0 if free).
@@ -286,14 +292,7 @@ class Pacer:
                 print("joins are blocked for a while")
         """
         _check_request_type(request_type)
-        return max(0.0, self._flood_end(request_type) - self._clock())
-
-    def _flood_end(self, request_type: str) -> float:
-        group = BUDGET_GROUPS.get(request_type)
-        if group is None:
-            return self._flood_until.get(request_type, 0.0)
-        siblings = (k for k in self._flood_until if BUDGET_GROUPS.get(k) == group)
-        return max((self._flood_until[k] for k in siblings), default=0.0)
+        return max(0.0, self._floods.end(request_type) - self._clock())
 
     # -- state -------------------------------------------------------------------
 
@@ -313,7 +312,7 @@ class Pacer:
             for ticket in queue
             if ticket.reason is not None and ticket.until is not None
         )
-        floods = {kind: until for kind, until in self._flood_until.items() if until > now}
+        floods = self._floods.active(now)
         usage = {name: log.usage(now) for name, log in self._logs.items()}
         return PacingSnapshot(
             taken_at=now,
@@ -335,15 +334,7 @@ class Pacer:
             ...
             stop()
         """
-        if not callable(callback):
-            raise TypeError(f"subscribe(callback) needs a callable, got {type(callback).__name__}")
-        self._listeners.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._listeners:
-                self._listeners.remove(callback)
-
-        return unsubscribe
+        return self._listeners.subscribe(callback)
 
     def _begin_wait(
         self, ticket: _Ticket, reason: WaitReason, until: float, rate: Rate | None
@@ -353,7 +344,9 @@ class Pacer:
         if ticket.reason is not reason:
             _log_wait(ticket, reason, until - self._clock(), rate)
         ticket.reason, ticket.until = reason, until
-        self._emit(PacingEvent(PacingEventKind.WAIT_STARTED, ticket.request_type, until, reason))
+        self._listeners.emit(
+            PacingEvent(PacingEventKind.WAIT_STARTED, ticket.request_type, until, reason)
+        )
 
     def _end_wait(self, ticket: _Ticket) -> None:
         if ticket.reason is None:
@@ -362,14 +355,7 @@ class Pacer:
             PacingEventKind.WAIT_ENDED, ticket.request_type, self._clock(), ticket.reason
         )
         ticket.reason, ticket.until = None, None
-        self._emit(event)
-
-    def _emit(self, event: PacingEvent) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:
-                logger.exception("a pacing subscriber failed on %s", event.kind.value)
+        self._listeners.emit(event)
 
     # -- persistence -------------------------------------------------------------
 
@@ -381,7 +367,7 @@ class Pacer:
                 self._logs[name].add(at)
         for request_type, until in store.flood_waits(self._account, now=now).items():
             if until > now:
-                self._flood_until[request_type] = until
+                self._floods.record(request_type, until)
 
     def _persist(self, what: str, method: Callable[..., None], *args: Any) -> None:
         # Pacing keeps working from memory if the store fails; the next run
@@ -393,7 +379,7 @@ class Pacer:
 
     def __repr__(self) -> str:
         waiting = sum(len(queue) for queue in self._queues.values())
-        floods = sum(1 for until in self._flood_until.values() if until > self._clock())
+        floods = len(self._floods.active(self._clock()))
         state = "on" if self._enabled else "off"
         return f"<Pacer pacing={state} waiting={waiting} flood_waits={floods}>"
 
@@ -415,26 +401,6 @@ def _log_wait(ticket: _Ticket, reason: WaitReason, seconds: float, rate: Rate | 
         logger.info("waiting %.1f s for the %s budget", seconds, ticket.budget)
 
 
-def _add_to_report(ticket: _Ticket) -> None:
-    report = _operation_report()
-    if report is None:
-        return
-    requests = report.setdefault("requests", {})
-    requests[ticket.request_type] = requests.get(ticket.request_type, 0) + 1
-    report["budget_wait_s"] = report.get("budget_wait_s", 0.0) + ticket.waited[WaitReason.BUDGET]
-    report["flood_wait_s"] = report.get("flood_wait_s", 0.0) + ticket.waited[WaitReason.FLOOD]
-
-
-def _operation_report() -> dict[str, Any] | None:
-    """The running operation's report, or ``None`` outside an operation."""
-    try:
-        from tgkit.core import current_operation
-    except ImportError:  # the session core is optional for using a Pacer on its own
-        return None
-    operation = current_operation()
-    return None if operation is None else operation.report
-
-
 def _check_account(account: object) -> None:
     if not isinstance(account, str) or not account:
         raise ValueError("Pacer(account=...) must be a non-empty string naming the account")
@@ -446,30 +412,3 @@ def _check_request_type(request_type: object) -> None:
             f"request_type must be a request name such as 'messages.GetHistory', "
             f"got {request_type!r}"
         )
-
-
-def _check_seconds(name: str, seconds: object) -> None:
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-        raise TypeError(f"{name} must be a number of seconds, got {type(seconds).__name__}")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise ValueError(f"{name} must be a finite number of seconds, 0 or more; got {seconds}")
-
-
-def _check_budgets(budgets: object) -> None:
-    if not isinstance(budgets, Mapping):
-        raise TypeError("budgets must map budget names to tuples of Rate, like DEFAULT_BUDGETS")
-    if "*" not in budgets:
-        raise ValueError(
-            "budgets has no '*' entry: every request type needs a budget; "
-            "add '*': (Rate(60, 60),) for the types not listed"
-        )
-    for name, rates in budgets.items():
-        if (
-            not isinstance(rates, tuple | list)
-            or not rates
-            or not all(isinstance(rate, Rate) for rate in rates)
-        ):
-            raise ValueError(
-                f"budgets[{name!r}] must be a non-empty tuple of Rate, e.g. (Rate(24, 30),); "
-                f"got {rates!r}"
-            )

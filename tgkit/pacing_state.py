@@ -7,15 +7,20 @@ state without touching the :class:`tgkit.pacing.Pacer` itself.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from tgkit.pacing_window import RateUsage
 
+logger = logging.getLogger("tgkit.pacing")
+
 __all__ = [
+    "Listeners",
     "PacingEvent",
     "PacingEventKind",
+    "PacingListener",
     "PacingSnapshot",
     "PacingStore",
     "RateUsage",
@@ -80,6 +85,36 @@ class PacingSnapshot:
     waiting: tuple[Waiting, ...]
     flood_waits: Mapping[str, float]
     usage: Mapping[str, tuple[RateUsage, ...]]
+
+
+PacingListener = Callable[[PacingEvent], None]
+
+
+class Listeners:
+    """The callbacks subscribed to one pacer; a failing callback is logged, not raised."""
+
+    __slots__ = ("_callbacks",)
+
+    def __init__(self) -> None:
+        self._callbacks: list[PacingListener] = []
+
+    def subscribe(self, callback: PacingListener) -> Callable[[], None]:
+        if not callable(callback):
+            raise TypeError(f"subscribe(callback) needs a callable, got {type(callback).__name__}")
+        self._callbacks.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._callbacks:
+                self._callbacks.remove(callback)
+
+        return unsubscribe
+
+    def emit(self, event: PacingEvent) -> None:
+        for callback in list(self._callbacks):
+            try:
+                callback(event)
+            except Exception:
+                logger.exception("a pacing subscriber failed on %s", event.kind.value)
 
 
 @runtime_checkable

@@ -69,6 +69,41 @@ DEFAULT_BUDGETS: Mapping[str, tuple[Rate, ...]] = MappingProxyType(
 )
 
 
+def check_budgets(budgets: object, *, argument: str = "budgets") -> None:
+    """Raise if ``budgets`` is not a table like ``DEFAULT_BUDGETS``.
+
+    Every budget needs one or more ``Rate`` and the table needs ``"*"``, the
+    budget of every request type not listed.
+
+    >>> check_budgets({"*": (Rate(60, 60),)})
+    >>> check_budgets({"messages.GetHistory": (Rate(24, 30),)})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ValueError: budgets has no '*' entry: ...
+    """
+    if not isinstance(budgets, Mapping):
+        raise TypeError(
+            f"{argument} must map budget names to tuples of Rate, like DEFAULT_BUDGETS; "
+            f"got {type(budgets).__name__}"
+        )
+    for name, rates in budgets.items():
+        if (
+            not isinstance(name, str)
+            or not isinstance(rates, tuple | list)
+            or not rates
+            or not all(isinstance(rate, Rate) for rate in rates)
+        ):
+            raise TypeError(
+                f"{argument}[{name!r}] must be a non-empty tuple of Rate, e.g. (Rate(24, 30),); "
+                f"got {rates!r}"
+            )
+    if "*" not in budgets:
+        raise ValueError(
+            f"{argument} has no '*' entry: every request type needs a budget; add "
+            "'*': (Rate(60, 60),) for the types not listed, or start from "
+            "{**DEFAULT_BUDGETS, ...}"
+        )
+
+
 def budget_name(request_type: str, budgets: Mapping[str, tuple[Rate, ...]]) -> str:
     """The budget a request type draws from: its group, itself, or ``*``."""
     group = BUDGET_GROUPS.get(request_type)
