@@ -34,3 +34,17 @@ class OperationTimeout(TgkitError):
     def __init__(self, message: str, *, timeout: float) -> None:
         super().__init__(message)
         self.timeout = timeout
+
+
+class LockTimeout(QueueTimeout):
+    """An operation due to start could not get the session lock within ``lock_timeout``.
+
+    Raised when code outside the scheduler (``async with scheduler.lock:``)
+    holds the lock for too long, which is usually a deadlock: for example
+    awaiting an operation on the same scheduler inside that block. ``holder``
+    describes who held the lock; ``waited`` is how long the operation waited.
+    """
+
+    def __init__(self, message: str, *, waited: float, holder: str) -> None:
+        super().__init__(message, waited=waited)
+        self.holder = holder

@@ -1,0 +1,53 @@
+"""Operations for tests that record when they ran and how many ran at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Probe:
+    """Makes named async operations and records their runs."""
+
+    active: int = 0
+    max_active: int = 0
+    started: list[str] = field(default_factory=list)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    cancelled: list[str] = field(default_factory=list)
+
+    def op(
+        self,
+        name: str,
+        duration: float = 0.0,
+        *,
+        fail: BaseException | None = None,
+        gate: asyncio.Event | None = None,
+    ) -> Callable[[], Coroutine[Any, Any, str]]:
+        """An operation that runs ``duration`` seconds (or until ``gate`` is set)."""
+
+        async def run() -> str:
+            loop = asyncio.get_running_loop()
+            self.active += 1
+            self.max_active = max(self.max_active, self.active)
+            self.started.append(name)
+            began = loop.time()
+            try:
+                if gate is not None:
+                    await gate.wait()
+                else:
+                    await asyncio.sleep(duration)
+                if fail is not None:
+                    raise fail
+                return name
+            except asyncio.CancelledError:
+                self.cancelled.append(name)
+                raise
+            finally:
+                self.active -= 1
+                self.intervals[name] = (began, loop.time())
+
+        run.__name__ = name
+        return run

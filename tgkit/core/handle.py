@@ -1,0 +1,139 @@
+"""OperationHandle: what ``Scheduler.submit`` returns. Await it for the result."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+from tgkit.core.kinds import OperationKind
+from tgkit.core.operation import Operation, OperationState, Progress
+
+if TYPE_CHECKING:
+    from tgkit.core.scheduler import Scheduler
+
+logger = logging.getLogger(__name__)
+
+
+class OperationHandle:
+    """A submitted operation: await it, watch it, cancel it.
+
+    Awaiting returns the operation's result or raises its error unchanged
+    (``QueueTimeout`` if it expired in the queue, ``OperationTimeout`` if it
+    ran too long, ``SessionClosed`` if the scheduler stopped first,
+    ``CancelledError`` if it was cancelled). Cancelling the task that awaits
+    the handle cancels the operation (wrap in ``asyncio.shield`` to avoid
+    that). The attributes are plain state, safe to read from any thread.
+
+    >>> handle = scheduler.submit(OperationKind.SCRAPE, scrape, "@group")  # doctest: +SKIP
+    >>> handle.state  # doctest: +SKIP
+    <OperationState.RUNNING: 'running'>
+    >>> members = await handle  # doctest: +SKIP
+    """
+
+    __slots__ = ("_op", "_scheduler")
+
+    def __init__(self, op: Operation, scheduler: Scheduler) -> None:
+        self._op = op
+        self._scheduler = scheduler
+
+    def __repr__(self) -> str:
+        return f"<OperationHandle {self._op.describe()} {self._op.state.name}>"
+
+    @property
+    def operation(self) -> Operation:
+        """The operation itself (times, priority, error, ...)."""
+        return self._op
+
+    @property
+    def id(self) -> str:
+        """The operation's id, e.g. ``"op-7"``."""
+        return self._op.id
+
+    @property
+    def kind(self) -> OperationKind:
+        """MONITOR, SCRAPE or SEND."""
+        return self._op.kind
+
+    @property
+    def label(self) -> str:
+        """What the operation is, in a few words."""
+        return self._op.label
+
+    @property
+    def state(self) -> OperationState:
+        """QUEUED, RUNNING or the terminal state it ended in."""
+        return self._op.state
+
+    @property
+    def progress(self) -> Progress:
+        """The latest progress the operation reported."""
+        return self._op.progress
+
+    @property
+    def partial(self) -> Any:
+        """What the operation gathered so far (kept after failure, timeout or cancel)."""
+        return self._op.partial
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """Free-form facts about the run (e.g. request counts) set by upper layers."""
+        return self._op.report
+
+    def cancel(self) -> bool:
+        """Cancel the operation: a queued one ends at once, a running one is cancelled.
+
+        Returns False when it had already ended.
+        """
+        return self._scheduler._cancel(self._op)
+
+    def done(self) -> bool:
+        """True once the operation has ended, in whatever state."""
+        return self._op.state.is_terminal
+
+    def result(self) -> Any:
+        """The result; raises the operation's error, or InvalidStateError if not ended."""
+        op = self._op
+        if not op.state.is_terminal:
+            raise asyncio.InvalidStateError(
+                f"{op.describe()} is still {op.state.name}; await the handle for its result"
+            )
+        if op.error is not None:
+            raise op.error
+        return op.result_value
+
+    def exception(self) -> BaseException | None:
+        """The error the operation ended with (None if DONE); InvalidStateError if not ended."""
+        op = self._op
+        if not op.state.is_terminal:
+            raise asyncio.InvalidStateError(f"{op.describe()} is still {op.state.name}")
+        return op.error
+
+    def add_done_callback(self, fn: Callable[[OperationHandle], object]) -> None:
+        """Call ``fn(handle)`` soon after the operation ends (at once-ish if it has)."""
+        op = self._op
+        if op.state.is_terminal:
+            asyncio.get_running_loop().call_soon(_call, fn, self)
+        else:
+            op._done_callbacks.append(lambda _op: _call(fn, self))
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        op = self._op
+        if not op.state.is_terminal:
+            if op._future is None or op._future.done():
+                op._future = asyncio.get_running_loop().create_future()
+            try:
+                yield from op._future
+            except asyncio.CancelledError:
+                if not op.state.is_terminal:
+                    self._scheduler._cancel(op, reason="the task awaiting it was cancelled")
+                raise
+        return self.result()
+
+
+def _call(fn: Callable[[OperationHandle], object], handle: OperationHandle) -> None:
+    try:
+        fn(handle)
+    except Exception:
+        logger.exception("done callback %r of %s raised; ignored", fn, handle.id)

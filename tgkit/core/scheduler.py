@@ -1,0 +1,614 @@
+"""Scheduler: one operation at a time per session, in priority order, with timeouts.
+
+How it works, in brief:
+
+- One lock (``SessionLock``), one queue (``OperationQueue``). ``submit``
+  starts the operation at once when the lock is free and nothing is queued
+  (the fast path); otherwise it queues it. A new submission never overtakes
+  a queued one.
+- Nothing polls. Releasing the lock starts the next queued operation in the
+  same step; queue expiry uses one timer for the earliest deadline; a running
+  operation has one timer for its timeout.
+- Each operation runs in its own task, in the context of the code that
+  submitted it, with ``current_operation()`` set. Submitting to the same
+  scheduler from inside an operation runs the inner call inline under the
+  lock the outer one holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import math
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from tgkit.core.config import SessionConfig, positive_seconds, priority_value
+from tgkit.core.errors import LockTimeout, OperationTimeout, QueueTimeout, SessionClosed
+from tgkit.core.events import Subscribers
+from tgkit.core.handle import OperationHandle
+from tgkit.core.history import History
+from tgkit.core.kinds import OperationKind
+from tgkit.core.lock import SessionLock
+from tgkit.core.operation import Operation, OperationState, _current, current_operation
+from tgkit.core.queue import OperationQueue
+from tgkit.core.submission import check_func, check_label
+from tgkit.core.views import (
+    EventType,
+    OperationRecord,
+    SchedulerEvent,
+    SchedulerSnapshot,
+    view_of,
+    wall,
+)
+
+logger = logging.getLogger(__name__)
+
+QUEUED = OperationState.QUEUED
+RUNNING = OperationState.RUNNING
+
+
+class _Status(enum.Enum):
+    NEW = "new"
+    STARTED = "started"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
+class Scheduler:
+    """Runs async operations one at a time, highest priority first, FIFO within a priority.
+
+    Submitting before ``start()`` or after ``stop()`` raises ``SessionClosed``.
+    ``start()`` and ``stop()`` are idempotent, and a stopped scheduler can be
+    started again. ``submit`` must be called on the loop ``start()`` ran on.
+
+    >>> scheduler = Scheduler(SessionConfig(queue_timeout=120), name="alice")
+    >>> await scheduler.start()  # doctest: +SKIP
+    >>> handle = scheduler.submit(OperationKind.SCRAPE, scrape_members, "@group",
+    ...                           label="members @group")  # doctest: +SKIP
+    >>> members = await handle  # doctest: +SKIP
+    >>> await scheduler.stop()  # doctest: +SKIP
+    """
+
+    def __init__(self, config: SessionConfig | None = None, *, name: str = "session") -> None:
+        if config is None:
+            config = SessionConfig()
+        if not isinstance(config, SessionConfig):
+            raise TypeError(f"config must be a SessionConfig, got {config!r}")
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"name must be a non-empty str, got {name!r}")
+        self._config = config
+        self._name = name
+        self._status = _Status.NEW
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._clock: Callable[[], float] = time.monotonic
+        self._wall_offset = time.time() - time.monotonic()
+        self._lock = SessionLock(self._dispatch)
+        self._lock.guard = self._refuse_lock_from_inside
+        self._queue = OperationQueue()
+        self._running: Operation | None = None
+        self._live: dict[str, Operation] = {}
+        self._subscribers = Subscribers()
+        self._history = History(config.history_size)
+        self._expiry_timer: asyncio.TimerHandle | None = None
+        self._expiry_at = math.inf
+        self._lock_timer: asyncio.TimerHandle | None = None
+        self._stopped: asyncio.Future[None] | None = None
+
+    def __repr__(self) -> str:
+        running = self._running.describe() if self._running else "nothing"
+        return (
+            f"<Scheduler {self._name!r} {self._status.value}: running {running}, "
+            f"{len(self._queue)} queued>"
+        )
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start accepting operations on the running event loop. Idempotent."""
+        if self._status is _Status.STARTED:
+            return
+        if self._status is _Status.STOPPING:
+            await self.stop()
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        self._clock = loop.time
+        self._lock._clock = loop.time
+        self._wall_offset = time.time() - loop.time()
+        self._status = _Status.STARTED
+        logger.debug("scheduler %r started", self._name)
+
+    async def stop(self) -> None:
+        """Stop: refuse new work, end queued work, drain the running operation.
+
+        New submissions raise ``SessionClosed`` at once; every queued operation
+        ends CANCELLED with ``SessionClosed``; the running one may finish
+        within ``drain_timeout`` and is then cancelled (ending CANCELLED with
+        ``SessionClosed``). Returns when no operation task is left. Idempotent.
+        """
+        if self._status in (_Status.NEW, _Status.STOPPED):
+            self._status = _Status.STOPPED
+            return
+        if self._status is _Status.STOPPING:
+            assert self._stopped is not None
+            await asyncio.shield(self._stopped)
+            return
+        self._status = _Status.STOPPING
+        self._stopped = asyncio.get_running_loop().create_future()
+        try:
+            self._cancel_timers()
+            for op in list(self._queue):
+                self._queue.discard(op)
+                self._end(op, OperationState.CANCELLED, self._closed_error(op))
+            await self._drain()
+        finally:
+            self._cancel_timers()
+            self._status = _Status.STOPPED
+            self._stopped.set_result(None)
+            logger.debug("scheduler %r stopped", self._name)
+
+    async def _drain(self) -> None:
+        op = self._running
+        if op is None or op._task is None:
+            return
+        task = op._task
+        try:
+            done, _ = await asyncio.wait({task}, timeout=_finite(self._config.drain_timeout))
+            if done:
+                return
+            logger.info(
+                "%s did not finish within drain_timeout (%s s); cancelling it",
+                op.describe(),
+                self._config.drain_timeout,
+            )
+            self._cancel(op, error=self._closed_error(op, draining=True))
+        except asyncio.CancelledError:
+            self._cancel(op, error=self._closed_error(op, draining=True))
+            raise
+        done, _ = await asyncio.wait({task}, timeout=_finite(self._config.lock_timeout))
+        if not done:
+            logger.error(
+                "%s ignored cancellation for lock_timeout (%s s); its task is left running",
+                op.describe(),
+                self._config.lock_timeout,
+            )
+
+    # -- submitting and cancelling -----------------------------------------------
+
+    def submit(
+        self,
+        kind: OperationKind | str,
+        func: Callable[..., Coroutine[Any, Any, Any]],
+        /,
+        *args: Any,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+        label: str | None = None,
+        **kwargs: Any,
+    ) -> OperationHandle:
+        """Run ``await func(*args, **kwargs)`` as an operation of ``kind``; returns its handle.
+
+        ``func`` must be an async function (``async def``, a partial of one, or
+        an object with ``async def __call__``); anything else is a TypeError.
+        ``priority``, ``timeout`` and ``queue_timeout`` default to the config's
+        values for ``kind``; timeouts are seconds > 0 (``math.inf``: no limit).
+        These four names and ``label`` are not forwarded to ``func``. Called
+        from inside an operation of this scheduler, the new operation runs
+        inline at once, under the lock the outer one holds.
+
+        >>> handle = scheduler.submit(OperationKind.SEND, send, "@chat", "hi",
+        ...                           timeout=30)  # doctest: +SKIP
+        """
+        kind = OperationKind.of(kind)
+        func = check_func(func)
+        label = check_label(label, func)
+        config = self._config
+        priority = (
+            config.priority_for(kind) if priority is None else priority_value(priority, "priority")
+        )
+        timeout = (
+            config.timeout_for(kind) if timeout is None else positive_seconds(timeout, "timeout")
+        )
+        queue_timeout = (
+            config.queue_timeout
+            if queue_timeout is None
+            else positive_seconds(queue_timeout, "queue_timeout")
+        )
+        parent = _current.get()
+        inline = parent is not None and parent._scheduler is self and parent.state is RUNNING
+        self._check_open(inline)
+        op = Operation(
+            kind,
+            func,
+            args,
+            kwargs,
+            label=label,
+            priority=priority,
+            timeout=timeout,
+            queue_timeout=queue_timeout,
+            queued_at=self._clock(),
+            wall_offset=self._wall_offset,
+        )
+        op._scheduler = self
+        self._live[op.id] = op
+        if inline:
+            assert parent is not None
+            self._start_inline(op, parent)
+        else:
+            self._enqueue(op)
+        return OperationHandle(op, self)
+
+    def cancel(self, op_id: str) -> bool:
+        """Cancel the queued or running operation with this id; False if there is none.
+
+        >>> scheduler.cancel("op-7")  # doctest: +SKIP
+        True
+        """
+        op = self._live.get(op_id)
+        return False if op is None else self._cancel(op)
+
+    def _check_open(self, inline: bool) -> None:
+        status = self._status
+        if status is _Status.STARTED or (inline and status is _Status.STOPPING):
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is not self._loop:
+                raise RuntimeError(
+                    f"Scheduler {self._name!r}.submit was called outside the event loop it "
+                    "was started on; from another thread use "
+                    "asyncio.run_coroutine_threadsafe on that loop"
+                )
+            return
+        if status is _Status.NEW:
+            raise SessionClosed(
+                f"scheduler {self._name!r} is not started; nothing was queued. "
+                "Await scheduler.start() (connect the session) first"
+            )
+        raise SessionClosed(
+            f"scheduler {self._name!r} is stopped; nothing was queued. "
+            "Start it again (reconnect the session) to submit operations"
+        )
+
+    def _enqueue(self, op: Operation) -> None:
+        self._emit("queued", op)
+        if not self._queue and self._running is None and self._lock.try_acquire(op):
+            self._start(op)
+            return
+        self._queue.push(op)
+        if op.queue_deadline < self._expiry_at:
+            self._arm_expiry(op.queue_deadline)
+        if self._running is None:
+            self._dispatch()
+
+    def _cancel(
+        self,
+        op: Operation,
+        *,
+        reason: str = "cancelled through its handle",
+        error: BaseException | None = None,
+    ) -> bool:
+        if op.state is QUEUED:
+            self._queue.discard(op)
+            message = f"{op.describe()} was cancelled while queued: {reason}"
+            self._end(op, OperationState.CANCELLED, error or asyncio.CancelledError(message))
+            return True
+        if op.state is RUNNING:
+            if op._cancel_error is None and not op._timed_out:
+                message = f"{op.describe()} was cancelled while running: {reason}"
+                op._cancel_error = error or asyncio.CancelledError(message)
+            if op._task is not None:
+                op._task.cancel()
+            return True
+        return False
+
+    # -- running -----------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        """Start the next queued operation if the lock is free. Called on every release."""
+        if self._running is not None or not self._queue:
+            return
+        if self._lock.locked():
+            self._arm_lock_guard()
+            return
+        op = self._queue.pop()
+        assert op is not None
+        self._lock.try_acquire(op)
+        self._start(op)
+
+    def _start(self, op: Operation) -> None:
+        if self._lock_timer is not None:
+            self._lock_timer.cancel()
+            self._lock_timer = None
+        self._running = op
+        self._launch(op)
+
+    def _start_inline(self, op: Operation, parent: Operation) -> None:
+        op.parent_id = parent.id
+        op._parent = parent
+        parent._children.add(op)
+        self._emit("queued", op)
+        self._launch(op)
+
+    def _launch(self, op: Operation) -> None:
+        assert self._loop is not None
+        op.state = RUNNING
+        op.started_at = self._clock()
+        task = self._loop.create_task(self._run(op), context=op._context)
+        op._task = task
+        task.add_done_callback(lambda _task: self._after_task(op))
+        self._emit("started", op)
+
+    async def _run(self, op: Operation) -> None:
+        _current.set(op)
+        timer = None
+        if op.timeout != math.inf:
+            assert self._loop is not None and op.started_at is not None
+            timer = self._loop.call_at(op.started_at + op.timeout, self._time_out, op)
+        result: Any = None
+        error: BaseException | None = None
+        try:
+            result = await op.func(*op.args, **op.kwargs)
+        except BaseException as exc:
+            error = exc
+        if timer is not None:
+            timer.cancel()
+        if op._children:
+            await self._end_children(op)
+        self._conclude(op, result, error)
+        if error is not None and not isinstance(error, Exception | asyncio.CancelledError):
+            raise error  # KeyboardInterrupt, SystemExit: the operation ended; let them through
+
+    def _after_task(self, op: Operation) -> None:
+        # Safety net: a task cancelled before its first step never runs _run's body.
+        if op.state is RUNNING:
+            self._conclude(op, None, asyncio.CancelledError())
+
+    async def _end_children(self, op: Operation) -> None:
+        for child in list(op._children):
+            self._cancel(child, reason=f"its parent {op.id} ended first")
+        tasks = {child._task for child in op._children if child._task is not None}
+        while tasks:
+            try:
+                await asyncio.wait(tasks)
+            except asyncio.CancelledError:
+                continue  # the children must end before the lock can be released
+            return
+
+    def _time_out(self, op: Operation) -> None:
+        if op.state is not RUNNING or op._task is None:
+            return
+        logger.info("%s ran past its timeout of %s s; cancelling it", op.describe(), op.timeout)
+        op._timed_out = True
+        op._task.cancel()
+
+    def _conclude(self, op: Operation, result: Any, error: BaseException | None) -> None:
+        if op._timed_out:
+            timed_out = OperationTimeout(
+                f"{op.describe()} ran past its timeout of {op.timeout:g} s and was cancelled; "
+                f"pass a larger timeout= or set SessionConfig.timeouts[{op.kind.name}]",
+                timeout=op.timeout,
+            )
+            if error is not None and not isinstance(error, asyncio.CancelledError):
+                timed_out.__cause__ = error
+            self._end(op, OperationState.TIMED_OUT, timed_out)
+        elif op._cancel_error is not None:
+            self._end(op, OperationState.CANCELLED, op._cancel_error)
+        elif error is None:
+            self._end(op, OperationState.DONE, None, result)
+        elif isinstance(error, asyncio.CancelledError):
+            self._end(op, OperationState.CANCELLED, error)
+        else:
+            self._end(op, OperationState.FAILED, error)
+
+    def _end(
+        self, op: Operation, state: OperationState, error: BaseException | None, result: Any = None
+    ) -> None:
+        """Put ``op`` in its terminal state, tell everyone, and release the lock if it held it."""
+        op.state = state
+        op.finished_at = self._clock()
+        op.error = error
+        op.result_value = result
+        del self._live[op.id]
+        if op._parent is not None:
+            op._parent._children.discard(op)
+        self._history.add(op)
+        future = op._future
+        if future is not None and not future.done():
+            future.set_result(None)
+        self._emit("finished", op)
+        if op._done_callbacks:
+            assert self._loop is not None
+            for callback in op._done_callbacks:
+                self._loop.call_soon(callback, op)
+        if op is self._running:
+            self._running = None
+            self._lock.release()
+            if self._running is None and self._queue:
+                self._dispatch()  # the lock went to outside code: guard the queue
+
+    # -- expiry and the lock guard ----------------------------------------------
+
+    def _arm_expiry(self, deadline: float) -> None:
+        assert self._loop is not None
+        if self._expiry_timer is not None:
+            self._expiry_timer.cancel()
+        self._expiry_at = deadline
+        self._expiry_timer = self._loop.call_at(deadline, self._expire_due)
+
+    def _expire_due(self) -> None:
+        self._expiry_timer = None
+        self._expiry_at = math.inf
+        now = self._clock()
+        for op in self._queue.pop_expired(now):
+            waited = now - op.queued_at
+            message = (
+                f"{op.describe()} waited {_seconds(waited)} s in the queue behind "
+                f"{self._blocker()}; raise queue_timeout or cancel the running operation"
+            )
+            self._end(op, OperationState.EXPIRED, QueueTimeout(message, waited=waited))
+        deadline = self._queue.earliest_deadline()
+        if deadline is not None and deadline < self._expiry_at:
+            self._arm_expiry(deadline)
+
+    def _blocker(self) -> str:
+        if self._running is not None:
+            return self._running.describe()
+        holder = self._lock.holder_name
+        return f"{holder!s} holding the session lock" if holder else "other operations"
+
+    def _arm_lock_guard(self) -> None:
+        """Code outside the scheduler holds the lock: expire operations that wait too long."""
+        if self._lock_timer is not None or not self._queue or self._loop is None:
+            return
+        since = self._lock.held_since
+        assert since is not None
+        first_queued = min(op.queued_at for op in self._queue)
+        when = max(first_queued, since) + self._config.lock_timeout
+        if when != math.inf:
+            self._lock_timer = self._loop.call_at(when, self._lock_guard_due)
+
+    def _lock_guard_due(self) -> None:
+        self._lock_timer = None
+        since = self._lock.held_since
+        if self._running is not None or since is None:
+            return
+        now = self._clock()
+        holder = self._lock.holder_name or "someone"
+        for op in list(self._queue):
+            waited = now - op.queued_at
+            if max(op.queued_at, since) + self._config.lock_timeout > now:
+                continue
+            self._queue.discard(op)
+            message = (
+                f"{op.describe()} could not start: {holder} has held the session lock outside "
+                f"the scheduler for {_seconds(now - since)} s (lock_timeout "
+                f"{self._config.lock_timeout:g} s). Leave that block (is it awaiting this "
+                "operation?) or raise lock_timeout"
+            )
+            error = LockTimeout(message, waited=waited, holder=holder)
+            self._end(op, OperationState.EXPIRED, error)
+        self._arm_lock_guard()
+
+    def _refuse_lock_from_inside(self) -> None:
+        op = current_operation()
+        if op is not None and op._scheduler is self and op.state is RUNNING:
+            raise RuntimeError(
+                f"{op.describe()} already runs under scheduler {self._name!r}'s lock; "
+                "taking the lock again from inside it would deadlock"
+            )
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._expiry_timer, self._lock_timer):
+            if timer is not None:
+                timer.cancel()
+        self._expiry_timer = self._lock_timer = None
+        self._expiry_at = math.inf
+
+    def _closed_error(self, op: Operation, *, draining: bool = False) -> SessionClosed:
+        if draining:
+            return SessionClosed(
+                f"scheduler {self._name!r} stopped while {op.describe()} was running; it did not "
+                f"finish within drain_timeout ({self._config.drain_timeout:g} s) and was "
+                "cancelled. What it gathered is in handle.partial"
+            )
+        return SessionClosed(
+            f"scheduler {self._name!r} stopped before {op.describe()} started; it did not run"
+        )
+
+    # -- observing -----------------------------------------------------------------
+
+    def _on_progress(self, op: Operation) -> None:
+        if op.state is RUNNING:
+            self._emit("progress", op)
+
+    def _emit(self, event_type: EventType, op: Operation) -> None:
+        if not self._subscribers:
+            return
+        now = self._clock()
+        event = SchedulerEvent(
+            event_type, self._name, view_of(op, now), wall(now, self._wall_offset)
+        )
+        self._subscribers.send(event)
+
+    def subscribe(self, callback: Callable[[SchedulerEvent], object]) -> Callable[[], None]:
+        """Call ``callback(event)`` on every queued / started / progress / finished event.
+
+        Returns a function that unsubscribes. Callbacks run on the event loop,
+        synchronously; one that raises is logged and never breaks the scheduler.
+
+        >>> unsubscribe = scheduler.subscribe(lambda e: print(e.type, e.operation.id))
+        ... # doctest: +SKIP
+        """
+        return self._subscribers.add(callback)
+
+    def snapshot(self, recent: int = 20) -> SchedulerSnapshot:
+        """An immutable view: the lock holder, the queue in order, the ``recent`` last finished.
+
+        >>> scheduler.snapshot().queued  # doctest: +SKIP
+        (OperationView(id='op-9', ...),)
+        """
+        now = self._clock()
+        running = self._running
+        return SchedulerSnapshot(
+            name=self._name,
+            taken_at=wall(now, self._wall_offset),
+            status=self._status.value,
+            running=None if running is None else view_of(running, now),
+            lock_holder=self._lock.holder_name,
+            queued=tuple(view_of(op, now) for op in self._queue),
+            recent=self._history.recent(recent),
+        )
+
+    @property
+    def history(self) -> tuple[OperationRecord, ...]:
+        """Records of the last ``config.history_size`` finished operations, oldest first."""
+        return self._history.records()
+
+    @property
+    def name(self) -> str:
+        """The name given at creation (shown in snapshots, events and errors)."""
+        return self._name
+
+    @property
+    def config(self) -> SessionConfig:
+        """The SessionConfig in force."""
+        return self._config
+
+    @property
+    def status(self) -> str:
+        """``"new"``, ``"started"``, ``"stopping"`` or ``"stopped"``."""
+        return self._status.value
+
+    @property
+    def lock(self) -> SessionLock:
+        """The session lock; ``async with scheduler.lock.hold("why"):`` excludes all operations."""
+        return self._lock
+
+    @property
+    def is_busy(self) -> bool:
+        """True while an operation (or outside code) holds the lock."""
+        return self._lock.locked()
+
+    @property
+    def running(self) -> Operation | None:
+        """The operation holding the lock, or None."""
+        return self._running
+
+    @property
+    def queued_count(self) -> int:
+        """How many operations wait in the queue."""
+        return len(self._queue)
+
+
+def _seconds(seconds: float) -> str:
+    """Seconds for a message: 61.2, 0.05."""
+    return f"{seconds:.1f}" if seconds >= 10 else f"{seconds:.2g}"
+
+
+def _finite(seconds: float) -> float | None:
+    return None if seconds == math.inf else seconds
