@@ -159,3 +159,39 @@ def test_session_file_held_by_another_thread_raises_session_in_use(tmp_path: Pat
         conn.execute("ROLLBACK")
         conn.close()
     check_session_file_free(session)
+
+
+_TELETHON_HOLDER = """
+import sys
+from telethon.sessions import SQLiteSession
+from telethon.tl import types
+
+session = SQLiteSession(sys.argv[1])
+session.save()
+# what a connected client does on every update: cache entities, commit later
+session.process_entities([types.User(id=42, access_hash=7, username="ada")])
+print("holding", flush=True)
+sys.stdin.readline()
+session.save()
+print("saved", flush=True)
+sys.stdin.readline()
+session.close()
+"""
+
+
+@pytest.mark.telethon_compat
+def test_a_live_telethon_session_file_raises_session_in_use(tmp_path: Path) -> None:
+    name = tmp_path / "research"
+    holder = start_python("-c", _TELETHON_HOLDER, str(name))
+    assert holder.stdin is not None and holder.stdout is not None
+    try:
+        assert holder.stdout.readline() == "holding\n", holder.stderr
+        with pytest.raises(SessionInUse, match=r"research\.session is in use"):
+            check_session_file_free(name, timeout=0.01)
+        holder.stdin.write("save\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline() == "saved\n"
+        check_session_file_free(name, timeout=0.01)
+    finally:
+        holder.communicate("close\n", timeout=10)
+    assert holder.returncode == 0
