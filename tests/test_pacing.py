@@ -147,15 +147,18 @@ async def test_cancelled_waiter_leaves_the_queue() -> None:
     pacer = make_pacer(clock, budgets={"*": (Rate(1, 10),)})
     events: list[PacingEvent] = []
     pacer.subscribe(events.append)
-    first, doomed, last = (asyncio.ensure_future(acquire_at(clock, pacer, CHAT)) for _ in range(3))
+    first, doomed, third, fourth = (
+        asyncio.ensure_future(acquire_at(clock, pacer, CHAT)) for _ in range(4)
+    )
     await clock.run_until(START + 5)
+    assert [w.until for w in pacer.snapshot().waiting] == [START + 10, START + 20, START + 30]
     doomed.cancel()
     await clock.settle()
-    assert [w.until for w in pacer.snapshot().waiting] == [START + 10]
-    assert await clock.run(first, last) == [START, START + 10]
+    assert [w.until for w in pacer.snapshot().waiting] == [START + 10, START + 20]
+    assert await clock.run(first, third, fourth) == [START, START + 10, START + 20]
     assert doomed.cancelled()
     ended = [e for e in events if e.kind is PacingEventKind.WAIT_ENDED]
-    assert len(ended) == 2
+    assert len(ended) == 3
 
 
 async def test_disabled_pacer_never_waits_on_budgets_but_honours_flood_waits() -> None:
@@ -196,13 +199,14 @@ async def test_flood_wait_blocks_only_its_request_type() -> None:
 
 async def test_flooded_type_steps_aside_within_a_shared_budget() -> None:
     clock = FakeClock()
-    pacer = make_pacer(clock)
-    pacer.record_flood_wait(CHAT, 20)
+    pacer = make_pacer(clock, budgets={"*": (Rate(1, 10),)}, flood_sleep_max=1000)
+    pacer.record_flood_wait(CHAT, 100)
     blocked = asyncio.ensure_future(acquire_at(clock, pacer, CHAT))
     await clock.settle()
-    assert pacer.snapshot().waiting == (Waiting(CHAT, START + 20),)
-    assert await clock.run(acquire_at(clock, pacer, DIALOGS)) == [START]  # same "*" budget
-    assert await clock.run(blocked) == [START + 20]
+    assert pacer.snapshot().waiting == (Waiting(CHAT, START + 100),)
+    others = [acquire_at(clock, pacer, DIALOGS) for _ in range(3)]  # same "*" budget
+    assert await clock.run(*others) == [START, START + 10, START + 20]
+    assert await clock.run(blocked) == [START + 100]
 
 
 async def test_flood_wait_over_the_maximum_fails_at_once() -> None:

@@ -93,6 +93,7 @@ class _Ticket:
     reason: WaitReason | None = None
     until: float | None = None
     waited: dict[WaitReason, float] = field(default_factory=lambda: defaultdict(float))
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class Pacer:
@@ -135,7 +136,6 @@ class Pacer:
         self._enabled = enabled
         self._logs = {name: WindowLog(rates) for name, rates in self._budgets.items()}
         self._queues: dict[str, deque[_Ticket]] = defaultdict(deque)
-        self._changed: dict[str, asyncio.Event] = {}
         self._floods = FloodWaits()
         self._listeners = Listeners()
         if store is not None:
@@ -173,7 +173,8 @@ class Pacer:
             sent = request_type
         finally:
             queue.remove(ticket)
-            self._notify(ticket.budget)
+            # Leaving as planned hands the turn on; leaving early changes everyone's plan.
+            self._wake(ticket.budget, everyone=sent is None)
             self._end_wait(ticket)
             add_to_report(
                 sent,
@@ -188,7 +189,8 @@ class Pacer:
             if flood_until - now > self._flood_sleep_max:
                 raise FloodWait(flood_until - now, ticket.request_type)
             if flood_until > now:
-                await self._wait(ticket, WaitReason.FLOOD, flood_until, flood_until)
+                self._begin_wait(ticket, WaitReason.FLOOD, flood_until, None)
+                await self._wait(ticket, WaitReason.FLOOD, deadline=flood_until)
                 continue
             until, rate = self._planned_slot(ticket, now)
             my_turn = self._is_turn(ticket, now)
@@ -196,7 +198,7 @@ class Pacer:
                 return
             self._begin_wait(ticket, WaitReason.BUDGET, until, rate)
             # Callers behind another one wait for it to leave, not for a time.
-            await self._wait(ticket, WaitReason.BUDGET, until, until if my_turn else None)
+            await self._wait(ticket, WaitReason.BUDGET, deadline=until if my_turn else None)
 
     def _is_turn(self, ticket: _Ticket, now: float) -> bool:
         """Is ``ticket`` the first caller of its budget not held by a flood wait?"""
@@ -206,27 +208,28 @@ class Pacer:
         return False
 
     def _planned_slot(self, ticket: _Ticket, now: float) -> tuple[float, Rate | None]:
-        """When ``ticket`` may go if everyone ahead of it goes as soon as allowed."""
+        """When ``ticket`` may go if every caller ahead of it goes as soon as allowed."""
         if not self._enabled:
             return now, None
-        log = self._logs[ticket.budget].copy()
-        at = now
+        ahead = []
         for other in self._queues[ticket.budget]:
-            if self._floods.end(other.request_type) > now:
-                continue
-            slot, rate = log.next_allowed(at)
             if other is ticket:
-                return slot, rate
-            log.add(slot)
-            at = slot
-        return now, None  # not queued: cannot happen while acquire() holds the ticket
+                break
+            if self._floods.end(other.request_type) <= now:
+                ahead.append(other)
+        log = self._logs[ticket.budget]
+        if ahead:
+            log = log.copy()
+        at = now
+        for _ in ahead:
+            at, _rate = log.next_allowed(at)
+            log.add(at)
+        return log.next_allowed(at)
 
-    async def _wait(
-        self, ticket: _Ticket, reason: WaitReason, until: float, deadline: float | None
-    ) -> None:
-        """Sleep until ``deadline`` or until something changes in the ticket's budget."""
-        self._begin_wait(ticket, reason, until, None)
-        changed = self._changed.setdefault(ticket.budget, asyncio.Event())
+    async def _wait(self, ticket: _Ticket, reason: WaitReason, *, deadline: float | None) -> None:
+        """Sleep until ``deadline`` or until woken because the ticket's budget changed."""
+        changed = ticket.wake
+        changed.clear()
         started = self._clock()
         try:
             if deadline is None:
@@ -245,10 +248,15 @@ class Pacer:
             sleeper.cancel()
             watcher.cancel()
 
-    def _notify(self, budget: str) -> None:
-        changed = self._changed.pop(budget, None)
-        if changed is not None:
-            changed.set()
+    def _wake(self, budget: str, *, everyone: bool) -> None:
+        """Wake the budget's waiters to look again: all, or the next caller whose turn it is."""
+        now = self._clock()
+        for ticket in self._queues[budget]:
+            if everyone:
+                ticket.wake.set()
+            elif self._floods.end(ticket.request_type) <= now:
+                ticket.wake.set()
+                return
 
     def _count(self, ticket: _Ticket) -> None:
         if not self._enabled:
@@ -279,8 +287,8 @@ class Pacer:
         logger.info("Telegram asked to wait %.0f s before more %s", seconds, request_type)
         if self._store is not None:
             self._persist("save_flood_wait", self._store.save_flood_wait, request_type, until)
-        for budget in list(self._changed):
-            self._notify(budget)
+        for budget in self._queues:
+            self._wake(budget, everyone=True)
         self._listeners.emit(PacingEvent(PacingEventKind.FLOOD_RECORDED, request_type, until))
 
     def flood_wait_remaining(self, request_type: str) -> float:

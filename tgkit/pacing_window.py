@@ -36,12 +36,14 @@ class RateUsage(NamedTuple):
 class WindowLog:
     """The request times of one budget, checked against all of its rates."""
 
-    __slots__ = ("_horizon", "_rates", "_times")
+    __slots__ = ("_horizon", "_keep", "_rates", "_times")
 
     def __init__(self, rates: Iterable[Rate], times: Iterable[float] = ()) -> None:
         self._rates = tuple(rates)
         self._horizon = max(rate.per for rate in self._rates)
-        self._times: list[float] = sorted(times)
+        # Only the most recent ``calls`` times of a rate decide when it frees.
+        self._keep = max(rate.calls for rate in self._rates)
+        self._times: list[float] = sorted(times)[-self._keep :]
 
     @property
     def rates(self) -> tuple[Rate, ...]:
@@ -55,6 +57,8 @@ class WindowLog:
     def add(self, at: float) -> None:
         """Count one request made at ``at`` (kept sorted even if the clock stepped back)."""
         bisect.insort(self._times, at)
+        if len(self._times) > self._keep:
+            del self._times[0]
 
     def forget_before(self, now: float) -> None:
         """Drop requests that no window ending at ``now`` or later can contain."""
