@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,23 @@ def test_a_writer_waits_for_a_briefly_locked_store(store: Store, db_path: Path) 
     other.execute("BEGIN IMMEDIATE")
     threading.Timer(0.1, other.execute, ["COMMIT"]).start()
 
+    started = time.perf_counter()
     assert store.write_page(c.id, member_page(0), checkpoint={"next_page": 1}) == 200
+    assert time.perf_counter() - started >= 0.09  # it waited for the other writer
     other.close()
+
+
+def test_opening_a_store_another_process_keeps_locked_is_a_clear_error(db_path: Path) -> None:
+    Store(db_path).close()
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreError, match="stayed locked by another process"):
+            Store(db_path, busy_timeout=0.02)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    Store(db_path, busy_timeout=0.02).close()
 
 
 def test_a_store_locked_past_the_busy_timeout_gives_a_clear_error(db_path: Path) -> None:
