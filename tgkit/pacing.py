@@ -49,7 +49,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tgkit.core.budgets import DEFAULT_BUDGETS, Rate, budget_name, check_budgets
 from tgkit.errors import FloodWait
@@ -66,6 +66,9 @@ from tgkit.pacing_state import (
     WaitReason,
 )
 from tgkit.pacing_window import RateUsage, WindowLog
+
+if TYPE_CHECKING:
+    from tgkit.core.config import SessionConfig
 
 __all__ = [
     "Pacer",
@@ -140,6 +143,24 @@ class Pacer:
         self._listeners = Listeners()
         if store is not None:
             self._load(store)
+
+    @classmethod
+    def from_config(
+        cls, account: str, config: SessionConfig, *, store: PacingStore | None = None
+    ) -> Pacer:
+        """The pacer for a session with ``config``: budgets, ``pacing``, ``flood_sleep_max``.
+
+        Example::
+
+            pacer = Pacer.from_config("alice", SessionConfig(pacing=False), store=store)
+        """
+        return cls(
+            account,
+            config.budgets,
+            flood_sleep_max=config.flood_sleep_max,
+            store=store,
+            enabled=config.pacing,
+        )
 
     @property
     def enabled(self) -> bool:
