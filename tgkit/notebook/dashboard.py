@@ -85,15 +85,16 @@ class SessionPanel:
 
     def show(self, view: SessionView) -> None:
         """Bring every widget up to ``view``."""
-        self._show_lock(view.running)
+        self._show_lock(view.running, view.lock_text)
         self._show_queue(view.queued)
         self.pacing.value = pacing_html(view)
         self.recent.value = history_table(view.recent)
 
-    def _show_lock(self, running: OperationLine | None) -> None:
+    def _show_lock(self, running: OperationLine | None, lock_text: str) -> None:
         self._running_id = running.id if running is not None else None
         if running is None:
-            self.lock.value = '<span style="color:#2e7d32"><b>free</b></span>'
+            color = "#2e7d32" if lock_text == "free" else "#e65100"
+            self.lock.value = f'<span style="color:{color}"><b>{_esc(lock_text)}</b></span>'
             self.cancel_running.layout.display = "none"
             self.progress.description = "idle"
             self.progress.value = 0.0

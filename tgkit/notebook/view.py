@@ -127,12 +127,13 @@ class SessionView:
     flood_waits: tuple[FloodLine, ...] = ()
     budgets: tuple[BudgetLine, ...] = ()
     pacing_waits: tuple[FloodLine, ...] = ()
+    lock_holder: str | None = None
 
     @property
     def lock_text(self) -> str:
         """'free', or who holds the lock and for how long."""
         if self.running is None:
-            return "free"
+            return f"held by {self.lock_holder}" if self.lock_holder else "free"
         run = self.running
         return f"held by {run.id} ({run.kind} {run.label!r}) for {run.seconds} s"
 
@@ -183,6 +184,7 @@ def session_view(snapshot: Any) -> SessionView:
         flood_waits=flood,
         budgets=budgets,
         pacing_waits=waits,
+        lock_holder=getattr(scheduler, "lock_holder", None),
     )
 
 
@@ -200,7 +202,8 @@ def _first(obj: Any, *names: str) -> Any:
 
 def _operation_line(op: Any) -> OperationLine:
     progress = getattr(op, "progress", None)
-    seconds = _first(op, "held_seconds", "running_seconds", "waiting_seconds", "wait_seconds")
+    # a running operation shows how long it has held the lock, a queued one its wait
+    seconds = _first(op, "running_seconds", "waited_seconds")
     return OperationLine(
         id=str(op.id),
         kind=_name(op.kind),

@@ -1,0 +1,48 @@
+"""Helpers for the notebook tests: calling onto the loop thread, waiting for state."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from tgkit.notebook.loop import BackgroundLoop
+
+
+def on_loop(runner: BackgroundLoop, fn: Callable[[], Any]) -> Any:
+    """Call ``fn()`` on the loop thread (where schedulers live) and return its value."""
+
+    async def call() -> Any:
+        return fn()
+
+    return runner.run(call())
+
+
+def eventually(check: Callable[[], bool], *, within: float = 2.0) -> None:
+    """Wait (briefly polling) until ``check()`` holds; fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {within} s: {check}")
+        time.sleep(0.01)
+
+
+async def held_until_cancelled() -> None:
+    """An operation that holds the lock until someone cancels it."""
+    await asyncio.sleep(3600)
+
+
+def make_holder(progress: tuple[int, int] | None = None) -> Callable[[], Coroutine[Any, Any, None]]:
+    """An operation that reports ``progress`` once, then holds the lock until cancelled."""
+    from tgkit.core import current_operation
+
+    async def hold() -> None:
+        op = current_operation()
+        if progress is not None and op is not None:
+            op.report_progress(*progress)
+        await asyncio.sleep(3600)
+
+    return hold
+
+
