@@ -1,0 +1,606 @@
+"""TelegramSession: one account's Telegram work, queued, coming back as DataFrames.
+
+A session wraps one Telethon client (created from ``api_id``/``api_hash`` with
+a private SQLite session file, or handed in, e.g. a sandbox client), one
+``tgkit.core.Scheduler`` (one operation at a time, by priority), one
+``tgkit.pacing.Pacer`` (budgets and flood waits) and, by default, the local
+``tgkit.store.Store`` (every page kept, re-runs resume).
+
+Operation methods validate their arguments at once (``InvalidTarget``,
+``ValueError`` — before any request), submit the work and return its
+``OperationHandle``; awaiting the handle gives the result::
+
+    async with TelegramSession("research", api_id, api_hash) as session:
+        members = await session.scrape_group_members("@some_group")
+        handle = session.scrape_messages("@some_group", days_back=7)  # runs queued
+        messages = await handle
+
+On the sandbox (no account needed)::
+
+    from tgkit.sandbox import demo_world
+    world, me = demo_world()
+    async with TelegramSession.sandbox(world, me) as session:
+        df = await session.scrape_group_members("@big_public_group")
+
+Each operation method also takes ``priority``, ``timeout`` and
+``queue_timeout`` (defaults from ``SessionConfig`` for the operation's kind)
+and, for collections, ``resume`` (default True: continue an unfinished stored
+collection, or return a completed one as stored; False starts afresh).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+from telethon import TelegramClient
+
+from tgkit.core import OperationHandle, OperationKind, Scheduler, SchedulerSnapshot, SessionConfig
+from tgkit.errors import NotAuthorized, SessionClosed, SessionInUse
+from tgkit.pacing import Pacer, PacingSnapshot
+from tgkit.store import Store, check_session_file_free, default_store_path
+from tgkit.telegram.activity import history_frame, queue_frame
+from tgkit.telegram.context import TelegramContext
+from tgkit.telegram.join import join_chat
+from tgkit.telegram.login import Prompt, login
+from tgkit.telegram.members import MemberOptions, scrape_members
+from tgkit.telegram.messages import MessageWindow, scrape_messages
+from tgkit.telegram.monitor import (
+    MessageCallback,
+    MonitorHandle,
+    MonitorOptions,
+    MonitorState,
+    run_monitor,
+)
+from tgkit.telegram.resolve import Resolver
+from tgkit.telegram.rpc import Rpc
+from tgkit.telegram.send import SentMessage, check_text, send_message
+from tgkit.telegram.targets import Target, parse_target
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SessionSnapshot", "TelegramSession"]
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_OPEN_SESSION_FILES: set[Path] = set()  # one client per session file in this process
+#: Extra run time a monitor gets beyond its duration (final back-fill, cleanup).
+MONITOR_GRACE_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSnapshot:
+    """A session at one moment: its scheduler (lock, queue, recent history) and pacing."""
+
+    name: str
+    account: str | None
+    connected: bool
+    taken_at: datetime
+    scheduler: SchedulerSnapshot
+    pacing: PacingSnapshot | None
+
+
+class TelegramSession:
+    """One Telegram account: a client, a scheduler, pacing and the store.
+
+    ``store``: True opens the default store (``session_dir/tgkit.db``, or
+    ``~/.local/share/tgkit/tgkit.db``), a path or a ``Store`` uses that,
+    False or None keeps nothing. A client passed in is used as it is; the
+    session disconnects it on ``disconnect()`` only if the session connected it.
+
+    Example::
+
+        session = TelegramSession("research", api_id=12345, api_hash=os.environ["TG_API_HASH"])
+        await session.connect()
+        df = await session.scrape_group_members("@group", max_members=1000)
+        await session.disconnect()
+    """
+
+    def __init__(
+        self,
+        name: str,
+        api_id: int | str | None = None,
+        api_hash: str | None = None,
+        *,
+        client: TelegramClient | None = None,
+        config: SessionConfig | None = None,
+        session_dir: str | os.PathLike[str] | None = None,
+        store: bool | str | os.PathLike[str] | Store | None = True,
+    ) -> None:
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            raise ValueError(
+                "name must be 1-64 letters, digits, '_', '-' or '.', starting with a letter "
+                f"or digit (it names the session file), got {name!r}"
+            )
+        config = SessionConfig() if config is None else config
+        if not isinstance(config, SessionConfig):
+            raise TypeError(f"config must be a SessionConfig, got {type(config).__name__}")
+        if client is None:
+            self._api_id = _check_api_id(api_id)
+            self._api_hash = _check_api_hash(api_hash)
+        elif api_id is not None or api_hash is not None:
+            raise ValueError("pass either client or api_id/api_hash, not both")
+        if not isinstance(store, bool | str | os.PathLike | Store | None):
+            raise TypeError("store must be True, False, None, a path or a tgkit.store.Store")
+        self._name = name
+        self._config = config
+        self._client = client
+        self._session_dir = Path(session_dir).expanduser() if session_dir is not None else None
+        self._store_option = store
+        self._scheduler = Scheduler(config, name=name)
+        self._ctx: TelegramContext | None = None
+        self._pacer: Pacer | None = None
+        self._store: Store | None = None
+        self._owned: list[Callable[[], Any]] = []  # what disconnect() undoes, last first
+
+    @classmethod
+    def sandbox(
+        cls,
+        world: Any,
+        user: Any = None,
+        *,
+        name: str = "sandbox",
+        config: SessionConfig | None = None,
+        store: bool | str | os.PathLike[str] | Store | None = False,
+    ) -> TelegramSession:
+        """A session on a ``tgkit.sandbox`` world, as ``user`` (default: the world's researcher).
+
+        The store is off by default (a sandbox world lives in memory); pass
+        ``store=path`` to try resuming on the sandbox.
+
+        >>> world, me = demo_world()  # doctest: +SKIP
+        >>> session = TelegramSession.sandbox(world, me)  # doctest: +SKIP
+        """
+        client = world.client(user) if user is not None else world.client()
+        return cls(name, client=client, config=config, store=store)
+
+    def __repr__(self) -> str:
+        state = "connected" if self._ctx is not None else "not connected"
+        account = f" account={self._ctx.account}" if self._ctx is not None else ""
+        return f"<TelegramSession {self._name!r} {state}{account}>"
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def config(self) -> SessionConfig:
+        return self._config
+
+    @property
+    def client(self) -> TelegramClient | None:
+        """The Telethon client (None before ``connect()`` for credential sessions)."""
+        return self._client
+
+    @property
+    def scheduler(self) -> Scheduler:
+        return self._scheduler
+
+    @property
+    def pacer(self) -> Pacer | None:
+        return self._pacer
+
+    @property
+    def store(self) -> Store | None:
+        return self._store
+
+    @property
+    def account(self) -> str | None:
+        """The logged-in user's id (as text), once connected."""
+        return None if self._ctx is None else self._ctx.account
+
+    @property
+    def is_connected(self) -> bool:
+        return self._ctx is not None
+
+    async def connect(self) -> TelegramSession:
+        """Connect, check the login, open the store and start the scheduler. Idempotent.
+
+        Raises ``NotAuthorized`` (saying how to log in) when the account is not
+        logged in, ``SessionInUse`` when another client holds the session file.
+        """
+        if self._ctx is not None:
+            return self
+        try:
+            client = self._ensure_client()
+            if not client.is_connected():
+                await client.connect()
+                self._owned.append(client.disconnect)
+            if not await client.is_user_authorized():
+                raise NotAuthorized(
+                    f"the session {self._name!r} is not logged in: run "
+                    "`await session.login(phone, code_callback)` once (in a notebook, "
+                    "tgkit.connect() asks for the code), then connect again"
+                )
+            me = await client.get_me()
+            self._ctx = self._build_context(client, str(me.id))
+            await self._scheduler.start()
+        except BaseException:
+            await self._undo()
+            raise
+        log.info("session %r connected", self._name)
+        return self
+
+    async def disconnect(self) -> None:
+        """Stop the scheduler (queued work fails with ``SessionClosed``), then disconnect."""
+        await self._scheduler.stop()
+        await self._undo()
+        log.info("session %r disconnected", self._name)
+
+    async def __aenter__(self) -> TelegramSession:
+        return await self.connect()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.disconnect()
+
+    async def login(
+        self, phone: str, code_callback: Prompt, password_callback: Prompt | None = None
+    ) -> None:
+        """Log in interactively (code, then 2FA password if set), then ``connect()``.
+
+        >>> await session.login("+44 7700 900123", lambda: input("code: "))  # doctest: +SKIP
+        """
+        client = self._ensure_client()
+        connected_before = client.is_connected()
+        await login(client, phone, code_callback, password_callback)
+        if not connected_before and self._ctx is None:
+            self._owned.append(client.disconnect)
+        await self.connect()
+
+    # -- operations --------------------------------------------------------------
+
+    def scrape_group_members(
+        self,
+        group_identifier: Any,
+        max_members: int | None = None,
+        fallback_to_messages: bool = True,
+        message_days_back: float = 30,
+        *,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+        resume: bool = True,
+    ) -> OperationHandle:
+        """Members of a group or channel as a DataFrame (see ``tgkit.telegram.members``).
+
+        >>> df = await session.scrape_group_members("@group", max_members=500)  # doctest: +SKIP
+        >>> df.attrs["coverage"], df["source"].value_counts()  # doctest: +SKIP
+        """
+        target = parse_target(group_identifier)
+        options = MemberOptions(max_members, fallback_to_messages, message_days_back)
+        func = functools.partial(self._members, target, options, _check_flag(resume, "resume"))
+        return self._submit(
+            OperationKind.SCRAPE,
+            func,
+            f"members {target.display}",
+            priority,
+            timeout,
+            queue_timeout,
+        )
+
+    def join_and_scrape_members(
+        self,
+        group_identifier: Any,
+        max_members: int | None = None,
+        *,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+        resume: bool = True,
+    ) -> OperationHandle:
+        """Join (by username or invite link; already a member is fine), then scrape members.
+
+        One operation: the join and the scrape never queue twice.
+
+        >>> link = "https://t.me/+AbCdEf123456"
+        >>> df = await session.join_and_scrape_members(link)  # doctest: +SKIP
+        """
+        target = parse_target(group_identifier)
+        options = MemberOptions(max_members)
+        func = functools.partial(self._join_members, target, options, _check_flag(resume, "resume"))
+        return self._submit(
+            OperationKind.SCRAPE,
+            func,
+            f"join+members {target.display}",
+            priority,
+            timeout,
+            queue_timeout,
+        )
+
+    def scrape_messages(
+        self,
+        chat: Any,
+        *,
+        days_back: float | None = None,
+        since: Any = None,
+        until: Any = None,
+        limit: int | None = None,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+        resume: bool = True,
+    ) -> OperationHandle:
+        """Messages of ``chat`` with ``since`` ≤ date < ``until`` (or the last ``days_back`` days).
+
+        Naive datetimes are taken as UTC.
+
+        >>> df = await session.scrape_messages("@group", days_back=7)  # doctest: +SKIP
+        """
+        target = parse_target(chat)
+        window = MessageWindow.of(days_back=days_back, since=since, until=until, limit=limit)
+        func = functools.partial(self._messages, target, window, _check_flag(resume, "resume"))
+        return self._submit(
+            OperationKind.SCRAPE,
+            func,
+            f"messages {target.display}",
+            priority,
+            timeout,
+            queue_timeout,
+        )
+
+    def monitor(
+        self,
+        chats: Any,
+        duration: float,
+        on_message: MessageCallback | None = None,
+        *,
+        stall_after: float = 60.0,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+    ) -> MonitorHandle:
+        """Watch ``chats`` (one target or a list) for ``duration`` seconds; returns at once.
+
+        An exclusive MONITOR operation: scrapes on this session queue until it
+        ends. ``on_message(row)`` (sync or async) gets each new row as a dict.
+        Its run timeout is at least ``duration`` plus a minute.
+
+        >>> handle = session.monitor(["@a", "@b"], duration=600)  # doctest: +SKIP
+        >>> handle.frame(); handle.stop(); df = await handle  # doctest: +SKIP
+        """
+        targets = _targets(chats)
+        options = MonitorOptions(duration, stall_after)
+        if on_message is not None and not callable(on_message):
+            raise TypeError("on_message must be a function taking a row (dict), or None")
+        state = MonitorState(on_message)
+        if timeout is None:
+            timeout = max(
+                self._config.timeout_for(OperationKind.MONITOR), options.duration + MONITOR_GRACE_S
+            )
+        func = functools.partial(self._monitor, targets, options, state)
+        label = "monitor " + ", ".join(target.display for target in targets)
+        handle = self._submit(OperationKind.MONITOR, func, label, priority, timeout, queue_timeout)
+        return MonitorHandle(state, handle)
+
+    def send_message(
+        self,
+        chat: Any,
+        text: str,
+        *,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+    ) -> OperationHandle:
+        """Send one text message; awaiting the handle gives a ``SentMessage`` (id, date).
+
+        >>> sent = await session.send_message("@lab_group", "Thanks!")  # doctest: +SKIP
+        """
+        target = parse_target(chat)
+        text = check_text(text)
+        func = functools.partial(self._send, target, text)
+        return self._submit(
+            OperationKind.SEND, func, f"send {target.display}", priority, timeout, queue_timeout
+        )
+
+    # -- views -------------------------------------------------------------------
+
+    def snapshot(self) -> SessionSnapshot:
+        """The scheduler's and the pacer's state now."""
+        return SessionSnapshot(
+            name=self._name,
+            account=self.account,
+            connected=self.is_connected,
+            taken_at=datetime.now(UTC),
+            scheduler=self._scheduler.snapshot(),
+            pacing=None if self._pacer is None else self._pacer.snapshot(),
+        )
+
+    def subscribe(self, callback: Callable[[Any], object]) -> Callable[[], None]:
+        """Call ``callback(event)`` on every queued/started/progress/finished event."""
+        return self._scheduler.subscribe(callback)
+
+    def history(self) -> pd.DataFrame:
+        """Every finished operation, oldest first (see ``tgkit.telegram.activity``)."""
+        return history_frame(self._scheduler.history)
+
+    def queue(self) -> pd.DataFrame:
+        """The running operation, then the queued ones in dispatch order."""
+        return queue_frame(self._scheduler.snapshot())
+
+    def entities(self) -> pd.DataFrame:
+        """The entity cache of this account (chats resolved so far)."""
+        ctx = self._require_context()
+        if self._store is not None:
+            return self._store.entities(ctx.account)
+        rows = [
+            {
+                "kind": chat.kind.value,
+                "id": chat.chat_id,
+                "access_hash": getattr(chat.input_peer, "access_hash", None),
+                "username": chat.username,
+                "title": chat.title,
+            }
+            for chat in ctx.resolver.known()
+        ]
+        return pd.DataFrame(rows, columns=["kind", "id", "access_hash", "username", "title"])
+
+    def cancel(self, op_id: str) -> bool:
+        """Cancel a queued or running operation by id; False if there is none."""
+        return self._scheduler.cancel(op_id)
+
+    # -- internals ---------------------------------------------------------------
+
+    def _submit(
+        self,
+        kind: OperationKind,
+        func: Callable[[], Any],
+        label: str,
+        priority: int | None,
+        timeout: float | None,
+        queue_timeout: float | None,
+    ) -> OperationHandle:
+        self._require_context()
+        return self._scheduler.submit(
+            kind,
+            func,
+            priority=priority,
+            timeout=timeout,
+            queue_timeout=queue_timeout,
+            label=label,
+        )
+
+    def _require_context(self) -> TelegramContext:
+        if self._ctx is None:
+            raise SessionClosed(
+                f"the session {self._name!r} is not connected: "
+                "`await session.connect()` (or use `async with session:`) first"
+            )
+        return self._ctx
+
+    async def _members(self, target: Target, options: MemberOptions, resume: bool) -> Any:
+        return await scrape_members(self._require_context(), target, options, resume=resume)
+
+    async def _join_members(self, target: Target, options: MemberOptions, resume: bool) -> Any:
+        ctx = self._require_context()
+        chat = await join_chat(ctx, target)
+        return await scrape_members(ctx, target, options, chat=chat, resume=resume)
+
+    async def _messages(self, target: Target, window: MessageWindow, resume: bool) -> Any:
+        return await scrape_messages(self._require_context(), target, window, resume=resume)
+
+    async def _monitor(
+        self, targets: Sequence[Target], options: MonitorOptions, state: MonitorState
+    ) -> Any:
+        return await run_monitor(self._require_context(), targets, options, state)
+
+    async def _send(self, target: Target, text: str) -> SentMessage:
+        return await send_message(self._require_context(), target, text)
+
+    def _ensure_client(self) -> TelegramClient:
+        if self._client is None:
+            self._client = self._create_client()
+        return self._client
+
+    def _create_client(self) -> TelegramClient:
+        folder = self._session_dir or default_store_path().parent
+        path = (folder / f"{self._name}.session").resolve()
+        if path in _OPEN_SESSION_FILES:
+            raise SessionInUse(
+                f"the session file {path} is already open in this process: use the session "
+                "you opened, or another session name"
+            )
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        check_session_file_free(path)
+        # Create the file private before Telethon (and SQLite) open it.
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+        os.chmod(path, 0o600)
+        client = TelegramClient(str(path), self._api_id, self._api_hash)
+        _OPEN_SESSION_FILES.add(path)
+        self._owned.insert(0, lambda: _OPEN_SESSION_FILES.discard(path))
+        self._owned.insert(0, self._forget_client)
+        return client
+
+    def _forget_client(self) -> None:
+        if self._client is not None and self._client.session is not None:
+            self._client.session.close()
+        self._client = None
+
+    def _build_context(self, client: TelegramClient, account: str) -> TelegramContext:
+        store = self._open_store()
+        config = self._config
+        self._pacer = Pacer.from_config(account, config, store=store)
+        rpc = Rpc(client, pacer=self._pacer, config=config)
+        resolver = Resolver(rpc, store=store, account=account, max_age=config.entity_max_age)
+        return TelegramContext(rpc, resolver, store, account, config)
+
+    def _open_store(self) -> Store | None:
+        option = self._store_option
+        if option is None or option is False:
+            return None
+        if isinstance(option, Store):
+            self._store = option
+            return option
+        path = default_store_path(self._session_dir) if option is True else Path(option)
+        self._store = Store(path)
+        self._owned.append(self._close_store)
+        return self._store
+
+    def _close_store(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        self._store = None
+
+    async def _undo(self) -> None:
+        self._ctx = None
+        self._pacer = None
+        while self._owned:
+            undo = self._owned.pop()
+            try:
+                result = undo()
+                if hasattr(result, "__await__"):
+                    await result
+            except Exception:
+                log.exception("session %r: cleanup step failed", self._name)
+        if not isinstance(self._store_option, Store):
+            self._store = None
+
+
+def _targets(chats: Any) -> tuple[Target, ...]:
+    if isinstance(chats, str | Target) or not isinstance(chats, Sequence):
+        chats = [chats]
+    targets = tuple(parse_target(chat) for chat in chats)
+    if not targets:
+        raise ValueError("chats must name at least one chat to monitor")
+    return targets
+
+
+def _check_flag(value: object, argument: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{argument} must be True or False, got {value!r}")
+    return value
+
+
+def _check_api_id(api_id: object) -> int:
+    if isinstance(api_id, str) and api_id.strip().isdigit():
+        api_id = int(api_id.strip())
+    if isinstance(api_id, bool) or not isinstance(api_id, int) or api_id <= 0:
+        raise ValueError(
+            "api_id must be the number from https://my.telegram.org (API development tools); "
+            "pass api_id and api_hash, or client=..."
+        )
+    return api_id
+
+
+def _check_api_hash(api_hash: object) -> str:
+    if not isinstance(api_hash, str) or not re.fullmatch(r"[0-9a-fA-F]{32}", api_hash.strip()):
+        # Never echo the value: it is a secret.
+        raise ValueError(
+            "api_hash must be the 32-character hex string from https://my.telegram.org; "
+            "pass api_id and api_hash, or client=..."
+        )
+    return api_hash.strip()

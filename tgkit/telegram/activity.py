@@ -1,0 +1,114 @@
+"""A session's operations as DataFrames: the history and the queue.
+
+``history_frame(records)`` has one row per finished operation: id, kind,
+label, priority, state, queued_at, started_at, finished_at (UTC), wait_s,
+run_s, error, requests (total requests sent), flood_wait_s, budget_wait_s and
+the request counts by type (``requests_by_type``, a dict).
+``queue_frame(snapshot)`` has the running operation first, then the queued
+ones in dispatch order: id, kind, label, priority, state, waited_s, running_s,
+done, total.
+
+Example::
+
+    history_frame(scheduler.history).tail()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from tgkit.core import OperationRecord, OperationView, SchedulerSnapshot
+
+__all__ = ["HISTORY_COLUMNS", "QUEUE_COLUMNS", "history_frame", "queue_frame"]
+
+HISTORY_COLUMNS = {
+    "id": "string",
+    "kind": "string",
+    "label": "string",
+    "priority": "Int64",
+    "state": "string",
+    "queued_at": "datetime64[ns, UTC]",
+    "started_at": "datetime64[ns, UTC]",
+    "finished_at": "datetime64[ns, UTC]",
+    "wait_s": "Float64",
+    "run_s": "Float64",
+    "error": "string",
+    "requests": "Int64",
+    "flood_wait_s": "Float64",
+    "budget_wait_s": "Float64",
+    "requests_by_type": "object",
+}
+
+QUEUE_COLUMNS = {
+    "id": "string",
+    "kind": "string",
+    "label": "string",
+    "priority": "Int64",
+    "state": "string",
+    "waited_s": "Float64",
+    "running_s": "Float64",
+    "done": "Int64",
+    "total": "Int64",
+}
+
+
+def _typed(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
+    data = {name: [row[name] for row in rows] for name in columns}
+    frame = pd.DataFrame(data, columns=list(columns))
+    for name, dtype in columns.items():
+        if dtype.startswith("datetime"):
+            frame[name] = pd.to_datetime(frame[name], utc=True).astype(dtype)
+        elif dtype != "object":
+            frame[name] = frame[name].astype(dtype)
+    return frame
+
+
+def history_frame(records: Iterable[OperationRecord]) -> pd.DataFrame:
+    """Finished operations, oldest first."""
+    rows = []
+    for record in records:
+        report = dict(record.report)
+        by_type = dict(report.get("requests") or {})
+        rows.append(
+            {
+                "id": record.id,
+                "kind": record.kind.name,
+                "label": record.label,
+                "priority": record.priority,
+                "state": record.state.name,
+                "queued_at": record.queued_at,
+                "started_at": record.started_at,
+                "finished_at": record.finished_at,
+                "wait_s": record.wait_seconds,
+                "run_s": record.run_seconds,
+                "error": record.error,
+                "requests": sum(by_type.values()),
+                "flood_wait_s": report.get("flood_wait_s", 0.0),
+                "budget_wait_s": report.get("budget_wait_s", 0.0),
+                "requests_by_type": by_type,
+            }
+        )
+    return _typed(rows, HISTORY_COLUMNS)
+
+
+def _queue_row(view: OperationView) -> dict[str, Any]:
+    return {
+        "id": view.id,
+        "kind": view.kind.name,
+        "label": view.label,
+        "priority": view.priority,
+        "state": view.state.name,
+        "waited_s": view.waited_seconds,
+        "running_s": view.running_seconds,
+        "done": view.progress.done,
+        "total": view.progress.total,
+    }
+
+
+def queue_frame(snapshot: SchedulerSnapshot) -> pd.DataFrame:
+    """The running operation (if any), then the queued ones in dispatch order."""
+    views = ([snapshot.running] if snapshot.running is not None else []) + list(snapshot.queued)
+    return _typed([_queue_row(view) for view in views], QUEUE_COLUMNS)

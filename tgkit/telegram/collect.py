@@ -1,0 +1,229 @@
+"""Pages into a collection: de-duplicated, stored before they count, resumable.
+
+A ``PageCollector`` is what a scrape writes its pages into. For each page it
+
+1. drops rows already collected (by user id for members, by chat and message
+   id for messages),
+2. commits the new rows *and* the pager's checkpoint to the store in one
+   transaction (``Store.write_page``) when a store is in use, and only then
+3. appends them to the columns the final DataFrame is built from, and reports
+   progress to the running operation.
+
+``PageCollector.open(...)`` reopens an unfinished collection of the same
+target, kind and parameters when ``resume=True``: its rows come back from the
+store and its ``checkpoint`` tells the pager where to continue, so a re-run
+after a crash, timeout, cancel or long flood wait ends with exactly the rows of
+an undisturbed run. A collection that already completed is returned as it is
+(``complete`` is True) and needs no requests.
+
+``collecting(collector, describe)`` wraps a scrape: whatever way it ends
+(error, cancel, timeout), the rows gathered so far become the operation's
+``partial`` frame and the stored collection is marked interrupted or failed.
+
+Example::
+
+    collector = PageCollector.open("members", store=store, account="42",
+                                   target="@x", params={"max_members": None})
+    collector.add(columns, checkpoint={"phase": "participants", "offset": 200})
+    df = collector.frame(attrs)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import pandas as pd
+
+from tgkit.core import current_operation
+from tgkit.errors import FloodWait
+from tgkit.frames import SCHEMAS, frame_from_columns
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PageCollector", "collecting"]
+
+_KEY_COLUMNS = {"members": ("user_id",), "messages": ("chat_id", "message_id")}
+
+
+class PageCollector:
+    """The rows of one collection, de-duplicated, optionally mirrored in the store."""
+
+    def __init__(
+        self,
+        kind: str,
+        *,
+        store: Any = None,
+        collection: Any = None,
+        stored_rows: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        self.kind = kind
+        self._names = tuple(SCHEMAS[kind])
+        self._key_columns = _KEY_COLUMNS[kind]
+        self._store = store
+        self._collection = collection
+        self._columns: dict[str, list[Any]] = {name: [] for name in self._names}
+        self._keys: set[Any] = set()
+        self.checkpoint: dict[str, Any] = dict(collection.checkpoint) if collection else {}
+        self.complete = bool(collection is not None and collection.status == "complete")
+        if stored_rows:
+            self._extend(frame_columns(kind, stored_rows))
+
+    @classmethod
+    def open(
+        cls,
+        kind: str,
+        *,
+        store: Any,
+        account: str,
+        target: str,
+        params: Mapping[str, Any],
+        resume: bool = True,
+    ) -> PageCollector:
+        """A collector for (account, target, kind, params), resumed from ``store`` if asked."""
+        if store is None:
+            return cls(kind)
+        collection = store.open_collection(
+            account=account, target=target, kind=kind, params=dict(params), resume=resume
+        )
+        rows = store.records(collection.id) if collection.resumed else ()
+        if collection.resumed:
+            log.info(
+                "resuming %s collection %d of %s: %d rows, checkpoint %s",
+                kind,
+                collection.id,
+                target,
+                len(rows),
+                collection.checkpoint,
+            )
+        return cls(kind, store=store, collection=collection, stored_rows=rows)
+
+    @property
+    def collection_id(self) -> int | None:
+        """The store's id of this collection (None without a store)."""
+        return None if self._collection is None else self._collection.id
+
+    @property
+    def resumed(self) -> bool:
+        """True when this run continues a stored collection."""
+        return bool(self._collection is not None and self._collection.resumed)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._keys
+
+    def column(self, name: str) -> list[Any]:
+        """The values collected so far in column ``name`` (do not modify)."""
+        return self._columns[name]
+
+    def add(self, columns: Mapping[str, list[Any]], *, checkpoint: Mapping[str, Any]) -> int:
+        """Add a page (one list per column); store it with ``checkpoint``; return new rows."""
+        fresh = self._new_rows(columns)
+        if self._store is not None:
+            self._store.write_page(
+                self._collection.id, self._records(fresh), checkpoint=dict(checkpoint)
+            )
+        self.checkpoint = dict(checkpoint)
+        self._extend(fresh)
+        return len(fresh[self._names[0]])
+
+    def advance(self, checkpoint: Mapping[str, Any]) -> None:
+        """Store a new checkpoint without rows (e.g. a pager moving to its next phase)."""
+        if self._store is not None:
+            self._store.write_page(self._collection.id, [], checkpoint=dict(checkpoint))
+        self.checkpoint = dict(checkpoint)
+
+    def frame(self, attrs: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """The collected rows as a typed DataFrame with ``attrs``."""
+        return frame_from_columns(self.kind, self._columns, self._with_id(attrs))
+
+    def finish(
+        self, status: str, *, attrs: Mapping[str, Any] | None = None, error: str = ""
+    ) -> None:
+        """Mark the stored collection complete, interrupted or failed."""
+        if self._store is None or self._collection is None:
+            return
+        self._store.finish(
+            self._collection.id, status, error=error or None, attrs=self._with_id(attrs)
+        )
+
+    def stored_frame(self) -> pd.DataFrame:
+        """The stored frame of a collection that already completed."""
+        return self._store.frame(self._collection.id)
+
+    def _with_id(self, attrs: Mapping[str, Any] | None) -> dict[str, Any]:
+        result = dict(attrs or {})
+        if self.collection_id is not None:
+            result.setdefault("collection_id", self.collection_id)
+        return result
+
+    def _new_rows(self, columns: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+        keys = list(zip(*(columns[name] for name in self._key_columns), strict=True))
+        if len(self._key_columns) == 1:
+            keys = [key[0] for key in keys]
+        keep: list[int] = []
+        batch: set[Any] = set()
+        for index, key in enumerate(keys):
+            if key not in self._keys and key not in batch:
+                batch.add(key)
+                keep.append(index)
+        if len(keep) == len(keys):
+            return {name: list(columns.get(name, [None] * len(keys))) for name in self._names}
+        return {
+            name: [values[i] for i in keep]
+            if (values := columns.get(name)) is not None
+            else [None] * len(keep)
+            for name in self._names
+        }
+
+    def _extend(self, columns: Mapping[str, list[Any]]) -> None:
+        for name in self._names:
+            self._columns[name].extend(columns[name])
+        key_values = [self._columns[name] for name in self._key_columns]
+        start = len(self._keys)
+        if len(self._key_columns) == 1:
+            self._keys.update(key_values[0][start:])
+        else:
+            self._keys.update(zip(*(values[start:] for values in key_values), strict=True))
+
+    def _records(self, columns: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
+        names = self._names
+        return [
+            dict(zip(names, row, strict=True))
+            for row in zip(*(columns[n] for n in names), strict=True)
+        ]
+
+
+def frame_columns(kind: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """Records (dicts) as one list per column of ``kind``."""
+    return {name: [row.get(name) for row in rows] for name in SCHEMAS[kind]}
+
+
+@contextmanager
+def collecting(
+    collector: PageCollector, describe: Callable[[], Mapping[str, Any]]
+) -> Iterator[PageCollector]:
+    """Run a scrape into ``collector``; on any failure keep what it gathered.
+
+    ``describe()`` gives the attrs of the partial frame. A cancel, timeout or
+    flood wait marks the stored collection "interrupted" (resumable), other
+    errors "failed" (resumable too).
+    """
+    try:
+        yield collector
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, asyncio.CancelledError | FloodWait) else "failed"
+        attrs = {**describe(), "partial": True, "stopped_by": type(exc).__name__}
+        op = current_operation()
+        if op is not None:
+            op.set_partial(collector.frame(attrs))
+        try:
+            collector.finish(status, attrs=attrs, error=f"{type(exc).__name__}: {exc}")
+        except Exception:  # the original error matters more than a failed bookkeeping write
+            log.exception("could not mark collection %s %s", collector.collection_id, status)
+        raise

@@ -1,0 +1,429 @@
+"""Members of a group or channel as a DataFrame, by the strategy the chat allows.
+
+The full chat is read first (``channels.GetFullChannel``); its
+``participants_count``, ``participants_hidden`` and ``can_view_participants``
+and the channel's flags choose the strategy, instead of failing into it:
+
+==========================  ==============================================================
+chat                        strategy (``source`` of the rows)
+==========================  ==============================================================
+basic (legacy) group        the full member list in one ``messages.GetFullChat``
+                            ("full_chat")
+supergroup, list visible    the paged listing, 200 a page ("participants"); when it stops
+                            short of the reported count (the ~10,000 cap) a search sweep
+                            ("search", see ``tgkit.telegram.sweep``), de-duplicated by id
+members hidden, or not      the admins ("admins"), and with ``fallback_to_messages`` the
+viewable by this account    distinct authors of the last ``message_days_back`` days
+                            ("messages")
+broadcast channel, admin    the listing (Telegram shows admins about 200 subscribers)
+broadcast channel, not      ``AdminRequired``: only admins may list subscribers, and a
+admin                       channel's posts are signed by the channel, so there are no
+                            authors to fall back on
+==========================  ==============================================================
+
+``max_members`` stops as soon as that many rows are collected, asking the last
+page for only the rows still needed. Progress (rows / expected) is reported to
+the running operation. ``df.attrs`` holds target, reported_total, rows,
+coverage, sources, strategy and, when coverage is below 100 %, the reason
+(``coverage_note``).
+
+Example::
+
+    df = await scrape_members(ctx, parse_target("@group"), MemberOptions(max_members=500))
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from telethon import utils
+from telethon.tl import functions, types
+
+from tgkit.core import current_operation
+from tgkit.errors import AdminRequired, InvalidTarget, NotAMember
+from tgkit.frames import collection_attrs
+from tgkit.telegram import sweep
+from tgkit.telegram.checks import optional_count, positive_number
+from tgkit.telegram.collect import PageCollector, collecting
+from tgkit.telegram.context import TelegramContext, utc_now
+from tgkit.telegram.convert import member_columns
+from tgkit.telegram.resolve import PeerKind, ResolvedChat
+from tgkit.telegram.targets import Target
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PAGE_SIZE", "SEARCH_CAP", "MemberOptions", "scrape_members"]
+
+PAGE_SIZE = 200
+#: Telegram stops one listing or one search query at about this many users.
+SEARCH_CAP = 10_000
+HISTORY_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class MemberOptions:
+    """How to collect members; validated at once, before any request.
+
+    >>> MemberOptions(max_members=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_members must be a positive whole number or None (no limit), got 0
+    """
+
+    max_members: int | None = None
+    fallback_to_messages: bool = True
+    message_days_back: float = 30
+
+    def __post_init__(self) -> None:
+        optional_count(self.max_members, "max_members")
+        if not isinstance(self.fallback_to_messages, bool):
+            raise TypeError(
+                f"fallback_to_messages must be True or False, got {self.fallback_to_messages!r}"
+            )
+        positive_number(self.message_days_back, "message_days_back", "days")
+
+
+async def scrape_members(
+    ctx: TelegramContext,
+    target: Target,
+    options: MemberOptions,
+    *,
+    chat: ResolvedChat | None = None,
+    resume: bool = True,
+) -> pd.DataFrame:
+    """Collect the members of ``target`` (resolved unless ``chat`` is given)."""
+    if chat is None:
+        chat = await ctx.resolver.resolve(target)
+    collector = PageCollector.open(
+        "members",
+        store=ctx.store,
+        account=ctx.account,
+        target=target.key,
+        params=asdict(options),
+        resume=resume,
+    )
+    if collector.complete:
+        log.info(
+            "members of %s already collected (collection %s)",
+            target.display,
+            collector.collection_id,
+        )
+        return collector.stored_frame()
+    scrape = _MemberScrape(ctx, chat, options, collector)
+    with collecting(collector, scrape.attrs):
+        await scrape.run()
+    attrs = scrape.attrs()
+    collector.finish("complete", attrs=attrs)
+    return collector.frame(attrs)
+
+
+class _MemberScrape:
+    """One members collection: chooses the strategy and runs its phases in order."""
+
+    def __init__(
+        self,
+        ctx: TelegramContext,
+        chat: ResolvedChat,
+        options: MemberOptions,
+        collector: PageCollector,
+    ) -> None:
+        self._ctx = ctx
+        self._chat = chat
+        self._options = options
+        self._collector = collector
+        self._chat_id = utils.get_peer_id(chat.input_peer)
+        self._title = chat.title
+        self.reported_total: int | None = None
+        self.strategy = "unknown"
+        self._notes: list[str] = []
+        self._listing_cap = SEARCH_CAP
+
+    # -- strategy ---------------------------------------------------------
+
+    async def run(self) -> None:
+        if self._chat.kind is PeerKind.USER:
+            raise InvalidTarget(
+                f"{self._chat.target} is a user, not a group or channel; members can be "
+                "listed only for groups and channels"
+            )
+        if self._chat.kind is PeerKind.CHAT:
+            self.strategy = "full_chat"
+            await self._basic_group()
+            return
+        full = await self._rpc(functions.channels.GetFullChannelRequest(self._chat.input_channel))
+        channel = next((c for c in full.chats if c.id == self._chat.chat_id), None)
+        info = full.full_chat
+        self._title = getattr(channel, "title", None) or self._title
+        self.reported_total = getattr(info, "participants_count", None)
+        is_admin = bool(
+            getattr(channel, "creator", False) or getattr(channel, "admin_rights", None)
+        )
+        hidden = bool(getattr(info, "participants_hidden", False))
+        viewable = bool(getattr(info, "can_view_participants", False))
+        if getattr(channel, "broadcast", False) and not is_admin:
+            raise AdminRequired(
+                f"{self._chat.target} is a broadcast channel: only its admins can list "
+                "subscribers, and its posts are signed by the channel, so there are no "
+                "message authors to fall back on"
+            )
+        if (hidden or not viewable) and not is_admin:
+            self.strategy = "admins+messages" if self._options.fallback_to_messages else "admins"
+            await self._hidden_members()
+        else:
+            self.strategy = "participants+search"
+            await self._listed_members()
+
+    async def _listed_members(self) -> None:
+        phase = self._collector.checkpoint.get("phase", "participants")
+        if phase == "participants":
+            stopped_short = await self._listing()
+        else:
+            stopped_short = True
+            self._listing_cap = self._collector.checkpoint.get("cap", SEARCH_CAP)
+        if stopped_short and not self._enough() and self._missing():
+            await self._sweep()
+        if self._missing():
+            self._notes.append(
+                f"{self.reported_total - len(self._collector)} of {self.reported_total} members "
+                f"were not found: Telegram lists at most about {self._listing_cap:,} members per "
+                "query, and search cannot find deleted accounts or users without a name"
+            )
+
+    async def _hidden_members(self) -> None:
+        phase = self._collector.checkpoint.get("phase", "admins")
+        if phase == "admins":
+            await self._admins()
+        if self._options.fallback_to_messages and not self._enough():
+            await self._message_authors()
+            self._notes.append(
+                "the member list is hidden from this account: rows are the admins and the "
+                f"authors of messages from the last {self._options.message_days_back:g} days, "
+                "not the full membership"
+            )
+        else:
+            self._notes.append(
+                "the member list is hidden from this account: only admins are listed; "
+                "fallback_to_messages=True adds the authors of recent messages"
+            )
+
+    # -- phases -----------------------------------------------------------
+
+    async def _basic_group(self) -> None:
+        full = await self._rpc(functions.messages.GetFullChatRequest(self._chat.chat_id))
+        listing = full.full_chat.participants
+        if not isinstance(listing, types.ChatParticipants):
+            raise NotAMember(
+                f"this account cannot see the members of {self._chat.target}: it is not a "
+                "member of this basic group"
+            )
+        chat = next((c for c in full.chats if c.id == self._chat.chat_id), None)
+        self._title = getattr(chat, "title", None) or self._title
+        self.reported_total = getattr(chat, "participants_count", None) or len(listing.participants)
+        users = {user.id: user for user in full.users}
+        records = {p.user_id: p for p in listing.participants if p.user_id in users}
+        self._add_users([users[i] for i in records], records, "full_chat", {"phase": "done"})
+
+    async def _listing(self) -> bool:
+        """The recent-members listing; True when it stopped short of Telegram's count."""
+        offset = self._collector.checkpoint.get("offset", 0)
+        count = None
+        while not self._enough():
+            page = await self._participants(types.ChannelParticipantsRecent(), offset)
+            count = page.count
+            if not page.participants:
+                break
+            offset += len(page.participants)
+            self._add_page(page, "participants", {"phase": "participants", "offset": offset})
+            if offset >= page.count:
+                break
+        stopped_short = count is not None and offset < count
+        if stopped_short:
+            self._listing_cap = offset
+        return stopped_short
+
+    async def _sweep(self) -> None:
+        state = self._collector.checkpoint
+        if state.get("phase") == "search":
+            queue = list(state["queue"])
+            offset, delivered = state["offset"], state["delivered"]
+        else:
+            queue = sweep.initial_queries(self._names())
+            offset = delivered = 0
+        while queue and self._missing() and not self._enough():
+            query = queue[0]
+            offset, delivered, count = await self._search(query, queue, offset, delivered)
+            queue.pop(0)
+            if delivered >= self._listing_cap or delivered < count:
+                queue[0:0] = sweep.refinements(query, sweep.next_letters(query, self._names()))
+                log.debug("search %r reached the cap (%d); refining", query, delivered)
+            offset = delivered = 0
+            self._collector.advance(self._search_checkpoint(queue, 0, 0))
+
+    async def _search(
+        self, query: str, queue: list[str], offset: int, delivered: int
+    ) -> tuple[int, int, int]:
+        count = 0
+        while self._missing() and not self._enough():
+            page = await self._participants(types.ChannelParticipantsSearch(query), offset)
+            count = page.count
+            if not page.participants:
+                break
+            offset += len(page.participants)
+            delivered += len(page.participants)
+            self._add_page(page, "search", self._search_checkpoint(queue, offset, delivered))
+            if offset >= page.count:
+                break
+        return offset, delivered, count
+
+    def _search_checkpoint(self, queue: list[str], offset: int, delivered: int) -> dict[str, Any]:
+        return {
+            "phase": "search",
+            "queue": list(queue),
+            "offset": offset,
+            "delivered": delivered,
+            "cap": self._listing_cap,
+        }
+
+    async def _admins(self) -> None:
+        offset = 0
+        while not self._enough():
+            page = await self._participants(types.ChannelParticipantsAdmins(), offset)
+            if not page.participants:
+                break
+            offset += len(page.participants)
+            self._add_page(page, "admins", {"phase": "admins", "offset": offset})
+            if offset >= page.count:
+                break
+        self._collector.advance({"phase": "messages"})
+
+    async def _message_authors(self) -> None:
+        state = self._collector.checkpoint
+        since = state.get("since") or (utc_now() - timedelta(days=self._options.message_days_back))
+        offset_id = state.get("offset_id", 0)
+        while not self._enough():
+            history = await self._rpc(
+                functions.messages.GetHistoryRequest(
+                    peer=self._chat.input_peer,
+                    offset_id=offset_id,
+                    offset_date=None,
+                    add_offset=0,
+                    limit=HISTORY_PAGE,
+                    max_id=0,
+                    min_id=0,
+                    hash=0,
+                )
+            )
+            messages = [m for m in history.messages if getattr(m, "date", None) is not None]
+            if not messages:
+                break
+            offset_id = messages[-1].id
+            recent = [m for m in messages if m.date >= since]
+            self._add_authors(recent, history.users, since, offset_id)
+            if len(recent) < len(messages) or isinstance(history, types.messages.Messages):
+                break
+
+    # -- rows -------------------------------------------------------------
+
+    def _add_page(self, page: Any, source: str, checkpoint: dict[str, Any]) -> None:
+        users = {user.id: user for user in page.users}
+        records: dict[int, Any] = {}
+        for participant in page.participants:
+            user_id = _participant_user_id(participant)
+            if user_id in users and user_id not in self._collector:
+                records.setdefault(user_id, participant)
+        self._add_users([users[i] for i in records], records, source, checkpoint)
+
+    def _add_authors(
+        self, messages: list[Any], users: list[Any], since: datetime, offset_id: int
+    ) -> None:
+        known = {user.id: user for user in users}
+        authors: dict[int, Any] = {}
+        for message in messages:
+            user_id = getattr(getattr(message, "from_id", None), "user_id", None)
+            if user_id in known and user_id not in self._collector:
+                authors.setdefault(user_id, known[user_id])
+        checkpoint = {"phase": "messages", "offset_id": offset_id, "since": since}
+        self._add_users(list(authors.values()), None, "messages", checkpoint)
+
+    def _add_users(
+        self,
+        users: list[Any],
+        records: dict[int, Any] | None,
+        source: str,
+        checkpoint: dict[str, Any],
+    ) -> None:
+        room = self._room()
+        if room is not None:
+            users = users[:room]
+        columns = member_columns(
+            users,
+            participants=records,
+            chat_id=self._chat_id,
+            chat_title=self._title,
+            source=source,
+            collected_at=utc_now(),
+        )
+        self._collector.add(columns, checkpoint=checkpoint)
+        op = current_operation()
+        if op is not None:
+            op.report_progress(len(self._collector), self._expected())
+
+    # -- helpers ----------------------------------------------------------
+
+    async def _participants(self, filter: Any, offset: int) -> Any:
+        limit = PAGE_SIZE if self._room() is None else min(PAGE_SIZE, self._room())
+        request = functions.channels.GetParticipantsRequest(
+            channel=self._chat.input_channel, filter=filter, offset=offset, limit=limit, hash=0
+        )
+        return await self._rpc(request)
+
+    async def _rpc(self, request: Any) -> Any:
+        return await self._ctx.rpc(request, target=self._chat.target)
+
+    def _names(self) -> list[str | None]:
+        c = self._collector
+        return [*c.column("first_name"), *c.column("last_name"), *c.column("username")]
+
+    def _room(self) -> int | None:
+        limit = self._options.max_members
+        return None if limit is None else max(limit - len(self._collector), 0)
+
+    def _enough(self) -> bool:
+        return self._room() == 0
+
+    def _missing(self) -> bool:
+        return self.reported_total is not None and len(self._collector) < self.reported_total
+
+    def _expected(self) -> int | None:
+        totals = [t for t in (self.reported_total, self._options.max_members) if t is not None]
+        return min(totals) if totals else None
+
+    def attrs(self) -> dict[str, Any]:
+        """The frame's attrs as the collection stands now."""
+        notes = list(self._notes)
+        if self._enough():
+            notes.append(f"stopped at max_members={self._options.max_members}")
+        return collection_attrs(
+            self._chat.target,
+            self.reported_total,
+            len(self._collector),
+            self._collector.column("source"),
+            utc_now(),
+            chat_id=self._chat_id,
+            chat_title=self._title,
+            strategy=self.strategy,
+            coverage_note="; ".join(notes) or None,
+            resumed=self._collector.resumed,
+        )
+
+
+def _participant_user_id(participant: Any) -> int | None:
+    if isinstance(participant, types.ChannelParticipantLeft):
+        return None  # Telethon skips these too (issue #3231): not a member any more
+    if isinstance(participant, types.ChannelParticipantBanned):
+        return getattr(participant.peer, "user_id", None)
+    return getattr(participant, "user_id", None)

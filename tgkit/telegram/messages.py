@@ -1,0 +1,257 @@
+"""Message history of a chat, within a date window, as a DataFrame.
+
+History is paged newest first with ``messages.GetHistory`` (100 a page),
+starting just before ``until`` (``offset_date``) and stopping at the first
+message older than ``since``, at ``limit`` rows, or at the chat's first
+message. Telegram ignores ``min_id``/``max_id`` on getHistory, so the window
+is applied here, by date. Service messages (joins, pins) are not rows.
+
+Each page is stored with the id to continue from, so a re-run with the same
+window resumes. A relative window (``days_back``) resumes an unfinished
+collection but never returns an old completed one: its days have moved on.
+
+Example::
+
+    window = MessageWindow.of(days_back=7)
+    df = await scrape_messages(ctx, parse_target("@group"), window)
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from telethon import utils
+from telethon.tl import functions, types
+
+from tgkit.core import current_operation
+from tgkit.frames import collection_attrs
+from tgkit.telegram.checks import optional_count, positive_number
+from tgkit.telegram.collect import PageCollector, collecting
+from tgkit.telegram.context import TelegramContext, utc_now
+from tgkit.telegram.convert import message_columns
+from tgkit.telegram.resolve import ResolvedChat
+from tgkit.telegram.targets import Target
+
+log = logging.getLogger(__name__)
+
+__all__ = ["HISTORY_PAGE", "MessageWindow", "as_utc", "history_page", "scrape_messages"]
+
+HISTORY_PAGE = 100
+
+
+def as_utc(value: Any, argument: str) -> datetime:
+    """``value`` (datetime, date, pandas Timestamp or ISO-8601 text) as an aware UTC datetime.
+
+    Naive values are taken as UTC.
+
+    >>> as_utc("2024-05-01", "since").isoformat()
+    '2024-05-01T00:00:00+00:00'
+    """
+    if isinstance(value, date | str | pd.Timestamp):
+        try:
+            stamp = pd.Timestamp(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{argument} must be a date or time, got {value!r}") from exc
+        if not pd.isna(stamp):
+            stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+            return stamp.to_pydatetime()
+    raise ValueError(
+        f"{argument} must be a datetime, date or ISO-8601 text such as '2024-05-01', got {value!r}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MessageWindow:
+    """Which messages to collect: ``since`` ≤ date < ``until``, at most ``limit``.
+
+    Build it with :meth:`of`, which validates before any request::
+
+        >>> MessageWindow.of(days_back=7, since="2024-05-01")
+        Traceback (most recent call last):
+        ...
+        ValueError: pass either days_back or since, not both
+    """
+
+    since: datetime | None
+    until: datetime | None
+    limit: int | None
+    days_back: float | None = None
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        days_back: float | None = None,
+        since: Any = None,
+        until: Any = None,
+        limit: int | None = None,
+    ) -> MessageWindow:
+        """Validate the arguments of ``scrape_messages`` into a window."""
+        if days_back is not None and since is not None:
+            raise ValueError("pass either days_back or since, not both")
+        if days_back is not None:
+            positive_number(days_back, "days_back", "days")
+        optional_count(limit, "limit")
+        start = as_utc(since, "since") if since is not None else None
+        end = as_utc(until, "until") if until is not None else None
+        if start is not None and end is not None and start >= end:
+            raise ValueError(
+                f"since ({start:%Y-%m-%d %H:%M}) must be before until ({end:%Y-%m-%d %H:%M})"
+            )
+        return cls(start, end, limit, days_back)
+
+    def params(self) -> dict[str, Any]:
+        """The collection key: the window as the caller gave it."""
+        return {
+            "days_back": self.days_back,
+            "since": self.since,
+            "until": self.until,
+            "limit": self.limit,
+        }
+
+    def start(self, now: datetime) -> datetime | None:
+        """The earliest date collected, for a run starting at ``now``."""
+        if self.days_back is not None:
+            return now - timedelta(days=self.days_back)
+        return self.since
+
+
+def history_page(peer: Any, offset_id: int, offset_date: datetime | None, limit: int) -> Any:
+    """A ``messages.GetHistory`` request for one page, newest first."""
+    return functions.messages.GetHistoryRequest(
+        peer=peer,
+        offset_id=offset_id,
+        offset_date=offset_date,
+        add_offset=0,
+        limit=limit,
+        max_id=0,
+        min_id=0,
+        hash=0,
+    )
+
+
+def _users_by_id(result: Any) -> dict[int, Any]:
+    return {utils.get_peer_id(x): x for x in itertools.chain(result.users, result.chats)}
+
+
+async def scrape_messages(
+    ctx: TelegramContext,
+    target: Target,
+    window: MessageWindow,
+    *,
+    resume: bool = True,
+) -> pd.DataFrame:
+    """Collect the messages of ``target`` in ``window``."""
+    chat = await ctx.resolver.resolve(target)
+    collector = _open(ctx, target, window, resume)
+    if collector.complete and window.days_back is not None:
+        collector = _open(ctx, target, window, resume=False)
+    if collector.complete:
+        return collector.stored_frame()
+    history = _History(ctx, chat, window, collector)
+    with collecting(collector, history.attrs):
+        await history.run()
+    attrs = history.attrs()
+    collector.finish("complete", attrs=attrs)
+    return collector.frame(attrs)
+
+
+def _open(ctx: TelegramContext, target: Target, window: MessageWindow, resume: bool) -> Any:
+    return PageCollector.open(
+        "messages",
+        store=ctx.store,
+        account=ctx.account,
+        target=target.key,
+        params=window.params(),
+        resume=resume,
+    )
+
+
+class _History:
+    """Pages one chat's history into a collector, newest first."""
+
+    def __init__(
+        self,
+        ctx: TelegramContext,
+        chat: ResolvedChat,
+        window: MessageWindow,
+        collector: PageCollector,
+    ) -> None:
+        self._ctx = ctx
+        self._chat = chat
+        self._window = window
+        self._collector = collector
+        self._chat_id = utils.get_peer_id(chat.input_peer)
+        self._since = collector.checkpoint.get("since") or window.start(utc_now())
+        self.reported_total: int | None = None
+
+    async def run(self) -> None:
+        offset_id = self._collector.checkpoint.get("offset_id", 0)
+        until = self._window.until
+        while self._room() != 0:
+            limit = HISTORY_PAGE if self._room() is None else min(HISTORY_PAGE, self._room())
+            offset_date = until if offset_id == 0 else None
+            result = await self._ctx.rpc(
+                history_page(self._chat.input_peer, offset_id, offset_date, limit),
+                target=self._chat.target,
+            )
+            self.reported_total = getattr(result, "count", None)
+            page = [m for m in result.messages if getattr(m, "date", None) is not None]
+            if not page:
+                break
+            offset_id = page[-1].id
+            wanted = [m for m in page if self._in_window(m)]
+            self._add(wanted, result, offset_id)
+            if self._reached_start(page) or isinstance(result, types.messages.Messages):
+                break
+
+    def _in_window(self, message: Any) -> bool:
+        until = self._window.until
+        return (self._since is None or message.date >= self._since) and (
+            until is None or message.date < until
+        )
+
+    def _reached_start(self, page: list[Any]) -> bool:
+        return self._since is not None and page[-1].date < self._since
+
+    def _add(self, messages: list[Any], result: Any, offset_id: int) -> None:
+        columns = message_columns(
+            messages,
+            chat_id=self._chat_id,
+            users_by_id=_users_by_id(result),
+            collected_at=utc_now(),
+        )
+        room = self._room()
+        if room is not None and len(columns["message_id"]) > room:
+            columns = {name: values[:room] for name, values in columns.items()}
+        checkpoint = {"offset_id": offset_id, "since": self._since}
+        self._collector.add(columns, checkpoint=checkpoint)
+        op = current_operation()
+        if op is not None:
+            op.report_progress(len(self._collector), self._window.limit)
+
+    def _room(self) -> int | None:
+        limit = self._window.limit
+        return None if limit is None else max(limit - len(self._collector), 0)
+
+    def attrs(self) -> dict[str, Any]:
+        """The frame's attrs as the collection stands now."""
+        return collection_attrs(
+            self._chat.target,
+            None,
+            len(self._collector),
+            ["history"] if len(self._collector) else [],
+            utc_now(),
+            chat_id=self._chat_id,
+            chat_title=self._chat.title,
+            since=self._since.isoformat() if self._since else None,
+            until=self._window.until.isoformat() if self._window.until else None,
+            limit=self._window.limit,
+            messages_in_chat=self.reported_total,
+            resumed=self._collector.resumed,
+        )

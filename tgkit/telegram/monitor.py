@@ -1,0 +1,354 @@
+"""Live monitoring: new messages of some chats, into a frame that grows while it runs.
+
+A monitor is one exclusive MONITOR operation: while it runs it holds the
+session, so scrapes queue behind it (requirement 1.2) and start when it ends.
+It registers one ``events.NewMessage`` handler for its chats and removes it
+when it ends, however it ends (duration over, ``stop()``, cancel, timeout,
+error): no handler or task is left behind, and other sessions' monitors are
+untouched (each session has its own client).
+
+**No gap, no duplicate.** When it starts, the monitor notes each chat's newest
+message id. After a lost connection (reconnected with bounded retries) or a
+stall (no live message for ``stall_after`` seconds) it back-fills from
+history every message newer than the last id history confirmed, and once more
+when it ends normally. Rows are keyed by (chat id, message id), so a message
+that arrives both live and by back-fill is one row. Each back-fill is listed
+in ``MonitorHandle.backfills`` and in the frame's ``attrs["backfills"]``.
+
+Rows are also written to the store (when the session has one), as a messages
+collection of their own, so a crash loses nothing.
+
+Example::
+
+    handle = session.monitor(["@group"], duration=600)
+    handle.frame()        # the rows so far
+    handle.stop()
+    df = await handle     # the final frame
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Generator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from telethon import events, utils
+
+from tgkit.core import OperationHandle, current_operation
+from tgkit.frames import collection_attrs
+from tgkit.telegram.checks import positive_number
+from tgkit.telegram.collect import PageCollector, collecting
+from tgkit.telegram.context import TelegramContext, utc_now
+from tgkit.telegram.convert import message_columns
+from tgkit.telegram.messages import HISTORY_PAGE, history_page
+from tgkit.telegram.resolve import ResolvedChat
+from tgkit.telegram.rpc import count_in_report
+from tgkit.telegram.targets import Target
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Backfill", "MonitorHandle", "MonitorOptions", "MonitorState", "run_monitor"]
+
+MessageCallback = Callable[[dict[str, Any]], Awaitable[None] | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Backfill:
+    """One back-fill: when, why ("reconnected", "stalled", "final") and how many it added."""
+
+    at: datetime
+    reason: str
+    added: int
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorOptions:
+    """How a monitor watches; validated before anything is queued.
+
+    ``stall_after``: seconds without a live message after which history is
+    checked for missed ones (one small request per chat).
+    """
+
+    duration: float
+    stall_after: float = 60.0
+
+    def __post_init__(self) -> None:
+        positive_number(self.duration, "duration", "seconds")
+        positive_number(self.stall_after, "stall_after", "seconds")
+
+
+class MonitorState:
+    """The live rows of one monitor, shared by its operation and its handle."""
+
+    def __init__(self, on_message: MessageCallback | None = None) -> None:
+        self._on_message = on_message
+        self.collector = PageCollector("messages")
+        self.backfills: list[Backfill] = []
+        self.chats: tuple[ResolvedChat, ...] = ()
+        self.stop_requested = asyncio.Event()
+        self.last_live = 0.0
+        self.callback_errors = 0
+
+    def use_collector(self, collector: PageCollector) -> None:
+        self.collector = collector
+
+    async def add(self, messages: Sequence[Any], users_by_id: dict[int, Any]) -> int:
+        """Add the messages not yet seen; call ``on_message`` with each new row."""
+        columns = message_columns(
+            messages, chat_id=None, users_by_id=users_by_id, collected_at=utc_now()
+        )
+        keys = zip(columns["chat_id"], columns["message_id"], strict=True)
+        fresh = [i for i, key in enumerate(keys) if key not in self.collector]
+        if not fresh:
+            return 0
+        if len(fresh) < len(columns["message_id"]):
+            columns = {name: [values[i] for i in fresh] for name, values in columns.items()}
+        added = self.collector.add(columns, checkpoint={})
+        await self._notify(columns)
+        return added
+
+    async def _notify(self, columns: dict[str, list[Any]]) -> None:
+        if self._on_message is None:
+            return
+        names = list(columns)
+        for row in zip(*columns.values(), strict=True):
+            try:
+                result = self._on_message(dict(zip(names, row, strict=True)))
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
+                self.callback_errors += 1
+                log.exception("on_message raised; the monitor goes on")
+
+    def attrs(self) -> dict[str, Any]:
+        """The frame's attrs: chats, rows and the back-fills done."""
+        target = ", ".join(chat.target for chat in self.chats)
+        return collection_attrs(
+            target,
+            None,
+            len(self.collector),
+            ["monitor"],
+            utc_now(),
+            chat_ids=[utils.get_peer_id(chat.input_peer) for chat in self.chats],
+            backfills=[
+                {"at": b.at.isoformat(), "reason": b.reason, "added": b.added}
+                for b in self.backfills
+            ],
+            callback_errors=self.callback_errors,
+        )
+
+    def frame(self) -> pd.DataFrame:
+        return self.collector.frame(self.attrs())
+
+
+class MonitorHandle:
+    """A running (or queued, or finished) monitor.
+
+    ``frame()`` gives the rows so far, ``count`` how many, ``backfills`` what
+    was recovered from history, ``stop()`` ends it normally (a final
+    back-fill, then the frame), ``cancel()`` ends it at once. Awaiting the
+    handle waits for the end and returns the final frame.
+
+    Example::
+
+        handle = session.monitor("@group", duration=60)
+        await asyncio.sleep(5); handle.count
+        df = await handle
+    """
+
+    def __init__(self, state: MonitorState, operation: OperationHandle) -> None:
+        self._state = state
+        self.operation = operation
+
+    def __repr__(self) -> str:
+        return f"<MonitorHandle {self.operation.id} {self.state.name} rows={self.count}>"
+
+    def __await__(self) -> Generator[Any, None, pd.DataFrame]:
+        return self.operation.__await__()
+
+    @property
+    def id(self) -> str:
+        return self.operation.id
+
+    @property
+    def state(self) -> Any:
+        return self.operation.state
+
+    @property
+    def count(self) -> int:
+        """Messages collected so far."""
+        return len(self._state.collector)
+
+    @property
+    def backfills(self) -> tuple[Backfill, ...]:
+        """Every back-fill so far: when, why and how many messages it added."""
+        return tuple(self._state.backfills)
+
+    @property
+    def backfilled(self) -> int:
+        """How many messages came from back-fills rather than live updates."""
+        return sum(b.added for b in self._state.backfills)
+
+    def frame(self) -> pd.DataFrame:
+        """The rows so far (a new DataFrame each call)."""
+        return self._state.frame()
+
+    def stop(self) -> None:
+        """End the monitor normally; a queued monitor is cancelled."""
+        if self.operation.state.name == "QUEUED":
+            self.operation.cancel()
+        self._state.stop_requested.set()
+
+    def cancel(self) -> bool:
+        """End the monitor at once (no final back-fill)."""
+        return self.operation.cancel()
+
+    def done(self) -> bool:
+        return self.operation.done()
+
+
+async def run_monitor(
+    ctx: TelegramContext,
+    targets: Sequence[Target],
+    options: MonitorOptions,
+    state: MonitorState,
+) -> pd.DataFrame:
+    """The MONITOR operation: watch ``targets`` for ``options.duration`` seconds."""
+    state.chats = tuple([await ctx.resolver.resolve(target) for target in targets])
+    if ctx.store is not None:
+        state.use_collector(
+            PageCollector.open(
+                "messages",
+                store=ctx.store,
+                account=ctx.account,
+                target="monitor:" + ",".join(target.key for target in targets),
+                params={"started": utc_now()},
+                resume=False,
+            )
+        )
+    watch = _Watch(ctx, options, state)
+    with collecting(state.collector, state.attrs):
+        await watch.run()
+    attrs = state.attrs()
+    state.collector.finish("complete", attrs=attrs)
+    return state.collector.frame(attrs)
+
+
+class _Watch:
+    """Registers the handler, waits, reconnects and back-fills."""
+
+    def __init__(self, ctx: TelegramContext, options: MonitorOptions, state: MonitorState) -> None:
+        self._ctx = ctx
+        self._options = options
+        self._state = state
+        self._client = ctx.rpc.client
+        self._confirmed: dict[int, int] = {}  # chat id -> newest id history confirmed
+        self._operation: Any = None
+
+    async def run(self) -> None:
+        self._operation = current_operation()
+        # Newest ids first: a message posted before the handler is in place is
+        # newer than them, so the final back-fill finds it if no update did.
+        for chat in self._state.chats:
+            self._confirmed[chat.chat_id] = await self._newest_id(chat)
+        builder = events.NewMessage(chats=[chat.input_peer for chat in self._state.chats])
+        self._client.add_event_handler(self._on_event, builder)
+        try:
+            await self._watch()
+            await self._backfill("final")
+        finally:
+            self._client.remove_event_handler(self._on_event, builder)
+
+    async def _on_event(self, event: Any) -> None:
+        message = event.message
+        loop = asyncio.get_running_loop()
+        self._state.last_live = loop.time()
+        sender = getattr(message, "sender", None)
+        users = {message.sender_id: sender} if sender is not None else {}
+        await self._state.add([message], users)
+        # Telethon runs handlers in its own tasks, outside the operation's context.
+        if self._operation is not None:
+            self._operation.report_progress(len(self._state.collector))
+
+    async def _watch(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._options.duration
+        self._state.last_live = loop.time()
+        stop = asyncio.ensure_future(self._state.stop_requested.wait())
+        try:
+            while not stop.done():
+                now = loop.time()
+                if now >= deadline:
+                    return
+                stall_at = self._state.last_live + self._options.stall_after
+                lost = asyncio.ensure_future(self._disconnected())
+                done, _ = await asyncio.wait(
+                    {stop, lost},
+                    timeout=min(deadline, stall_at) - now,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                await _cancel(lost)
+                if lost in done:
+                    await self._ctx.rpc.ensure_connected()
+                    await self._backfill("reconnected")
+                elif not done and loop.time() >= stall_at and loop.time() < deadline:
+                    await self._backfill("stalled")
+                    self._state.last_live = loop.time()
+        finally:
+            await _cancel(stop)
+
+    async def _disconnected(self) -> None:
+        if not self._client.is_connected():
+            return
+        try:
+            await self._client.disconnected
+        except (ConnectionError, OSError):
+            pass
+
+    async def _backfill(self, reason: str) -> None:
+        added = 0
+        for chat in self._state.chats:
+            added += await self._backfill_chat(chat)
+        self._state.backfills.append(Backfill(utc_now(), reason, added))
+        count_in_report("backfilled", amount=added)
+        if added:
+            log.info("monitor back-filled %d missed messages (%s)", added, reason)
+
+    async def _backfill_chat(self, chat: ResolvedChat) -> int:
+        confirmed = self._confirmed.get(chat.chat_id, 0)
+        offset_id, newest, added = 0, confirmed, 0
+        while True:
+            result = await self._history(chat, offset_id, HISTORY_PAGE)
+            page = [m for m in result.messages if m.id > confirmed]
+            if not page:
+                break
+            newest = max(newest, page[0].id)
+            added += await self._state.add(page, _entities(result))
+            offset_id = page[-1].id
+            if len(page) < len(result.messages) or len(result.messages) < HISTORY_PAGE:
+                break
+        self._confirmed[chat.chat_id] = newest
+        return added
+
+    async def _newest_id(self, chat: ResolvedChat) -> int:
+        result = await self._history(chat, 0, 1)
+        return max((m.id for m in result.messages), default=0)
+
+    async def _history(self, chat: ResolvedChat, offset_id: int, limit: int) -> Any:
+        request = history_page(chat.input_peer, offset_id, None, limit)
+        return await self._ctx.rpc(request, target=chat.target)
+
+
+def _entities(result: Any) -> dict[int, Any]:
+    return {utils.get_peer_id(x): x for x in [*result.users, *result.chats]}
+
+
+async def _cancel(task: asyncio.Future[Any]) -> None:
+    """Cancel ``task`` and wait until it has ended (without swallowing our own cancel)."""
+    task.cancel()
+    await asyncio.wait({task})

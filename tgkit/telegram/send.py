@@ -1,0 +1,91 @@
+"""Sending one text message, paced like every other request.
+
+tgkit sends single messages (a reply in a study, a note to a group that
+agreed to be observed); it has no mass messaging. ``messages.SendMessage``
+has its own budget (``tgkit.core.budgets``), below the ~20 a minute per group
+Telegram tolerates.
+
+Example::
+
+    sent = await send_message(ctx, parse_target("@lab_group"), "Thanks, all!")
+    sent.message_id, sent.date
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from telethon import utils
+from telethon.tl import functions, types
+
+from tgkit.telegram.context import TelegramContext, utc_now
+from tgkit.telegram.targets import Target
+
+log = logging.getLogger(__name__)
+
+__all__ = ["MAX_TEXT_LENGTH", "SentMessage", "check_text", "send_message"]
+
+#: Telegram's limit on a message's text, in characters.
+MAX_TEXT_LENGTH = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A message this account sent: its id, date and the chat's marked id."""
+
+    message_id: int
+    date: datetime
+    chat_id: int
+
+
+def check_text(text: object) -> str:
+    """``text`` if it is a message Telegram accepts, else a ``ValueError``/``TypeError``.
+
+    >>> check_text("")
+    Traceback (most recent call last):
+    ...
+    ValueError: text must not be empty
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    if not text.strip():
+        raise ValueError("text must not be empty")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise ValueError(
+            f"text has {len(text)} characters; Telegram accepts at most {MAX_TEXT_LENGTH}: "
+            "split it into several messages"
+        )
+    return text
+
+
+async def send_message(ctx: TelegramContext, target: Target, text: str) -> SentMessage:
+    """Send ``text`` to ``target``; return the sent message's id and date."""
+    chat = await ctx.resolver.resolve(target)
+    request = functions.messages.SendMessageRequest(peer=chat.input_peer, message=text)
+    result = await ctx.rpc(request, target=chat.target)
+    message_id, date = _sent_id_and_date(result, request.random_id)
+    return SentMessage(message_id, date or utc_now(), utils.get_peer_id(chat.input_peer))
+
+
+def _sent_id_and_date(result: Any, random_id: int) -> tuple[int, datetime | None]:
+    if isinstance(result, types.UpdateShortSentMessage):
+        return result.id, result.date
+    updates = getattr(result, "updates", None) or ()
+    message_id = next(
+        (
+            u.id
+            for u in updates
+            if isinstance(u, types.UpdateMessageID) and u.random_id == random_id
+        ),
+        None,
+    )
+    for update in updates:
+        message = getattr(update, "message", None)
+        if isinstance(message, types.Message) and message_id in (None, message.id):
+            return message.id, message.date
+    if message_id is None:
+        raise RuntimeError("Telegram's answer to SendMessage named no message")
+    return message_id, None
