@@ -1,0 +1,49 @@
+"""A simulated Telegram behind the real Telethon client: learn, teach and test offline.
+
+Build a world with a group, messages and a flood limit, and talk to it with
+Telethon's own API (inside ``async`` code, e.g. a notebook cell)::
+
+    from tgkit.sandbox import World
+    world = World(seed=0)
+    me = world.add_user("Ada", username="ada_research")
+    group = world.add_supergroup("Readers", username="readers", members=500)
+    world.generate_messages(group, 1000, days=7)
+    world.flood_limit("messages.GetHistory", calls=30, per=30, wait=3)
+
+    client = world.client(me)          # a real telethon.TelegramClient, logged in as Ada
+    await client.connect()
+    members = await client.get_participants("readers")
+    messages = await client.get_messages("readers", limit=300)
+
+``demo_world()`` returns a ready world (a 25,000-member group past the
+10,000 listing cap, a hidden-members group, a broadcast channel, a basic
+group, a private group with invite links) and the researcher account.
+
+What it simulates, as Telegram does (see ``TELEGRAM-FACTS.md``): 200
+participants a page and at most 10,000 per query while the full count is
+reported; word-prefix search over names and usernames; hidden members;
+admin-only subscriber lists; private chats; invite links that join, expire
+or wait for approval; history pages of 100; live updates to members; flood
+limits per account and method; dropped connections, one-off errors and
+latency on demand; ``world.stats()`` counting requests per account and
+method. Requests and answers cross Telethon's own TL serialisation.
+"""
+
+from tgkit.sandbox.faults import FloodLimit
+from tgkit.sandbox.generate import PeopleMix
+from tgkit.sandbox.model import Chat, ChatKind, Invite, Message, Status, User
+from tgkit.sandbox.stats import RequestStats
+from tgkit.sandbox.world import World
+
+__all__ = [
+    "Chat",
+    "ChatKind",
+    "FloodLimit",
+    "Invite",
+    "Message",
+    "PeopleMix",
+    "RequestStats",
+    "Status",
+    "User",
+    "World",
+]

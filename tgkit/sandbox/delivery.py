@@ -1,0 +1,122 @@
+"""Live updates: who is connected, per-account update state, and pushing.
+
+Channel messages carry the channel's own ``pts``; messages of basic groups
+carry the ``pts`` of each receiving account, which also keeps a log so
+``updates.getDifference`` can return what a client missed while away.
+Each connected member gets an ``Updates`` built for its own view (its own
+access hashes, ``out`` on its own messages); the sending client gets the
+message as its request's result instead, as with Telegram.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime
+
+from telethon.tl import types
+
+from tgkit.sandbox.access import AccessHashes
+from tgkit.sandbox.model import Chat, Message, User
+from tgkit.sandbox.sender import SandboxSender
+from tgkit.sandbox.views import Viewer
+
+__all__ = ["Delivery"]
+
+
+class Delivery:
+    """Connected clients by account, and each account's ``pts`` and message log."""
+
+    def __init__(self, users: dict[int, User], hashes: AccessHashes,
+                 now: Callable[[], datetime]) -> None:
+        self._users = users
+        self._hashes = hashes
+        self._now = now
+        self._lock = threading.RLock()
+        self._senders: dict[int | None, set[SandboxSender]] = defaultdict(set)
+        self._account_of: dict[SandboxSender, int | None] = {}
+        self._pts: dict[int, int] = {}
+        self._log: dict[int, list[tuple[int, int, Message]]] = defaultdict(list)  # (pts, chat, msg)
+
+    # Connections
+
+    def connected(self, sender: SandboxSender, account: int | None) -> None:
+        with self._lock:
+            self.moved(sender, account)
+
+    def moved(self, sender: SandboxSender, account: int | None) -> None:
+        """The sender's account changed (it logged in or out)."""
+        with self._lock:
+            previous = self._account_of.get(sender, account)
+            self._senders[previous].discard(sender)
+            self._senders[account].add(sender)
+            self._account_of[sender] = account
+
+    def disconnected(self, sender: SandboxSender) -> None:
+        with self._lock:
+            account = self._account_of.pop(sender, None)
+            self._senders[account].discard(sender)
+
+    def senders_of(self, account: int) -> list[SandboxSender]:
+        with self._lock:
+            return list(self._senders.get(account, ()))
+
+    def connected_accounts(self) -> list[int]:
+        with self._lock:
+            return [account for account, senders in self._senders.items()
+                    if account is not None and senders]
+
+    # Account update state (basic groups and private chats)
+
+    def account_pts(self, account: int) -> int:
+        return self._pts.get(account, 1)
+
+    def log_since(self, account: int, pts: int) -> list[tuple[int, int, Message]]:
+        log = self._log.get(account, [])
+        low, high = 0, len(log)
+        while low < high:
+            middle = (low + high) // 2
+            if log[middle][0] <= pts:
+                low = middle + 1
+            else:
+                high = middle
+        return log[low:]
+
+    def _bump(self, account: int, chat: Chat, message: Message) -> int:
+        pts = self.account_pts(account) + 1
+        self._pts[account] = pts
+        self._log[account].append((pts, chat.id, message))
+        return pts
+
+    # Delivery
+
+    def message_posted(self, chat: Chat, message: Message, origin: SandboxSender | None) -> None:
+        """Tell every connected member's client about a new message."""
+        with self._lock:
+            if not chat.is_channel:
+                pts_of = {member: self._bump(member, chat, message) for member in chat.members}
+            for account in self.connected_accounts():
+                if account not in chat.members:
+                    continue
+                pts = message.pts if chat.is_channel else pts_of[account]
+                updates = self._updates_for(account, chat, message, pts)
+                for sender in self._senders[account]:
+                    if sender is not origin and sender.receives_updates and sender.updates_started:
+                        sender.push(updates)
+
+    def updates_for(self, account: int, chat: Chat, message: Message) -> types.Updates:
+        """The ``Updates`` a member gets for ``message`` (its current pts)."""
+        pts = message.pts if chat.is_channel else self.account_pts(account)
+        return self._updates_for(account, chat, message, pts)
+
+    def _updates_for(self, account: int, chat: Chat, message: Message, pts: int) -> types.Updates:
+        viewer = Viewer(account, self._hashes, self._now())
+        rendered = viewer.message(message, chat)
+        if chat.is_channel:
+            update: types.TypeUpdate = types.UpdateNewChannelMessage(rendered, pts, 1)
+        else:
+            update = types.UpdateNewMessage(rendered, pts, 1)
+        users = [viewer.user(self._users[message.sender_id])] if message.sender_id else []
+        return types.Updates(updates=[update], users=users, chats=[viewer.chat(chat)],
+                             date=message.date, seq=0)

@@ -1,0 +1,151 @@
+"""What a sandbox world is made of: users, chats, messages and invite links.
+
+These are the world's own records (mutable: people join, messages arrive);
+handlers turn them into Telethon TL objects per viewing account.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+__all__ = ["Chat", "ChatKind", "Invite", "Message", "Status", "User"]
+
+
+class Status(enum.Enum):
+    """When a user was last seen, as Telegram shows it to others."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"  # an exact time, ``User.last_seen``
+    RECENTLY = "recently"
+    LAST_WEEK = "last_week"
+    LAST_MONTH = "last_month"
+    LONG_AGO = "long_ago"
+
+
+class ChatKind(enum.Enum):
+    """Supergroups and broadcast channels are Telegram "channels"; basic groups are not."""
+
+    SUPERGROUP = "supergroup"
+    CHANNEL = "channel"
+    BASIC_GROUP = "basic_group"
+
+
+@dataclass(slots=True, eq=False)
+class User:
+    """A Telegram account in the world. ``phone`` and ``password`` never show in reprs."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    bot: bool = False
+    deleted: bool = False
+    premium: bool = False
+    status: Status = Status.RECENTLY
+    last_seen: datetime | None = None
+    phone: str | None = field(default=None, repr=False)
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def display_name(self) -> str:
+        """First and last name as Telegram shows them ("Deleted Account" when deleted)."""
+        if self.deleted:
+            return "Deleted Account"
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+@dataclass(slots=True, eq=False)
+class Message:
+    """One message of a chat. ``sender_id`` is None for a broadcast channel's own posts."""
+
+    id: int
+    chat_id: int
+    sender_id: int | None
+    date: datetime
+    text: str
+    reply_to: int | None = None
+    views: int | None = None
+    forwards: int | None = None
+    pts: int = 0
+    action: str | None = None  # "create" or "join" for service messages
+
+
+@dataclass(slots=True, eq=False)
+class Invite:
+    """An invite link's state: ``hash`` is the part after ``t.me/+``."""
+
+    hash: str
+    chat_id: int
+    expired: bool = False
+    request_needed: bool = False
+    requests: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True, eq=False)
+class Chat:
+    """A supergroup, broadcast channel or basic group.
+
+    ``members`` maps user id to join date in join order; ``admins`` maps
+    admin user ids to the date they were promoted.
+    """
+
+    id: int
+    kind: ChatKind
+    title: str
+    created: datetime
+    username: str | None = None
+    private: bool = False
+    hidden_members: bool = False
+    about: str = ""
+    creator_id: int | None = None
+    members: dict[int, datetime] = field(default_factory=dict, repr=False)
+    admins: dict[int, datetime] = field(default_factory=dict, repr=False)
+    banned: set[int] = field(default_factory=set, repr=False)
+    messages: list[Message] = field(default_factory=list, repr=False)
+    pts: int = 1
+    version: int = 0  # bumped on every membership change (cache key)
+
+    @property
+    def is_channel(self) -> bool:
+        """True for supergroups and broadcast channels (Telegram's ``channel`` type)."""
+        return self.kind is not ChatKind.BASIC_GROUP
+
+    @property
+    def member_count(self) -> int:
+        return len(self.members)
+
+    def last_message_id(self) -> int:
+        return self.messages[-1].id if self.messages else 0
+
+    def messages_before(self, message_id: int) -> int:
+        """How many messages have an id below ``message_id``."""
+        return bisect.bisect_left(self.messages, message_id, key=_message_id)
+
+    def messages_before_date(self, date: datetime) -> int:
+        """How many messages were sent strictly before ``date``."""
+        return bisect.bisect_left(self.messages, date, key=_message_date)
+
+    def messages_after_pts(self, pts: int) -> int:
+        """Index of the first message whose pts is above ``pts``."""
+        return bisect.bisect_right(self.messages, pts, key=_message_pts)
+
+    def find_message(self, message_id: int) -> Message | None:
+        index = self.messages_before(message_id)
+        if index < len(self.messages) and self.messages[index].id == message_id:
+            return self.messages[index]
+        return None
+
+
+def _message_id(message: Message) -> int:
+    return message.id
+
+
+def _message_date(message: Message) -> datetime:
+    return message.date
+
+
+def _message_pts(message: Message) -> int:
+    return message.pts

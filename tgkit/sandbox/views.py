@@ -1,0 +1,167 @@
+"""Turn world records into the TL objects one account sees.
+
+What an account sees depends on who it is: its own access hashes, whether it
+is a member, whether a message is its own (``out``), its own phone number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from telethon.tl import types
+
+from tgkit.sandbox.access import AccessHashes
+from tgkit.sandbox.model import Chat, ChatKind, Message, Status, User
+from tgkit.sandbox.tlcompat import build
+
+__all__ = ["Viewer"]
+
+_ADMIN_RIGHTS = types.ChatAdminRights(
+    change_info=True, delete_messages=True, ban_users=True, invite_users=True,
+    pin_messages=True, manage_call=True, other=True,
+)
+_CREATOR_RIGHTS = types.ChatAdminRights(
+    change_info=True, post_messages=True, edit_messages=True, delete_messages=True,
+    ban_users=True, invite_users=True, pin_messages=True, add_admins=True,
+    manage_call=True, other=True,
+)
+
+
+class Viewer:
+    """Renders users, chats and messages as account ``viewer_id`` sees them."""
+
+    __slots__ = ("hashes", "now", "viewer_id")
+
+    def __init__(self, viewer_id: int, hashes: AccessHashes, now: datetime) -> None:
+        self.viewer_id = viewer_id
+        self.hashes = hashes
+        self.now = now
+
+    def user(self, user: User) -> types.User:
+        is_self = user.id == self.viewer_id
+        if user.deleted:
+            return types.User(
+                id=user.id, deleted=True, access_hash=self.hashes.of(self.viewer_id, user.id),
+            )
+        return types.User(
+            id=user.id,
+            is_self=is_self or None,
+            bot=user.bot or None,
+            premium=user.premium or None,
+            access_hash=self.hashes.of(self.viewer_id, user.id),
+            first_name=user.first_name,
+            last_name=user.last_name,
+            username=user.username,
+            phone=user.phone if is_self else None,
+            status=None if user.bot else self.status(user),
+            bot_info_version=1 if user.bot else None,
+            bot_nochats=None,
+        )
+
+    def users(self, users: Iterable[User]) -> list[types.User]:
+        return [self.user(user) for user in users]
+
+    def status(self, user: User) -> types.TypeUserStatus:
+        match user.status:
+            case Status.ONLINE:
+                return types.UserStatusOnline(expires=self.now + timedelta(minutes=5))
+            case Status.OFFLINE:
+                return types.UserStatusOffline(was_online=user.last_seen or self.now)
+            case Status.RECENTLY:
+                return types.UserStatusRecently()
+            case Status.LAST_WEEK:
+                return types.UserStatusLastWeek()
+            case Status.LAST_MONTH:
+                return types.UserStatusLastMonth()
+        return types.UserStatusEmpty()
+
+    def chat(self, chat: Chat) -> types.TypeChat:
+        viewer = self.viewer_id
+        if chat.kind is ChatKind.BASIC_GROUP:
+            return build(
+                types.Chat, id=chat.id, title=chat.title, photo=types.ChatPhotoEmpty(),
+                participants_count=chat.member_count, date=chat.members.get(viewer, chat.created),
+                version=chat.version, creator=(chat.creator_id == viewer) or None,
+                left=(viewer not in chat.members) or None,
+            )
+        access_hash = self.hashes.of(viewer, chat.id)
+        broadcast = chat.kind is ChatKind.CHANNEL
+        if viewer in chat.banned:
+            return build(
+                types.ChannelForbidden, id=chat.id, access_hash=access_hash, title=chat.title,
+                broadcast=broadcast or None, megagroup=(not broadcast) or None,
+            )
+        admin = viewer in chat.admins
+        return build(
+            types.Channel,
+            id=chat.id, title=chat.title, photo=types.ChatPhotoEmpty(),
+            date=chat.members.get(viewer, chat.created),
+            creator=(chat.creator_id == viewer) or None,
+            left=(viewer not in chat.members) or None,
+            broadcast=broadcast or None, megagroup=(not broadcast) or None,
+            access_hash=access_hash, username=chat.username,
+            admin_rights=(_CREATOR_RIGHTS if chat.creator_id == viewer else _ADMIN_RIGHTS)
+            if admin else None,
+            participants_count=chat.member_count,
+        )
+
+    def peer(self, chat: Chat) -> types.TypePeer:
+        if chat.kind is ChatKind.BASIC_GROUP:
+            return types.PeerChat(chat.id)
+        return types.PeerChannel(chat.id)
+
+    def message(self, message: Message, chat: Chat) -> types.TypeMessage:
+        from_id = types.PeerUser(message.sender_id) if message.sender_id is not None else None
+        out = (message.sender_id == self.viewer_id) or None
+        if message.action is not None:
+            return build(
+                types.MessageService, id=message.id, peer_id=self.peer(chat), date=message.date,
+                action=self._action(message, chat), from_id=from_id, out=out,
+            )
+        reply = None
+        if message.reply_to:
+            reply = types.MessageReplyHeader(reply_to_msg_id=message.reply_to)
+        return build(
+            types.Message,
+            id=message.id, peer_id=self.peer(chat), date=message.date, message=message.text,
+            out=out, post=(chat.kind is ChatKind.CHANNEL) or None, from_id=from_id,
+            reply_to=reply, views=message.views, forwards=message.forwards,
+        )
+
+    def _action(self, message: Message, chat: Chat) -> types.TypeMessageAction:
+        if message.action == "create":
+            if chat.is_channel:
+                return types.MessageActionChannelCreate(title=chat.title)
+            return types.MessageActionChatCreate(title=chat.title, users=[message.sender_id or 0])
+        if message.action == "join_by_link":
+            return types.MessageActionChatJoinedByLink(inviter_id=chat.creator_id or 0)
+        return types.MessageActionChatAddUser(users=[message.sender_id or 0])
+
+    def participant(self, chat: Chat, user_id: int) -> types.TypeChannelParticipant:
+        joined = chat.members.get(user_id, chat.created)
+        if user_id == chat.creator_id:
+            return types.ChannelParticipantCreator(user_id=user_id, admin_rights=_CREATOR_RIGHTS)
+        if user_id in chat.admins:
+            return build(
+                types.ChannelParticipantAdmin, user_id=user_id,
+                promoted_by=chat.creator_id or user_id,
+                date=chat.admins[user_id], admin_rights=_ADMIN_RIGHTS,
+                is_self=(user_id == self.viewer_id) or None,
+            )
+        if user_id == self.viewer_id:
+            return build(
+                types.ChannelParticipantSelf, user_id=user_id,
+                inviter_id=chat.creator_id or user_id,
+                date=joined,
+            )
+        return build(types.ChannelParticipant, user_id=user_id, date=joined)
+
+    def chat_participant(self, chat: Chat, user_id: int) -> types.TypeChatParticipant:
+        joined = chat.members[user_id]
+        if user_id == chat.creator_id:
+            return types.ChatParticipantCreator(user_id=user_id)
+        inviter = chat.creator_id or user_id
+        if user_id in chat.admins:
+            return types.ChatParticipantAdmin(user_id=user_id, inviter_id=inviter, date=joined)
+        return types.ChatParticipant(user_id=user_id, inviter_id=inviter, date=joined)
