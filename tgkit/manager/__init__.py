@@ -1,0 +1,1 @@
+"""SessionManager: many accounts run as one (see tgkit.manager.manager)."""

@@ -1,0 +1,638 @@
+"""The dispatcher: many sessions' schedulers run as one, under caps, free of Telegram.
+
+``Dispatcher`` keeps the manager's queue of ``Job``s (priority order, FIFO
+within a priority) and hands each to one worker (anything with a ``name``, a
+``tgkit.core.Scheduler`` as ``scheduler`` and ``flood_wait_remaining``) when
+
+- the caps allow it (``limits.Caps``),
+- its target is not being collected by another job (``limits.TargetLocks``),
+- ``routing.choose_session`` finds a session for it.
+
+It is event-driven like the scheduler: a submission, an attempt's end, a
+session added or removed, or the end of the earliest flood wait it waits
+for (one timer) runs ``_pump`` once; nothing polls.
+
+An attempt that ends in a flood wait too long to sleep, on an account that
+cannot reach the target, or on a session that closed, goes back to the queue
+ahead of later work and moves to another session (``jobs.classify``); a
+session in a flood wait for a request type the job needs is never chosen,
+and when all are waiting the job waits for the earliest. With
+``limits.rebalance`` an operation still queued behind a busy session moves
+to a session that became idle.
+
+Example::
+
+    dispatcher = Dispatcher(ManagerLimits(max_running=2))
+    dispatcher.add_worker(worker)
+    handle = dispatcher.submit(Work(OperationKind.SCRAPE, "members @x", start))
+    await handle
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import itertools
+import logging
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from tgkit.core import OperationKind, OperationState, Scheduler
+from tgkit.errors import SessionClosed, TgkitError
+
+from .jobs import Attempt, Job, ManagedHandle, Outcome, Work, classify
+from .limits import Caps, ManagerLimits, TargetLocks
+from .routing import Candidate, Decision, DurationEstimator, Reach, choose_session
+from .snapshot import DispatchSnapshot, JobView, ManagerEvent
+
+__all__ = ["Dispatcher", "NoSessionAvailable", "Worker"]
+
+logger = logging.getLogger(__name__)
+
+ANY_REQUEST = "*"  # a flood wait whose request type is unknown blocks every type
+
+
+class NoSessionAvailable(TgkitError):
+    """No session of the manager can take the operation (none left, or none can reach it)."""
+
+
+class Worker(Protocol):
+    """A session as the dispatcher needs it."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def scheduler(self) -> Scheduler: ...
+
+    def flood_wait_remaining(self, request_type: str) -> float:
+        """Seconds left of this session's flood wait on ``request_type`` (0: none)."""
+        ...
+
+
+class Dispatcher:
+    """Runs jobs across workers under caps, exclusivity and flood-aware routing."""
+
+    def __init__(
+        self,
+        limits: ManagerLimits | None = None,
+        *,
+        expected_duration: Callable[[OperationKind], float] | None = None,
+        classify_error: Callable[[BaseException], Outcome] = classify,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limits = limits or ManagerLimits()
+        self._caps = Caps(self.limits)
+        self._locks: TargetLocks[Job] = TargetLocks()
+        self._estimate = DurationEstimator(expected_duration or _kind_timeout)
+        self._classify = classify_error
+        self._clock = clock
+        self._workers: dict[str, Worker] = {}
+        self._removed: set[str] = set()
+        self._pending: list[Job] = []
+        self._active: dict[str, Job] = {}
+        self._flood: dict[tuple[str, str], float] = {}
+        self._chosen: dict[str, int] = {}
+        self._ids: Iterator[int] = itertools.count(1)
+        self._choices: Iterator[int] = itertools.count(1)
+        self._subscribers: list[Callable[[ManagerEvent], Any]] = []
+        self._timer: asyncio.TimerHandle | None = None
+        self._unsubscribe: dict[str, Callable[[], None]] = {}
+        self._pump_soon: asyncio.Handle | None = None
+        self._pumping = False
+        self._again = False
+        self._closed = False
+
+    # ----------------------------------------------------------- workers
+    @property
+    def workers(self) -> tuple[Worker, ...]:
+        return tuple(self._workers.values())
+
+    def worker(self, name: str) -> Worker:
+        try:
+            return self._workers[name]
+        except KeyError:
+            known = ", ".join(self._workers) or "none"
+            raise ValueError(f"no session named {name!r} (sessions: {known})") from None
+
+    def add_worker(self, worker: Worker) -> None:
+        """Route work to ``worker`` from now on."""
+        if worker.name in self._workers:
+            raise ValueError(f"a session named {worker.name!r} is already managed")
+        self._workers[worker.name] = worker
+        self._removed.discard(worker.name)
+        self._unsubscribe[worker.name] = worker.scheduler.subscribe(self._on_session_event)
+        self._emit("session_added", session=worker.name)
+        self._pump()
+
+    def remove_worker(self, name: str, *, cancel_running: bool = False) -> Worker:
+        """Stop routing to ``name``; its queued work moves to other sessions.
+
+        The operation running there finishes there, unless ``cancel_running``
+        (then it is cancelled and continues elsewhere). Work that ends on the
+        removed session because it closed moves too.
+        """
+        worker = self.worker(name)
+        del self._workers[name]
+        self._removed.add(name)
+        self._unsubscribe.pop(name)()
+        for job in list(self._active.values()):
+            attempt = job.current
+            if attempt is None or attempt.session != name or attempt.handle is None:
+                continue
+            if cancel_running or attempt.handle.state is OperationState.QUEUED:
+                attempt.handle.cancel()  # its end moves the job (see _on_attempt_end)
+        self._emit("session_removed", session=name)
+        self._pump()
+        return worker
+
+    def record_flood(self, session: str, request_type: str | None, seconds: float) -> None:
+        """Remember that ``session`` may not send ``request_type`` for ``seconds``."""
+        key = (session, request_type or ANY_REQUEST)
+        until = self._clock() + max(seconds, 0.0)
+        self._flood[key] = max(until, self._flood.get(key, 0.0))
+
+    # -------------------------------------------------------------- jobs
+    def submit(self, work: Work) -> ManagedHandle:
+        """Queue ``work``; an identical request in flight is joined instead."""
+        if self._closed:
+            raise SessionClosed("the SessionManager is closed; open a new one to run more work")
+        existing = self._locks.in_flight(work.key)
+        if existing is not None:
+            handle = ManagedHandle(existing, self._cancel, joined=True)
+            self._emit("joined", existing, detail=work.label)
+            return handle
+        seq = next(self._ids)
+        job = Job(
+            id=f"mop-{seq}",
+            work=work,
+            seq=seq,
+            priority=work.kind.default_priority if work.priority is None else work.priority,
+            future=asyncio.get_running_loop().create_future(),
+            queued_at=self._clock(),
+        )
+        job.request_types.update(work.request_types)
+        self._locks.register(work.key, job)
+        handle = ManagedHandle(job, self._cancel, joined=False)
+        self._enqueue(job)
+        self._emit("queued", job)
+        self._pump()
+        return handle
+
+    def close(self) -> None:
+        """Refuse new work and fail queued work with ``SessionClosed``.
+
+        Work already handed to sessions ends with them (their disconnect
+        drains or cancels it) and is not moved any more.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        for handle in (self._timer, self._pump_soon):
+            if handle is not None:
+                handle.cancel()
+        self._timer = self._pump_soon = None
+        for unsubscribe in self._unsubscribe.values():
+            unsubscribe()
+        self._unsubscribe.clear()
+        for job in list(self._pending):
+            error = SessionClosed(
+                f"the SessionManager closed before {job.id} ({job.work.label}) could run"
+            )
+            self._finish(job, OperationState.FAILED, error=error)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def jobs(self) -> tuple[Job, ...]:
+        """Unfinished jobs: queued in the manager, then handed to sessions."""
+        return (*self._pending, *self._active.values())
+
+    # ------------------------------------------------------------- pump
+    def _pump(self) -> None:
+        if self._closed:
+            return
+        if self._pumping:
+            self._again = True
+            return
+        self._pumping = True
+        try:
+            earliest = None
+            self._again = True
+            while self._again:
+                self._again = False
+                earliest = self._dispatch_pending()
+                if self.limits.rebalance:
+                    self._rebalance()
+        finally:
+            self._pumping = False
+        self._arm_timer(earliest)
+
+    def _dispatch_pending(self) -> float | None:
+        earliest: float | None = None
+        loads: dict[str, tuple[bool, float]] = {}
+        for job in list(self._pending):
+            if not self._admissible(job):
+                continue
+            decision = self._route(job, loads)
+            if decision.session is not None:
+                self._start(job, self._workers[decision.session], loads)
+            elif decision.wait is not None:
+                self._wait_for_flood(job, decision)
+                earliest = decision.wait if earliest is None else min(earliest, decision.wait)
+            else:
+                self._fail_unroutable(job, decision.reason)
+        return earliest
+
+    def _admissible(self, job: Job) -> bool:
+        if self._caps.full:
+            cap = self.limits.max_running
+            job.reason = f"waiting for a free slot (at most {cap} operations at once)"
+            return False
+        if not self._caps.allows(job.kind):
+            cap = self.limits.cap_for(job.kind)
+            job.reason = f"waiting for a {job.kind.name} slot (at most {cap} at once)"
+            return False
+        holder = self._locks.holder(job.work.target)
+        if holder is not None and holder is not job:
+            job.reason = f"waiting for {holder.id} to finish collecting {job.work.target}"
+            return False
+        return True
+
+    def _route(self, job: Job, loads: dict[str, tuple[bool, float]]) -> Decision:
+        if not self._workers:
+            return Decision(None, None, "the manager has no sessions; add one with add(session)")
+        candidates = []
+        for name, worker in self._workers.items():
+            if worker.scheduler.status != "started":
+                continue  # disconnected under the manager: it can take nothing now
+            if name not in loads:
+                loads[name] = self._load(worker)
+            idle, wait = loads[name]
+            candidates.append(
+                Candidate(
+                    name=name,
+                    idle=idle,
+                    expected_wait=wait,
+                    flood_wait=self._flood_remaining(worker, job),
+                    reach=self._reach(worker, job),
+                    tried=name in job.flood_hits,
+                    order=self._chosen.get(name, 0),
+                )
+            )
+        if not candidates:
+            return Decision(None, None, "none of the manager's sessions is connected")
+        return choose_session(candidates)
+
+    def _reach(self, worker: Worker, job: Job) -> Reach:
+        if worker.name in job.unreachable:
+            return Reach.UNREACHABLE
+        if job.work.reach is None:
+            return Reach.OPEN
+        return job.work.reach(worker)
+
+    def _load(self, worker: Worker) -> tuple[bool, float]:
+        """Is ``worker`` idle, and how long would new work wait there."""
+        snap = worker.scheduler.snapshot(recent=0)
+        running = snap.running
+        wait = self._estimate.queue_wait(
+            running=None if running is None else (running.kind, running.running_seconds),
+            queued=[view.kind for view in snap.queued],
+        )
+        return running is None and not snap.queued, wait
+
+    def _flood_remaining(self, worker: Worker, job: Job) -> float:
+        now = self._clock()
+        remaining = self._flood.get((worker.name, ANY_REQUEST), 0.0) - now
+        for request_type in job.request_types:
+            known = self._flood.get((worker.name, request_type), 0.0) - now
+            remaining = max(remaining, known, worker.flood_wait_remaining(request_type))
+        return max(remaining, 0.0)
+
+    def _wait_for_flood(self, job: Job, decision: Decision) -> None:
+        until = self._clock() + (decision.wait or 0.0)
+        changed = job.waiting_until is None or abs(job.waiting_until - until) > 0.5
+        job.waiting_until = until
+        job.reason = decision.reason
+        if changed:
+            self._emit("waiting", job, detail=decision.reason)
+
+    def _fail_unroutable(self, job: Job, reason: str) -> None:
+        error = job.last_error or NoSessionAvailable(f"{job.work.label}: {reason}")
+        self._finish(job, OperationState.FAILED, error=error)
+
+    def _arm_timer(self, earliest: float | None) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if earliest is not None and not self._closed:
+            # a hair past the end, so the wait has ended when routing looks again
+            delay = max(earliest, 0.0) + 0.001
+            self._timer = asyncio.get_running_loop().call_later(delay, self._on_timer)
+
+    def _on_session_event(self, event: Any) -> None:
+        # A session freed up (maybe from work the manager never saw): look
+        # again once the scheduler has released its lock.
+        if event.type == "finished" and self._pump_soon is None and not self._closed:
+            self._pump_soon = asyncio.get_running_loop().call_soon(self._pump_later)
+
+    def _pump_later(self) -> None:
+        self._pump_soon = None
+        self._pump()
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._pump()
+
+    # --------------------------------------------------------- attempts
+    def _start(self, job: Job, worker: Worker, loads: dict[str, tuple[bool, float]]) -> None:
+        self._pending.remove(job)
+        self._caps.take(job.kind)
+        self._locks.claim(job.work.target, job)
+        job.waiting_until = None
+        job.reason = "handed to a session"
+        if self._launch(job, worker):
+            wait = loads.get(worker.name, (False, 0.0))[1]
+            loads[worker.name] = (False, wait + self._estimate.expected(job.kind))
+
+    def _launch(self, job: Job, worker: Worker) -> bool:
+        """Start an attempt of ``job`` (which holds a slot) on ``worker``."""
+        attempt = Attempt(session=worker.name)
+        job.attempts.append(attempt)
+        self._active[job.id] = job
+        self._chosen[worker.name] = next(self._choices)
+        try:
+            handle = job.work.start(worker, job)
+        except Exception as error:  # the session refused it at once (closed, bad input)
+            self._active.pop(job.id, None)
+            self._caps.release(job.kind)
+            self._after_error(job, attempt, error, None)
+            return False
+        attempt.handle = handle
+        self._emit("dispatched", job, session=worker.name)
+        handle.add_done_callback(lambda _h: self._on_attempt_end(job, attempt))
+        return True
+
+    def _on_attempt_end(self, job: Job, attempt: Attempt) -> None:
+        if attempt.moved is not None:
+            return  # taken away by the manager; its slot went with it
+        handle = attempt.handle
+        assert handle is not None
+        self._active.pop(job.id, None)
+        self._caps.release(job.kind)
+        state = handle.state
+        if state is OperationState.DONE:
+            attempt.outcome = Outcome.DONE
+            self._observe(job.kind, handle)
+            self._finish(job, OperationState.DONE, result=handle.result())
+        elif state is OperationState.CANCELLED:
+            self._after_cancel(job, attempt, handle.exception())
+        else:
+            self._after_error(job, attempt, handle.exception(), state)
+        self._pump()
+
+    def _after_cancel(self, job: Job, attempt: Attempt, error: BaseException | None) -> None:
+        removed = attempt.session in self._removed
+        closed_under = isinstance(error, SessionClosed)  # the session stopped under it
+        if (removed or closed_under) and not job.cancel_requested and not self._closed:
+            attempt.moved = "session removed" if removed else "session closed"
+            job.unreachable.add(attempt.session)
+            self._requeue(job, f"moved: session {attempt.session} was {attempt.moved[8:]}")
+        else:
+            attempt.outcome = Outcome.FINAL
+            self._finish(job, OperationState.CANCELLED)
+
+    def _after_error(
+        self,
+        job: Job,
+        attempt: Attempt,
+        error: BaseException | None,
+        state: OperationState | None,
+    ) -> None:
+        error = error or RuntimeError(f"{job.id} ended without a result")
+        outcome = Outcome.FINAL if self._closed else self._classify(error)
+        attempt.outcome = outcome
+        job.last_error = error
+        if outcome is Outcome.FLOOD:
+            self._note_flood(job, attempt.session, error)
+        elif outcome in (Outcome.UNREACHABLE, Outcome.SESSION_GONE):
+            job.unreachable.add(attempt.session)
+        failures = sum(1 for a in job.attempts if a.outcome not in (None, Outcome.DONE))
+        if outcome is Outcome.FINAL or failures >= self.limits.max_attempts:
+            final = state if state is not None and state.is_terminal else OperationState.FAILED
+            self._finish(job, final, error=error)
+        else:
+            self._requeue(job, f"moved off {attempt.session}: {type(error).__name__}")
+
+    def _note_flood(self, job: Job, session: str, error: BaseException) -> None:
+        request_type = getattr(error, "request_type", None)
+        seconds = float(getattr(error, "seconds", 0.0) or 0.0)
+        self.record_flood(session, request_type, seconds)
+        job.flood_hits[session] += 1
+        if request_type:
+            job.request_types.add(request_type)
+        logger.info(
+            "%s hit a %.0f s flood wait on %s; moving it to another session",
+            job.id, seconds, session,
+        )
+
+    def _observe(self, kind: OperationKind, handle: Any) -> None:
+        operation = handle.operation
+        started, finished = operation.started_at, operation.finished_at
+        if started is not None and finished is not None:
+            self._estimate.observe(kind, finished - started)
+
+    def _requeue(self, job: Job, reason: str) -> None:
+        job.reason = reason
+        self._enqueue(job)
+        self._emit("moved", job, detail=reason)
+        self._again = True
+
+    def _enqueue(self, job: Job) -> None:
+        bisect.insort(self._pending, job, key=_queue_order)
+
+    def _finish(
+        self,
+        job: Job,
+        state: OperationState,
+        *,
+        result: Any = None,
+        error: BaseException | None = None,
+    ) -> None:
+        if job in self._pending:
+            self._pending.remove(job)
+        self._active.pop(job.id, None)
+        self._locks.release(job.work.target, job)
+        self._locks.forget(job.work.key, job)
+        job.finished_at = self._clock()
+        job.finish(state, result=result, error=error)
+        self._emit("finished", job, detail=state.name)
+        self._again = True
+
+    def _cancel(self, job: Job) -> bool:
+        """Cancel ``job`` (its last handle was withdrawn)."""
+        if job.done:
+            return False
+        job.cancel_requested = True
+        current = job.current
+        if current is not None and current.handle is not None and not current.handle.done():
+            current.handle.cancel()  # its end finishes the job as CANCELLED
+        else:
+            self._finish(job, OperationState.CANCELLED)
+            self._pump()
+        return True
+
+    # -------------------------------------------------------- rebalance
+    def _rebalance(self) -> None:
+        snapshots: dict[str, Any] = {}
+        for worker in list(self._workers.values()):
+            scheduler = worker.scheduler
+            if scheduler.is_busy or scheduler.queued_count:
+                continue
+            job = self._stealable_for(worker, snapshots)
+            if job is not None:
+                self._move(job, worker)
+                snapshots.clear()
+
+    def _stealable_for(self, worker: Worker, snapshots: dict[str, Any]) -> Job | None:
+        """The job queued elsewhere that would start latest, if it may run on ``worker``."""
+        best: tuple[float, Job] | None = None
+        for job in self._active.values():
+            attempt = job.current
+            if attempt is None or attempt.handle is None or attempt.session == worker.name:
+                continue
+            if attempt.handle.state is not OperationState.QUEUED:
+                continue
+            if not self._reaches_as_well(worker, job, attempt.session):
+                continue
+            if self._flood_remaining(worker, job) > 0:
+                continue
+            start = self._expected_start(attempt, snapshots)
+            if best is None or start > best[0]:
+                best = (start, job)
+        return None if best is None else best[1]
+
+    def _reaches_as_well(self, worker: Worker, job: Job, current: str) -> bool:
+        """``worker`` may take ``job`` over: never a joiner in place of a member."""
+        reach = self._reach(worker, job)
+        if reach is Reach.UNREACHABLE:
+            return False
+        holder = self._workers.get(current)
+        return holder is None or reach.rank <= self._reach(holder, job).rank
+
+    def _expected_start(self, attempt: Attempt, snapshots: dict[str, Any]) -> float:
+        worker = self._workers.get(attempt.session)
+        if worker is None or attempt.handle is None:
+            return 0.0
+        if attempt.session not in snapshots:
+            snapshots[attempt.session] = worker.scheduler.snapshot(recent=0)
+        snap = snapshots[attempt.session]
+        ahead: list[OperationKind] = []
+        for view in snap.queued:
+            if view.id == attempt.handle.id:
+                break
+            ahead.append(view.kind)
+        running = snap.running
+        return self._estimate.queue_wait(
+            running=None if running is None else (running.kind, running.running_seconds),
+            queued=ahead,
+        )
+
+    def _move(self, job: Job, worker: Worker) -> None:
+        attempt = job.current
+        assert attempt is not None and attempt.handle is not None
+        if not attempt.handle.cancel():
+            return
+        attempt.moved = f"rebalanced to {worker.name}"
+        self._emit("moved", job, session=worker.name, detail=attempt.moved)
+        self._launch(job, worker)  # the job keeps its slot
+
+    # ------------------------------------------------------ observation
+    def subscribe(self, callback: Callable[[ManagerEvent], Any]) -> Callable[[], None]:
+        """Call ``callback(event)`` on every manager event; returns an unsubscribe."""
+        self._subscribers.append(callback)
+
+        def unsubscribe() -> None:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+        return unsubscribe
+
+    def _emit(
+        self, type_: str, job: Job | None = None, *, session: str | None = None, detail: str = ""
+    ) -> None:
+        if not self._subscribers:
+            return
+        event = ManagerEvent(
+            type=type_,
+            at=datetime.now(UTC),
+            job=None if job is None else self.view(job),
+            session=session,
+            detail=detail,
+        )
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:
+                logger.exception("a SessionManager subscriber raised; ignoring it")
+
+    def view(self, job: Job) -> JobView:
+        """An immutable view of ``job`` now."""
+        now = self._clock()
+        handles = [h for h in job.handles if not h.done()]
+        state = job.state if job.done else _live_state(job)
+        return JobView(
+            id=job.id,
+            kind=job.kind,
+            label=job.work.label,
+            priority=job.priority,
+            state=state,
+            target=job.work.target,
+            session=job.attempts[-1].session if job.attempts else None,
+            attempts=tuple(a.record() for a in job.attempts),
+            waited_seconds=(job.finished_at or now) - job.queued_at,
+            reason=job.reason,
+            flood_until=None if job.waiting_until is None else self._wall(job.waiting_until),
+            joined_by=max(len(handles) - 1, 0),
+        )
+
+    def snapshot(self) -> DispatchSnapshot:
+        """The manager's queue, work handed to sessions, caps and flood waits."""
+        now = self._clock()
+        floods: dict[str, dict[str, datetime]] = {}
+        for (session, request_type), until in self._flood.items():
+            if until > now:
+                floods.setdefault(session, {})[request_type] = self._wall(until)
+        return DispatchSnapshot(
+            taken_at=datetime.now(UTC),
+            limits=self.limits,
+            pending=tuple(self.view(job) for job in self._pending),
+            active=tuple(self.view(job) for job in self._active.values()),
+            running_by_kind=self._caps.by_kind(),
+            targets=self._locks.held_targets(),
+            flood_waits=floods,
+            sessions=tuple(self._workers),
+        )
+
+    def _wall(self, monotonic: float) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=monotonic - self._clock())
+
+
+def _live_state(job: Job) -> OperationState:
+    current = job.current
+    if current is not None and current.handle is not None:
+        if current.handle.state is OperationState.RUNNING:
+            return OperationState.RUNNING
+    return OperationState.QUEUED
+
+
+def _queue_order(job: Job) -> tuple[int, int]:
+    return (-job.priority, job.seq)
+
+
+def _kind_timeout(kind: OperationKind) -> float:
+    return float(kind.default_timeout)
+

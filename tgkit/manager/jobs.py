@@ -1,0 +1,328 @@
+"""One piece of manager work (a ``Job``), its attempts on sessions, and its handle.
+
+A job is what a caller asked the manager for; an attempt is one try of it on
+one session (an ``OperationHandle`` of that session's scheduler). A job that
+moves (after a long flood wait, to an idle session, off a removed session)
+has several attempts and one result. Callers hold a ``ManagedHandle``:
+awaitable like an ``OperationHandle``, and a request that joined an
+identical one in flight holds its own handle onto the same job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections import Counter
+from collections.abc import Callable, Generator, Hashable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from tgkit.core import OperationKind, OperationState
+from tgkit.errors import Banned, FloodWait, NotAMember, PrivateChat, SessionClosed
+
+from .routing import Reach
+
+if TYPE_CHECKING:
+    from tgkit.core import OperationHandle
+
+__all__ = ["Attempt", "AttemptRecord", "Job", "ManagedHandle", "Outcome", "Work", "classify"]
+
+
+class Outcome(enum.Enum):
+    """What an attempt's end means for its job."""
+
+    DONE = "done"
+    FLOOD = "flood"  # a flood wait too long to sleep: move to a session free of it
+    UNREACHABLE = "unreachable"  # this account cannot reach the target: try another
+    SESSION_GONE = "session_gone"  # the session closed under it: try another
+    FINAL = "final"  # the error is the answer
+
+
+def classify(error: BaseException) -> Outcome:
+    """The default reading of an attempt's error."""
+    if isinstance(error, FloodWait):
+        return Outcome.FLOOD
+    if isinstance(error, PrivateChat | NotAMember | Banned):
+        return Outcome.UNREACHABLE
+    if isinstance(error, SessionClosed):
+        return Outcome.SESSION_GONE
+    return Outcome.FINAL
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """What to run and how the manager may place it.
+
+    ``start(worker, job)`` hands the work to one session and returns that
+    session's ``OperationHandle``; it is called once per attempt. ``target``
+    is the exclusivity key (one job per target at a time); ``key`` makes
+    identical requests join (``None``: never joined). ``request_types`` are
+    the Telegram request types the work needs (a session in a flood wait on
+    one of them is not chosen). ``reach(worker)`` says what a session knows
+    about reaching the target.
+    """
+
+    kind: OperationKind
+    label: str
+    start: Callable[[Any, Job], OperationHandle]
+    priority: int | None = None
+    target: str | None = None
+    key: Hashable | None = None
+    request_types: frozenset[str] = frozenset()
+    reach: Callable[[Any], Reach] | None = None
+
+
+@dataclass(slots=True)
+class Attempt:
+    """One try of a job on one session."""
+
+    session: str
+    handle: OperationHandle | None = None
+    moved: str | None = None  # why the manager took it away (rebalanced, session removed)
+    outcome: Outcome | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.outcome is not None or self.moved is not None
+
+    def record(self) -> AttemptRecord:
+        handle = self.handle
+        error = None if handle is None or not handle.done() else _error_text(handle)
+        return AttemptRecord(
+            session=self.session,
+            operation_id=None if handle is None else handle.id,
+            state=None if handle is None else handle.state,
+            error=error,
+            moved=self.moved,
+        )
+
+
+def _error_text(handle: OperationHandle) -> str | None:
+    if handle.state is OperationState.CANCELLED:
+        return None
+    error = handle.exception()
+    return None if error is None else f"{type(error).__name__}: {error}"
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """A finished or running attempt, as callers and the dashboard see it."""
+
+    session: str
+    operation_id: str | None
+    state: OperationState | None
+    error: str | None
+    moved: str | None
+
+
+@dataclass(slots=True, eq=False)
+class Job:
+    """A caller's request, tracked across the sessions it runs on."""
+
+    id: str
+    work: Work
+    seq: int
+    priority: int
+    future: asyncio.Future[Any]
+    queued_at: float
+    attempts: list[Attempt] = field(default_factory=list)
+    request_types: set[str] = field(default_factory=set)
+    flood_hits: Counter[str] = field(default_factory=Counter)
+    unreachable: set[str] = field(default_factory=set)
+    handles: list[ManagedHandle] = field(default_factory=list)
+    state: OperationState = OperationState.QUEUED
+    last_error: BaseException | None = None
+    waiting_until: float | None = None
+    reason: str = "queued"
+    cancel_requested: bool = False
+    finished_at: float | None = None
+
+    @property
+    def kind(self) -> OperationKind:
+        return self.work.kind
+
+    @property
+    def done(self) -> bool:
+        return self.state.is_terminal
+
+    @property
+    def current(self) -> Attempt | None:
+        """The attempt in progress (handed to a session and not ended)."""
+        if self.attempts and not self.attempts[-1].ended:
+            return self.attempts[-1]
+        return None
+
+    @property
+    def latest_handle(self) -> OperationHandle | None:
+        for attempt in reversed(self.attempts):
+            if attempt.handle is not None:
+                return attempt.handle
+        return None
+
+    def finish(self, state: OperationState, *, result: Any = None,
+               error: BaseException | None = None) -> None:
+        """End the job once, resolving every handle still attached."""
+        if self.done:
+            return
+        self.state = state
+        if state is OperationState.DONE:
+            self.future.set_result(result)
+        elif state is OperationState.CANCELLED:
+            self.future.cancel()
+        else:
+            self.future.set_exception(error or RuntimeError("operation failed"))
+            self.future.exception()  # retrieved here: callers may never await it
+        for handle in self.handles:
+            handle._resolve()
+
+
+class ManagedHandle:
+    """An operation run by a SessionManager: awaitable, cancellable, observable.
+
+    Like ``OperationHandle``, plus ``session`` (where it runs or ran),
+    ``attempts`` (every session it was tried on) and ``joined`` (True when
+    this request joined an identical one already in flight).
+
+    Example::
+
+        handle = manager.scrape_group_members("@group")
+        handle.session         # "alice"
+        members = await handle
+    """
+
+    def __init__(self, job: Job, cancel: Callable[[Job], bool], *, joined: bool) -> None:
+        self._job = job
+        self._cancel_job = cancel
+        self._detached = False
+        self.joined = joined
+        self._future: asyncio.Future[Any] = job.future.get_loop().create_future()
+        self._future.add_done_callback(_retrieve)
+        job.handles.append(self)
+        if job.done:
+            self._resolve()
+
+    def __repr__(self) -> str:
+        return (
+            f"<ManagedHandle {self.id} {self.kind.name} {self.label!r} "
+            f"{self.state.name} session={self.session}>"
+        )
+
+    @property
+    def id(self) -> str:
+        return self._job.id
+
+    @property
+    def kind(self) -> OperationKind:
+        return self._job.kind
+
+    @property
+    def label(self) -> str:
+        return self._job.work.label
+
+    @property
+    def target(self) -> str | None:
+        return self._job.work.target
+
+    @property
+    def state(self) -> OperationState:
+        """QUEUED until a session runs it, RUNNING, then one terminal state."""
+        if self._detached and not self._job.done:
+            return OperationState.CANCELLED
+        if self._job.done:
+            return self._job.state
+        current = self._job.current
+        if current is not None and current.handle is not None:
+            if current.handle.state is OperationState.RUNNING:
+                return OperationState.RUNNING
+        return OperationState.QUEUED
+
+    @property
+    def session(self) -> str | None:
+        """The session it runs on now, or ran on last."""
+        return self._job.attempts[-1].session if self._job.attempts else None
+
+    @property
+    def attempts(self) -> tuple[AttemptRecord, ...]:
+        return tuple(attempt.record() for attempt in self._job.attempts)
+
+    @property
+    def operation_handle(self) -> OperationHandle | None:
+        """The session-level handle of the latest attempt."""
+        return self._job.latest_handle
+
+    @property
+    def progress(self) -> Any:
+        handle = self._job.latest_handle
+        return None if handle is None else handle.progress
+
+    @property
+    def partial(self) -> Any:
+        """What was gathered so far (the latest attempt's partial)."""
+        handle = self._job.latest_handle
+        return None if handle is None else handle.partial
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The latest attempt's report, plus ``attempts`` and ``sessions``."""
+        handle = self._job.latest_handle
+        report = dict(handle.report) if handle is not None else {}
+        report["attempts"] = len(self._job.attempts)
+        report["sessions"] = [attempt.session for attempt in self._job.attempts]
+        return report
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def cancel(self) -> bool:
+        """Withdraw this request; the work stops when no other request joined it."""
+        if self._future.done():
+            return False
+        self._detached = True
+        self._job.handles.remove(self)
+        self._future.cancel()
+        if not self._job.handles:
+            self._cancel_job(self._job)
+        return True
+
+    def result(self) -> Any:
+        """The result; raises the operation's error, or if it has not finished."""
+        if not self._future.done():
+            raise asyncio.InvalidStateError(f"{self.id} has not finished ({self.state.name})")
+        return self._future.result()
+
+    def exception(self) -> BaseException | None:
+        if not self._future.done():
+            raise asyncio.InvalidStateError(f"{self.id} has not finished ({self.state.name})")
+        if self._future.cancelled():
+            return None
+        return self._future.exception()
+
+    def add_done_callback(self, fn: Callable[[ManagedHandle], Any]) -> None:
+        self._future.add_done_callback(lambda _: fn(self))
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._wait().__await__()
+
+    async def _wait(self) -> Any:
+        try:
+            return await asyncio.shield(self._future)
+        except asyncio.CancelledError:
+            if not self._future.done():
+                self.cancel()  # the awaiting task was cancelled: withdraw the request
+            raise
+
+    def _resolve(self) -> None:
+        if self._future.done():
+            return
+        source = self._job.future
+        if source.cancelled():
+            self._future.cancel()
+        elif source.exception() is not None:
+            self._future.set_exception(source.exception())
+        else:
+            self._future.set_result(source.result())
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
