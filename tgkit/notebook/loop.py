@@ -194,6 +194,7 @@ class BackgroundLoop:
         ``tick`` is called about every 0.1 s from this thread while waiting
         (progress bars are drawn from here, in the caller's cell).
         """
+        __tracebackhide__ = True  # IPython: show the user's cell, not this wait loop
         if self.in_loop_thread():
             call.cancel()
             raise RuntimeError(
@@ -213,6 +214,7 @@ class BackgroundLoop:
 
     def run(self, coro: Coroutine[Any, Any, T], *, tick: Callable[[], None] | None = None) -> T:
         """Run ``coro`` on the loop and block this thread until it is done."""
+        __tracebackhide__ = True
         return self.wait(self.spawn(coro), tick=tick)
 
     def stop(self, timeout: float = 5.0) -> None:

@@ -1,0 +1,179 @@
+"""Operations seen from a notebook cell: wait for them (blocking) or keep them as jobs.
+
+Every tgkit operation is submitted on tgkit's loop and returns an
+``OperationHandle`` there. :func:`start` hops to the loop to submit (so bad
+input raises in the cell at once, before any request) and wraps the handle in
+a :class:`Job`, which a cell can use from its own thread::
+
+    job = start(runner, lambda: session.scrape_group_members("@group"))
+    job.state            # OperationState.RUNNING
+    members = job.result()          # blocks, with a progress bar; Ctrl-C cancels
+    members = await job             # or, in an async cell, leaves the kernel free
+
+Waiting is interruptible: Ctrl-C (the stop button) cancels the operation,
+waits until it has really ended (the scheduler has released the lock and
+started the next one) and raises ``KeyboardInterrupt`` in the cell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from collections.abc import Callable, Generator
+from typing import Any, Generic, TypeVar
+
+from tgkit.core import OperationHandle, OperationKind, OperationState, Progress
+from tgkit.notebook.loop import CANCEL_GRACE_SECONDS, LoopCall, Runner
+from tgkit.notebook.progress import ProgressBar
+
+__all__ = ["Job", "start"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class Job(Generic[T]):
+    """An operation running on tgkit's loop, usable from a notebook cell.
+
+    ``result()`` blocks (progress bar, Ctrl-C cancels); ``await job`` waits
+    without blocking the kernel; ``cancel()`` stops it. ``state``,
+    ``progress`` and ``partial`` are read live.
+
+    Example::
+
+        job = tg.members("@big_group", background=True)
+        job.progress          # Progress(done=4200, total=25000)
+        df = job.result()
+    """
+
+    def __init__(
+        self, handle: OperationHandle, runner: Runner, *, unit: str = "items"
+    ) -> None:
+        self.handle = handle
+        self._runner = runner
+        self._unit = unit
+        self._call: LoopCall[T] = runner.spawn(_outcome(handle))
+
+    def __repr__(self) -> str:
+        progress = self.handle.progress
+        total = f"/{progress.total}" if progress.total is not None else ""
+        return (
+            f"<Job {self.id} {self.kind.name} {self.label!r} {self.state.name} "
+            f"{progress.done}{total}>"
+        )
+
+    @property
+    def id(self) -> str:
+        """The operation's id, e.g. ``"op-7"`` (what ``tg.cancel`` takes)."""
+        return self.handle.id
+
+    @property
+    def kind(self) -> OperationKind:
+        """MONITOR, SCRAPE or SEND."""
+        return self.handle.kind
+
+    @property
+    def label(self) -> str:
+        """What the operation is, in a few words."""
+        return self.handle.label
+
+    @property
+    def state(self) -> OperationState:
+        """QUEUED, RUNNING, or how it ended."""
+        return self.handle.state
+
+    @property
+    def progress(self) -> Progress:
+        """The latest progress the operation reported."""
+        return self.handle.progress
+
+    @property
+    def partial(self) -> Any:
+        """What it gathered so far (kept after a failure, timeout or cancel)."""
+        return self.handle.partial
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """Facts about the run, e.g. request counts and time spent waiting."""
+        return self.handle.report
+
+    def done(self) -> bool:
+        """True once the operation has ended, however it ended."""
+        return self._call.done()
+
+    def cancel(self) -> bool:
+        """Cancel the operation (queued or running); False if it had already ended."""
+        if self.handle.done():
+            return False
+        self._runner.call_soon(self.handle.cancel)
+        return True
+
+    def result(self, *, progress: bool = True) -> T:
+        """Wait for the result (a progress bar while waiting); Ctrl-C cancels the operation."""
+        __tracebackhide__ = True
+        bar = ProgressBar(self.label or self.id, unit=self._unit, enabled=progress)
+
+        def tick() -> None:
+            current = self.handle.progress
+            if current.done or current.total is not None:
+                bar.feed(current.done, current.total)
+                bar.draw()
+
+        try:
+            return self._runner.wait(self._call, tick=tick)
+        except concurrent.futures.CancelledError:
+            # Cancelled elsewhere (dashboard, tg.cancel): raise the operation's own error.
+            return self.handle.result()
+        finally:
+            bar.close()
+
+    def __await__(self) -> Generator[Any, None, T]:
+        try:
+            return (yield from self._call.__await__())
+        except concurrent.futures.CancelledError:
+            return self.handle.result()
+
+
+async def _outcome(handle: OperationHandle) -> Any:
+    """Await ``handle``; if this wait is cancelled, cancel the operation and see it end."""
+    try:
+        return await handle
+    except asyncio.CancelledError:
+        if not handle.done():
+            handle.cancel()
+        await _ended(handle)
+        raise
+
+
+async def _ended(handle: OperationHandle) -> None:
+    """Wait until ``handle``'s operation reaches a terminal state (bounded)."""
+    if handle.done():
+        return
+    ended = asyncio.get_running_loop().create_future()
+    handle.add_done_callback(lambda _: ended.done() or ended.set_result(None))
+    try:
+        async with asyncio.timeout(CANCEL_GRACE_SECONDS):
+            await ended
+    except TimeoutError:
+        logger.warning(
+            "%s did not end within %.0f s of being cancelled", handle.id, CANCEL_GRACE_SECONDS
+        )
+
+
+async def _submit(submit: Callable[[], OperationHandle]) -> OperationHandle:
+    return submit()
+
+
+def start(
+    runner: Runner, submit: Callable[[], OperationHandle], *, unit: str = "items"
+) -> Job[Any]:
+    """Submit on the runner's loop and return a :class:`Job` for the operation.
+
+    ``submit`` runs on the loop thread (schedulers are not thread-safe); an
+    error it raises (bad input) is raised here, before any request.
+    """
+    __tracebackhide__ = True
+    handle = runner.run(_submit(submit))
+    return Job(handle, runner, unit=unit)
