@@ -1,19 +1,13 @@
-"""Fixtures for the store tests: a fresh store, and launching writer subprocesses."""
+"""Fixtures for the store tests: a fresh store in a temporary folder."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tgkit.store import Store
-
-HERE = Path(__file__).parent
-REPO = HERE.parent.parent
 
 
 @pytest.fixture
@@ -25,23 +19,3 @@ def db_path(tmp_path: Path) -> Path:
 def store(db_path: Path) -> Iterator[Store]:
     with Store(db_path, busy_timeout=2.0) as opened:
         yield opened
-
-
-def start_python(*args: str) -> subprocess.Popen[str]:
-    """Start ``python ARGS`` with tgkit and the test helpers importable, stdout piped."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
-    return subprocess.Popen(
-        [sys.executable, *args],
-        cwd=REPO,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def start_writer(db: Path, target: str, pages: int, *extra: str) -> subprocess.Popen[str]:
-    """Start tests/store/store_writer.py collecting ``pages`` member pages of ``target``."""
-    return start_python(str(HERE / "store_writer.py"), str(db), target, str(pages), *extra)

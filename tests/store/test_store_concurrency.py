@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import start_writer
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from store_helpers import start_writer
 from store_pages import expected_members, member_page
 
 from tgkit.store import CollectionInUse, Store, StoreError

@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import start_python
+from store_helpers import start_python
 
 from tgkit.errors import SessionInUse
 from tgkit.store import (

@@ -9,13 +9,13 @@ import signal
 from pathlib import Path
 
 import pytest
-from conftest import start_writer
+from store_helpers import start_writer
 from store_pages import expected_members, member_page
 
 from tgkit.errors import FloodWait
 from tgkit.store import Store
 
-PAGES = 300  # 54,020 members; each run of the writer takes well under a second
+PAGES = 150  # 27,020 members; a whole run of the writer takes about half a second
 
 
 def _stored(db: Path, target: str) -> tuple[list[dict], dict]:
