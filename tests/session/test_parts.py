@@ -126,9 +126,7 @@ def test_collector_resumes_rows_and_checkpoint_from_the_store(tmp_path):
         assert again.add(_member_columns([2, 3]), checkpoint={"offset": 4}) == 1
         again.finish("complete")
         assert store.frame(again.collection_id)["user_id"].tolist() == [1, 2, 3]
-        done = PageCollector.open(
-            "members", store=store, account="1", target="@x", params={"a": 1}
-        )
+        done = PageCollector.open("members", store=store, account="1", target="@x", params={"a": 1})
         assert done.complete
         fresh = PageCollector.open(
             "members", store=store, account="1", target="@x", params={"a": 1}, resume=False

@@ -40,7 +40,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from telethon import utils
 from telethon.tl import functions, types
 
 from tgkit.core import current_operation
@@ -98,6 +97,11 @@ async def scrape_members(
     """Collect the members of ``target`` (resolved unless ``chat`` is given)."""
     if chat is None:
         chat = await ctx.resolver.resolve(target)
+    if chat.kind is PeerKind.USER:
+        raise InvalidTarget(
+            f"{chat.target} is a user, not a group or channel; members can be "
+            "listed only for groups and channels"
+        )
     collector = PageCollector.open(
         "members",
         store=ctx.store,
@@ -135,7 +139,7 @@ class _MemberScrape:
         self._chat = chat
         self._options = options
         self._collector = collector
-        self._chat_id = utils.get_peer_id(chat.input_peer)
+        self._chat_id = chat.marked_id
         self._title = chat.title
         self.reported_total: int | None = None
         self.strategy = "unknown"
@@ -145,11 +149,6 @@ class _MemberScrape:
     # -- strategy ---------------------------------------------------------
 
     async def run(self) -> None:
-        if self._chat.kind is PeerKind.USER:
-            raise InvalidTarget(
-                f"{self._chat.target} is a user, not a group or channel; members can be "
-                "listed only for groups and channels"
-            )
         if self._chat.kind is PeerKind.CHAT:
             self.strategy = "full_chat"
             await self._basic_group()

@@ -39,7 +39,14 @@ from tgkit.telegram.targets import Target
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HISTORY_PAGE", "MessageWindow", "as_utc", "history_page", "scrape_messages"]
+__all__ = [
+    "HISTORY_PAGE",
+    "MessageWindow",
+    "as_utc",
+    "entities_by_id",
+    "history_page",
+    "scrape_messages",
+]
 
 HISTORY_PAGE = 100
 
@@ -135,7 +142,8 @@ def history_page(peer: Any, offset_id: int, offset_date: datetime | None, limit:
     )
 
 
-def _users_by_id(result: Any) -> dict[int, Any]:
+def entities_by_id(result: Any) -> dict[int, Any]:
+    """The users and chats of a messages result, by marked id."""
     return {utils.get_peer_id(x): x for x in itertools.chain(result.users, result.chats)}
 
 
@@ -186,7 +194,7 @@ class _History:
         self._chat = chat
         self._window = window
         self._collector = collector
-        self._chat_id = utils.get_peer_id(chat.input_peer)
+        self._chat_id = chat.marked_id
         self._since = collector.checkpoint.get("since") or window.start(utc_now())
         self.reported_total: int | None = None
 
@@ -223,7 +231,7 @@ class _History:
         columns = message_columns(
             messages,
             chat_id=self._chat_id,
-            users_by_id=_users_by_id(result),
+            users_by_id=entities_by_id(result),
             collected_at=utc_now(),
         )
         room = self._room()

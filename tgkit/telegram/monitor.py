@@ -37,7 +37,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from telethon import events, utils
+from telethon import events
 
 from tgkit.core import OperationHandle, current_operation
 from tgkit.frames import collection_attrs
@@ -45,7 +45,7 @@ from tgkit.telegram.checks import positive_number
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert import message_columns
-from tgkit.telegram.messages import HISTORY_PAGE, history_page
+from tgkit.telegram.messages import HISTORY_PAGE, entities_by_id, history_page
 from tgkit.telegram.resolve import ResolvedChat
 from tgkit.telegram.rpc import count_in_report
 from tgkit.telegram.targets import Target
@@ -134,7 +134,7 @@ class MonitorState:
             len(self.collector),
             ["monitor"],
             utc_now(),
-            chat_ids=[utils.get_peer_id(chat.input_peer) for chat in self.chats],
+            chat_ids=[chat.marked_id for chat in self.chats],
             backfills=[
                 {"at": b.at.isoformat(), "reason": b.reason, "added": b.added}
                 for b in self.backfills
@@ -328,7 +328,7 @@ class _Watch:
             if not page:
                 break
             newest = max(newest, page[0].id)
-            added += await self._state.add(page, _entities(result))
+            added += await self._state.add(page, entities_by_id(result))
             offset_id = page[-1].id
             if len(page) < len(result.messages) or len(result.messages) < HISTORY_PAGE:
                 break
@@ -342,10 +342,6 @@ class _Watch:
     async def _history(self, chat: ResolvedChat, offset_id: int, limit: int) -> Any:
         request = history_page(chat.input_peer, offset_id, None, limit)
         return await self._ctx.rpc(request, target=chat.target)
-
-
-def _entities(result: Any) -> dict[int, Any]:
-    return {utils.get_peer_id(x): x for x in [*result.users, *result.chats]}
 
 
 async def _cancel(task: asyncio.Future[Any]) -> None:

@@ -59,6 +59,11 @@ class ResolvedChat:
     target: str
 
     @property
+    def marked_id(self) -> int:
+        """The id in Telethon's marked form (``-100…`` channels, ``-…`` basic groups)."""
+        return utils.get_peer_id(_PEER_TYPES[self.kind](self.chat_id))
+
+    @property
     def input_channel(self) -> types.InputChannel:
         """The ``InputChannel`` of a supergroup or channel."""
         return utils.get_input_channel(self.input_peer)

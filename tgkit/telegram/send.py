@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from telethon import utils
 from telethon.tl import functions, types
 
 from tgkit.telegram.context import TelegramContext, utc_now
@@ -67,7 +66,7 @@ async def send_message(ctx: TelegramContext, target: Target, text: str) -> SentM
     request = functions.messages.SendMessageRequest(peer=chat.input_peer, message=text)
     result = await ctx.rpc(request, target=chat.target)
     message_id, date = _sent_id_and_date(result, request.random_id)
-    return SentMessage(message_id, date or utc_now(), utils.get_peer_id(chat.input_peer))
+    return SentMessage(message_id, date or utc_now(), chat.marked_id)
 
 
 def _sent_id_and_date(result: Any, random_id: int) -> tuple[int, datetime | None]:
