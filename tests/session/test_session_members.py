@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FAST, Big, Small
+from session_worlds import FAST, Big, Small
 
 from tgkit.errors import AdminRequired, InvalidTarget, NotAMember
 from tgkit.frames import frame_dtypes
