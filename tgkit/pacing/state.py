@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, runtime_checkable
 
-from tgkit.pacing_window import RateUsage
+from tgkit.pacing.window import RateUsage
 
 logger = logging.getLogger("tgkit.pacing")
 

@@ -15,7 +15,7 @@ request type (Telethon's ``QUALNAME`` without ``Request``)::
 seconds". aiolimiter's leaky bucket lets a full bucket go at once and then
 drips more within the same window, so a 24-per-30 s bucket can send ~48 in
 30 s, which is exactly the burst that earns flood waits. A log of the last
-requests' times (:class:`tgkit.pacing_window.WindowLog`) gives the strict
+requests' times (:class:`tgkit.pacing.window.WindowLog`) gives the strict
 guarantee, stays small (the times within the longest window), and persists
 naturally: the times go to the store, so a kernel restart does not reset a
 budget.
@@ -53,9 +53,9 @@ from typing import TYPE_CHECKING, Any
 
 from tgkit.core.budgets import DEFAULT_BUDGETS, Rate, budget_name, check_budgets
 from tgkit.errors import FloodWait
-from tgkit.pacing_floods import FloodWaits, check_seconds
-from tgkit.pacing_report import add_to_report
-from tgkit.pacing_state import (
+from tgkit.pacing.floods import FloodWaits, check_seconds
+from tgkit.pacing.report import add_to_report
+from tgkit.pacing.state import (
     Listeners,
     PacingEvent,
     PacingEventKind,
@@ -65,7 +65,7 @@ from tgkit.pacing_state import (
     Waiting,
     WaitReason,
 )
-from tgkit.pacing_window import RateUsage, WindowLog
+from tgkit.pacing.window import RateUsage, WindowLog
 
 if TYPE_CHECKING:
     from tgkit.core.config import SessionConfig
