@@ -64,10 +64,11 @@ class SandboxSender:
     """Answers a ``TelegramClient``'s requests from a sandbox world, in process."""
 
     def __init__(self, server: Server, auth_key: AuthKey, updates_queue: asyncio.Queue[Any],
-                 latency: Callable[[], float] | None = None) -> None:
+                 on_lost: Callable[[], None] | None = None) -> None:
         self.auth_key = auth_key
         self._server = server
         self._updates_queue = updates_queue
+        self._on_lost = on_lost
         self._connection: Connection | None = None
         self._user_connected = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -218,9 +219,8 @@ class SandboxSender:
         if not self._user_connected:
             return
         self._close(error)
-        # Wake the client's update loop so it notices the lost connection; on
-        # reconnect it asks for the difference, as after a real network gap.
-        self._updates_queue.put_nowait(types.UpdatesTooLong())
+        if self._on_lost is not None:
+            self._on_lost()
 
     def _close(self, error: BaseException | None) -> None:
         with self._thread_lock:

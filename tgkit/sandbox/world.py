@@ -428,7 +428,8 @@ class World:
             if user is not None:
                 self._authorizations[auth_key.key_id] = user.id
         client = TelegramClient(StringSession(), SANDBOX_API_ID, SANDBOX_API_HASH, **client_options)
-        client._sender = SandboxSender(self._server, auth_key, client._updates_queue)
+        client._sender = SandboxSender(self._server, auth_key, client._updates_queue,
+                                       on_lost=lambda: _stop_background_loops(client))
         return client
 
     def account_id(self, auth_key: AuthKey) -> int | None:
@@ -479,6 +480,15 @@ class World:
     def reset_stats(self) -> None:
         with self.lock:
             self.request_stats.clear()
+
+
+def _stop_background_loops(client: TelegramClient) -> None:
+    """After a lost connection, stop the client's update and keepalive loops, as
+    ``client.disconnect()`` would; ``client.connect()`` starts fresh ones. Without
+    this a reconnect would leave two update loops sharing one update state."""
+    for handle in (client._updates_handle, client._keepalive_handle):
+        if handle is not None and not handle.done():
+            handle.cancel()
 
 
 def _digits(phone: str) -> str:
