@@ -21,29 +21,30 @@ class Subscribers:
     0
     """
 
-    __slots__ = ("_callbacks",)
+    __slots__ = ("callbacks",)
 
     def __init__(self) -> None:
-        self._callbacks: tuple[Subscriber, ...] = ()
+        #: The subscribed callbacks, oldest first (a tuple: replaced, never mutated).
+        self.callbacks: tuple[Subscriber, ...] = ()
 
     def __len__(self) -> int:
-        return len(self._callbacks)
+        return len(self.callbacks)
 
     def add(self, callback: Subscriber) -> Callable[[], None]:
         """Subscribe ``callback``; returns a function that unsubscribes it (safe to call twice)."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, got {callback!r}")
         entry = _Entry(callback)
-        self._callbacks = (*self._callbacks, entry)
+        self.callbacks = (*self.callbacks, entry)
 
         def unsubscribe() -> None:
-            self._callbacks = tuple(c for c in self._callbacks if c is not entry)
+            self.callbacks = tuple(c for c in self.callbacks if c is not entry)
 
         return unsubscribe
 
     def send(self, event: SchedulerEvent) -> None:
         """Deliver ``event`` to every subscriber, in the order they subscribed."""
-        for callback in self._callbacks:
+        for callback in self.callbacks:
             try:
                 callback(event)
             except Exception:

@@ -116,6 +116,8 @@ class OperationHandle:
         if op.state.is_terminal:
             asyncio.get_running_loop().call_soon(_call, fn, self)
         else:
+            if op._done_callbacks is None:
+                op._done_callbacks = []
             op._done_callbacks.append(lambda _op: _call(fn, self))
 
     def __await__(self) -> Generator[Any, None, Any]:

@@ -1,43 +1,66 @@
-"""History: records of the operations a scheduler finished, newest last, bounded."""
+"""History: records of the operations a scheduler finished, newest last, bounded.
+
+Adding is cheap (a tuple of the finished operation's facts); the frozen
+``OperationRecord`` is built when the history is read, so a busy scheduler
+does not pay for datetimes nobody looks at.
+"""
 
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 from tgkit.core.operation import Operation
 from tgkit.core.views import OperationRecord, record_of
 
 
 class History:
-    """The last ``size`` finished operations as frozen records, in the order they finished.
+    """The last ``size`` finished operations, in the order they finished.
 
     >>> history = History(size=1000)
     >>> history.records()
     ()
     """
 
-    __slots__ = ("_records",)
+    __slots__ = ("_entries",)
 
     def __init__(self, size: int) -> None:
-        self._records: deque[OperationRecord] = deque(maxlen=size)
+        self._entries: deque[OperationRecord | tuple[Any, ...]] = deque(maxlen=size)
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self._entries)
 
-    def add(self, op: Operation) -> OperationRecord:
-        """Record a finished operation and return its record."""
-        record = record_of(op)
-        self._records.append(record)
-        return record
+    def add(self, op: Operation) -> None:
+        """Remember a finished operation (without keeping its function, arguments or result)."""
+        self._entries.append(
+            (
+                op.id,
+                op.kind,
+                op.label,
+                op.priority,
+                op.state,
+                op.queued_at,
+                op.started_at,
+                op.finished_at,
+                op.error,
+                op._report or {},
+                op.parent_id,
+                op.wall_offset,
+            )
+        )
 
     def records(self) -> tuple[OperationRecord, ...]:
         """Every kept record, oldest first."""
-        return tuple(self._records)
+        return self.recent(len(self._entries))
 
     def recent(self, count: int) -> tuple[OperationRecord, ...]:
         """The latest ``count`` records, oldest first."""
-        if count <= 0:
-            return ()
-        records = self._records
-        start = max(0, len(records) - count)
-        return tuple(records[i] for i in range(start, len(records)))
+        entries = self._entries
+        start = max(0, len(entries) - max(0, count))
+        records = []
+        for index in range(start, len(entries)):
+            entry = entries[index]
+            if isinstance(entry, tuple):
+                entry = entries[index] = record_of(*entry)
+            records.append(entry)
+        return tuple(records)

@@ -30,6 +30,10 @@ class OperationKind(enum.Enum):
     SCRAPE = "scrape"
     SEND = "send"
 
+    # Members are singletons compared by identity; hashing by identity keeps
+    # dict lookups keyed by kind in C (Enum's own __hash__ is Python code).
+    __hash__ = object.__hash__
+
     @property
     def default_priority(self) -> int:
         """The priority this kind gets unless the config or the call says otherwise."""

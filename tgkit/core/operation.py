@@ -59,6 +59,8 @@ class OperationState(enum.Enum):
     TIMED_OUT = "timed_out"
     EXPIRED = "expired"
 
+    __hash__ = object.__hash__  # identity, as for OperationKind: cheap in hot paths
+
     @property
     def is_terminal(self) -> bool:
         """True once the operation has ended (anything but QUEUED or RUNNING)."""
@@ -80,6 +82,9 @@ class Progress:
         return min(1.0, self.done / self.total)
 
 
+_NO_PROGRESS = Progress()
+
+
 class Operation:
     """One call submitted to a Scheduler. Its state is plain data, safe to read anywhere.
 
@@ -97,7 +102,9 @@ class Operation:
         "_future",
         "_parent",
         "_queued",
+        "_report",
         "_scheduler",
+        "_stepped",
         "_task",
         "_timed_out",
         "args",
@@ -114,7 +121,6 @@ class Operation:
         "progress",
         "queue_timeout",
         "queued_at",
-        "report",
         "result_value",
         "seq",
         "started_at",
@@ -152,22 +158,24 @@ class Operation:
         self.finished_at: float | None = None
         self.wall_offset = wall_offset
         self.state = OperationState.QUEUED
-        self.progress = Progress()
+        self.progress = _NO_PROGRESS
         self.error: BaseException | None = None
         self.result_value: Any = None
         self.partial: Any = None
-        self.report: dict[str, Any] = {}
+        self._report: dict[str, Any] | None = None
         self.parent_id: str | None = None
         self._parent: Operation | None = None
-        self._context = contextvars.copy_context()
+        self._context: contextvars.Context | None = contextvars.copy_context()
         self._future: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
         self._scheduler: _Owner | None = None
-        self._done_callbacks: list[Callable[[Operation], None]] = []
-        self._children: set[Operation] = set()
+        self._done_callbacks: list[Callable[[Operation], None]] | None = None
+        self._children: set[Operation] | None = None
         self._cancel_error: BaseException | None = None
         self._timed_out = False
         self._queued = False
+        self._stepped = False  # its task has started running (a task cancelled before
+        # its first step never runs its coroutine, so it is not cancelled then)
 
     def __repr__(self) -> str:
         return f"<Operation {self.describe()} {self.state.name}>"
@@ -175,6 +183,14 @@ class Operation:
     def describe(self) -> str:
         """``op-7 (SCRAPE 'members @x')``: how messages and logs name this operation."""
         return f"{self.id} ({self.kind.name} {self.label!r})"
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """Free-form facts about this run that upper layers fill (e.g. request counts)."""
+        report = self._report
+        if report is None:
+            report = self._report = {}
+        return report
 
     @property
     def queue_deadline(self) -> float:

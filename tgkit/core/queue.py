@@ -1,42 +1,45 @@
 """OperationQueue: queued operations in dispatch order, with their expiry deadlines.
 
 Dispatch order is strict priority (higher first), FIFO within a priority:
-one deque per priority, so pushing and popping are O(1). Expiry uses a heap
-of deadlines, so the scheduler needs one timer for the earliest deadline,
-not one per queued operation.
+one deque per priority, so pushing and popping are O(1).
 
-Removal is lazy: a cancelled or expired operation is only marked as gone and
-skipped when reached; the structures are compacted when the dead outnumber
-the live.
+Expiry needs the earliest deadline, so the scheduler can keep one timer for
+it instead of one per operation. Operations are queued in time order, so
+those sharing a ``queue_timeout`` (nearly all share the configured default)
+expire in the order they were queued: one deque per ``queue_timeout`` is
+already sorted by deadline, and the earliest deadline is the smallest head.
+
+Removal is lazy: a dispatched, cancelled or expired operation is only marked
+as gone and skipped when reached; the deques are compacted when the dead
+entries outnumber the live ones.
 """
 
 from __future__ import annotations
 
 import bisect
-import heapq
 import math
 from collections import deque
 from collections.abc import Iterator
 
 from tgkit.core.operation import Operation
 
-_COMPACT_SLACK = 64
+_COMPACT_SLACK = 256
 
 
 class OperationQueue:
-    """A priority queue of operations with lazy removal and an expiry heap.
+    """A priority queue of operations with lazy removal and ordered expiry.
 
     >>> queue = OperationQueue()  # doctest: +SKIP
     >>> queue.push(op); queue.pop() is op  # doctest: +SKIP
     True
     """
 
-    __slots__ = ("_deadlines", "_lanes", "_live", "_order", "_stored")
+    __slots__ = ("_expiry", "_lanes", "_live", "_order", "_stored")
 
     def __init__(self) -> None:
         self._lanes: dict[int, deque[Operation]] = {}
         self._order: list[int] = []  # negated priorities, ascending: highest priority first
-        self._deadlines: list[tuple[float, int, Operation]] = []
+        self._expiry: dict[float, deque[Operation]] = {}  # by queue_timeout, deadline order
         self._live = 0
         self._stored = 0
 
@@ -58,8 +61,12 @@ class OperationQueue:
         op._queued = True
         self._live += 1
         self._stored += 1
-        if op.queue_deadline != math.inf:
-            heapq.heappush(self._deadlines, (op.queue_deadline, op.seq, op))
+        if op.queue_timeout != math.inf:
+            expiry = self._expiry.get(op.queue_timeout)
+            if expiry is None:
+                expiry = self._expiry[op.queue_timeout] = deque()
+            expiry.append(op)
+            self._stored += 1
 
     def pop(self) -> Operation | None:
         """Take the next operation to dispatch, or None when nothing is queued."""
@@ -70,8 +77,11 @@ class OperationQueue:
                 op = lane.popleft()
                 self._stored -= 1
                 if op._queued:
-                    self._take(op)
-                    self._maybe_compact()
+                    op._queued = False
+                    self._live -= 1
+                    self._trim_expiry(op.queue_timeout)
+                    if self._stored > 4 * self._live + _COMPACT_SLACK:
+                        self._compact()
                     return op
             del self._lanes[priority]
             self._order.pop(0)
@@ -81,36 +91,50 @@ class OperationQueue:
         """Take ``op`` out of the queue; False if it was not queued."""
         if not op._queued:
             return False
-        self._take(op)
-        self._maybe_compact()
+        op._queued = False
+        self._live -= 1
+        if self._stored > 4 * self._live + _COMPACT_SLACK:
+            self._compact()
         return True
 
     def earliest_deadline(self) -> float | None:
         """The nearest expiry deadline of a queued operation, or None."""
-        heap = self._deadlines
-        while heap and not heap[0][2]._queued:
-            heapq.heappop(heap)
-        return heap[0][0] if heap else None
+        earliest = None
+        for timeout, expiry in list(self._expiry.items()):
+            while expiry and not expiry[0]._queued:
+                expiry.popleft()
+                self._stored -= 1
+            if not expiry:
+                del self._expiry[timeout]
+            elif earliest is None or expiry[0].queue_deadline < earliest:
+                earliest = expiry[0].queue_deadline
+        return earliest
 
     def pop_expired(self, now: float) -> list[Operation]:
-        """Take every queued operation whose deadline is ``now`` or earlier."""
+        """Take every queued operation whose deadline is ``now`` or earlier, oldest first."""
         expired = []
-        heap = self._deadlines
-        while heap and heap[0][0] <= now:
-            op = heapq.heappop(heap)[2]
-            if op._queued:
-                self._take(op)
-                expired.append(op)
-        self._maybe_compact()
+        for expiry in self._expiry.values():
+            while expiry and expiry[0].queue_deadline <= now:
+                op = expiry.popleft()
+                self._stored -= 1
+                if op._queued:
+                    op._queued = False
+                    self._live -= 1
+                    expired.append(op)
+        if self._stored > 4 * self._live + _COMPACT_SLACK:
+            self._compact()
+        expired.sort(key=lambda op: op.seq)
         return expired
 
-    def _take(self, op: Operation) -> None:
-        op._queued = False
-        self._live -= 1
+    def _trim_expiry(self, timeout: float) -> None:
+        # In the common case (one priority, one queue_timeout) the operation just
+        # dispatched heads its expiry deque: drop it now rather than at its deadline.
+        expiry = self._expiry.get(timeout)
+        while expiry and not expiry[0]._queued:
+            expiry.popleft()
+            self._stored -= 1
 
-    def _maybe_compact(self) -> None:
-        if self._stored + len(self._deadlines) <= 4 * self._live + _COMPACT_SLACK:
-            return
+    def _compact(self) -> None:
         for priority, lane in list(self._lanes.items()):
             kept = deque(op for op in lane if op._queued)
             if kept:
@@ -118,6 +142,10 @@ class OperationQueue:
             else:
                 del self._lanes[priority]
                 self._order.remove(-priority)
-        self._stored = sum(len(lane) for lane in self._lanes.values())
-        self._deadlines = [entry for entry in self._deadlines if entry[2]._queued]
-        heapq.heapify(self._deadlines)
+        for timeout, expiry in list(self._expiry.items()):
+            kept = deque(op for op in expiry if op._queued)
+            if kept:
+                self._expiry[timeout] = kept
+            else:
+                del self._expiry[timeout]
+        self._stored = sum(map(len, self._lanes.values())) + sum(map(len, self._expiry.values()))

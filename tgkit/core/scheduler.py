@@ -89,12 +89,13 @@ class Scheduler:
         self._lock.guard = self._refuse_lock_from_inside
         self._queue = OperationQueue()
         self._running: Operation | None = None
-        self._live: dict[str, Operation] = {}
         self._subscribers = Subscribers()
         self._history = History(config.history_size)
         self._expiry_timer: asyncio.TimerHandle | None = None
         self._expiry_at = math.inf
         self._lock_timer: asyncio.TimerHandle | None = None
+        self._run_timer: asyncio.TimerHandle | None = None
+        self._run_timer_at = math.inf
         self._stopped: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
@@ -144,7 +145,7 @@ class Scheduler:
                 self._end(op, OperationState.CANCELLED, self._closed_error(op))
             await self._drain()
         finally:
-            self._cancel_timers()
+            self._cancel_timers(including_run=True)
             self._status = _Status.STOPPED
             self._stopped.set_result(None)
             logger.debug("scheduler %r stopped", self._name)
@@ -233,7 +234,6 @@ class Scheduler:
             wall_offset=self._wall_offset,
         )
         op._scheduler = self
-        self._live[op.id] = op
         if inline:
             assert parent is not None
             self._start_inline(op, parent)
@@ -247,8 +247,21 @@ class Scheduler:
         >>> scheduler.cancel("op-7")  # doctest: +SKIP
         True
         """
-        op = self._live.get(op_id)
-        return False if op is None else self._cancel(op)
+        for op in self._live_operations():
+            if op.id == op_id:
+                return self._cancel(op)
+        return False
+
+    def _live_operations(self) -> list[Operation]:
+        """The running operation, its inline children, and the queue."""
+        live = []
+        pending = [self._running] if self._running is not None else []
+        while pending:
+            op = pending.pop()
+            live.append(op)
+            pending.extend(op._children or ())
+        live.extend(self._queue)
+        return live
 
     def _check_open(self, inline: bool) -> None:
         status = self._status
@@ -280,8 +293,9 @@ class Scheduler:
             self._start(op)
             return
         self._queue.push(op)
-        if op.queue_deadline < self._expiry_at:
-            self._arm_expiry(op.queue_deadline)
+        deadline = op.queued_at + op.queue_timeout
+        if deadline < self._expiry_at:
+            self._arm_expiry(deadline)
         if self._running is None:
             self._dispatch()
 
@@ -301,8 +315,8 @@ class Scheduler:
             if op._cancel_error is None and not op._timed_out:
                 message = f"{op.describe()} was cancelled while running: {reason}"
                 op._cancel_error = error or asyncio.CancelledError(message)
-            if op._task is not None:
-                op._task.cancel()
+            if op._stepped and op._task is not None:
+                op._task.cancel()  # before its first step, _run sees _cancel_error instead
             return True
         return False
 
@@ -326,10 +340,16 @@ class Scheduler:
             self._lock_timer = None
         self._running = op
         self._launch(op)
+        assert op.started_at is not None
+        deadline = op.started_at + op.timeout
+        if deadline < self._run_timer_at:
+            self._arm_run_timer(deadline)
 
     def _start_inline(self, op: Operation, parent: Operation) -> None:
         op.parent_id = parent.id
         op._parent = parent
+        if parent._children is None:
+            parent._children = set()
         parent._children.add(op)
         self._emit("queued", op)
         self._launch(op)
@@ -340,19 +360,21 @@ class Scheduler:
         op.started_at = self._clock()
         task = self._loop.create_task(self._run(op), context=op._context)
         op._task = task
-        task.add_done_callback(lambda _task: self._after_task(op))
         self._emit("started", op)
 
     async def _run(self, op: Operation) -> None:
         _current.set(op)
         timer = None
-        if op.timeout != math.inf:
+        if op._parent is not None and op.timeout != math.inf:
+            # inline operations are rare: a timer each (the lock holder shares one timer)
             assert self._loop is not None and op.started_at is not None
             timer = self._loop.call_at(op.started_at + op.timeout, self._time_out, op)
         result: Any = None
         error: BaseException | None = None
+        op._stepped = True
         try:
-            result = await op.func(*op.args, **op.kwargs)
+            if op._cancel_error is None and not op._timed_out:
+                result = await op.func(*op.args, **op.kwargs)
         except BaseException as exc:
             error = exc
         if timer is not None:
@@ -363,15 +385,11 @@ class Scheduler:
         if error is not None and not isinstance(error, Exception | asyncio.CancelledError):
             raise error  # KeyboardInterrupt, SystemExit: the operation ended; let them through
 
-    def _after_task(self, op: Operation) -> None:
-        # Safety net: a task cancelled before its first step never runs _run's body.
-        if op.state is RUNNING:
-            self._conclude(op, None, asyncio.CancelledError())
-
     async def _end_children(self, op: Operation) -> None:
-        for child in list(op._children):
+        children = list(op._children or ())
+        for child in children:
             self._cancel(child, reason=f"its parent {op.id} ended first")
-        tasks = {child._task for child in op._children if child._task is not None}
+        tasks = {child._task for child in children if child._task is not None}
         while tasks:
             try:
                 await asyncio.wait(tasks)
@@ -379,12 +397,34 @@ class Scheduler:
                 continue  # the children must end before the lock can be released
             return
 
+    def _arm_run_timer(self, deadline: float) -> None:
+        assert self._loop is not None
+        if self._run_timer is not None:
+            self._run_timer.cancel()
+        self._run_timer_at = deadline
+        self._run_timer = self._loop.call_at(deadline, self._run_timer_due)
+
+    def _run_timer_due(self) -> None:
+        # One timer serves every lock holder: it is armed for the earliest
+        # deadline seen and, when it fires, re-armed for the current holder.
+        self._run_timer = None
+        self._run_timer_at = math.inf
+        op = self._running
+        if op is None or op._timed_out or op.started_at is None:
+            return
+        deadline = op.started_at + op.timeout
+        if deadline <= self._clock():
+            self._time_out(op)
+        elif deadline != math.inf:
+            self._arm_run_timer(deadline)
+
     def _time_out(self, op: Operation) -> None:
         if op.state is not RUNNING or op._task is None:
             return
         logger.info("%s ran past its timeout of %s s; cancelling it", op.describe(), op.timeout)
         op._timed_out = True
-        op._task.cancel()
+        if op._stepped:
+            op._task.cancel()
 
     def _conclude(self, op: Operation, result: Any, error: BaseException | None) -> None:
         if op._timed_out:
@@ -413,13 +453,18 @@ class Scheduler:
         op.finished_at = self._clock()
         op.error = error
         op.result_value = result
-        del self._live[op.id]
-        if op._parent is not None:
-            op._parent._children.discard(op)
+        # The context maps current_operation to op: drop it (and the task that
+        # holds it) so a finished operation is freed by refcount, not by the GC.
+        op._context = op._task = None
+        parent = op._parent
+        if parent is not None and parent._children is not None:
+            parent._children.discard(op)
         self._history.add(op)
         future = op._future
-        if future is not None and not future.done():
-            future.set_result(None)
+        if future is not None:
+            op._future = None
+            if not future.done():
+                future.set_result(None)
         self._emit("finished", op)
         if op._done_callbacks:
             assert self._loop is not None
@@ -502,8 +547,13 @@ class Scheduler:
                 "taking the lock again from inside it would deadlock"
             )
 
-    def _cancel_timers(self) -> None:
-        for timer in (self._expiry_timer, self._lock_timer):
+    def _cancel_timers(self, *, including_run: bool = False) -> None:
+        timers = [self._expiry_timer, self._lock_timer]
+        if including_run:
+            timers.append(self._run_timer)
+            self._run_timer = None
+            self._run_timer_at = math.inf
+        for timer in timers:
             if timer is not None:
                 timer.cancel()
         self._expiry_timer = self._lock_timer = None
@@ -527,7 +577,7 @@ class Scheduler:
             self._emit("progress", op)
 
     def _emit(self, event_type: EventType, op: Operation) -> None:
-        if not self._subscribers:
+        if not self._subscribers.callbacks:
             return
         now = self._clock()
         event = SchedulerEvent(

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import inspect
 from collections.abc import Callable
+from types import FunctionType
 from typing import Any
 
 
@@ -15,6 +16,8 @@ def check_func(func: object) -> Callable[..., Any]:
     Raises TypeError naming ``func`` otherwise. A coroutine object (``fetch()``
     instead of ``fetch``) is closed, so it does not warn "never awaited".
     """
+    if type(func) is FunctionType and func.__code__.co_flags & inspect.CO_COROUTINE:
+        return func  # the common case, checked cheaply
     if asyncio.iscoroutine(func):
         func.close()
         raise TypeError(

@@ -128,27 +128,38 @@ def view_of(op: Operation, now: float) -> OperationView:
     )
 
 
-def record_of(op: Operation) -> OperationRecord:
-    """The history record of a finished operation."""
-    finished = op.finished_at
-    if finished is None:
-        raise ValueError(f"{op.describe()} has not finished; only finished ones have records")
-    started = op.started_at
+def record_of(
+    id: str,
+    kind: OperationKind,
+    label: str,
+    priority: int,
+    state: OperationState,
+    queued_at: float,
+    started_at: float | None,
+    finished_at: float | None,
+    error: BaseException | None,
+    report: Mapping[str, Any],
+    parent_id: str | None,
+    wall_offset: float,
+) -> OperationRecord:
+    """The history record of a finished operation, from its facts (loop-clock times)."""
+    if finished_at is None:
+        raise ValueError(f"{id} has not finished; only finished operations have records")
     return OperationRecord(
-        id=op.id,
-        kind=op.kind,
-        label=op.label,
-        priority=op.priority,
-        state=op.state,
-        queued_at=op.queued_wall,
-        started_at=op.started_wall,
-        finished_at=wall(finished, op.wall_offset),
-        wait_seconds=max(0.0, (started if started is not None else finished) - op.queued_at),
-        run_seconds=None if started is None else finished - started,
-        error=describe_error(op.error),
-        error_type=None if op.error is None else type(op.error).__name__,
-        report=MappingProxyType(dict(op.report)),
-        parent_id=op.parent_id,
+        id=id,
+        kind=kind,
+        label=label,
+        priority=priority,
+        state=state,
+        queued_at=wall(queued_at, wall_offset),
+        started_at=None if started_at is None else wall(started_at, wall_offset),
+        finished_at=wall(finished_at, wall_offset),
+        wait_seconds=max(0.0, (finished_at if started_at is None else started_at) - queued_at),
+        run_seconds=None if started_at is None else finished_at - started_at,
+        error=describe_error(error),
+        error_type=None if error is None else type(error).__name__,
+        report=MappingProxyType(dict(report)),
+        parent_id=parent_id,
     )
 
 
