@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -63,9 +64,7 @@ async def with_bare_lock(operations: int, tasks: int) -> tuple[float, Spans]:
     return elapsed, spans
 
 
-async def _timed(
-    submitter: Callable[[int], Awaitable[None]], operations: int, tasks: int
-) -> float:
+async def _timed(submitter: Callable[[int], Awaitable[None]], operations: int, tasks: int) -> float:
     shares = [operations // tasks + (1 if i < operations % tasks else 0) for i in range(tasks)]
     began = time.perf_counter()
     await asyncio.gather(*(submitter(share) for share in shares))
@@ -75,7 +74,7 @@ async def _timed(
 def latencies(spans: Spans) -> list[float]:
     """Gaps between one operation's end and the next one's start, in seconds."""
     ordered = sorted(spans)
-    gaps = [nxt[0] - prev[1] for prev, nxt in zip(ordered, ordered[1:], strict=False)]
+    gaps = [nxt[0] - prev[1] for prev, nxt in itertools.pairwise(ordered)]
     if any(gap < 0 for gap in gaps):
         raise AssertionError("two operations overlapped: the lock did not serialize them")
     return gaps
