@@ -29,6 +29,8 @@ latency on demand; ``world.stats()`` counting requests per account and
 method. Requests and answers cross Telethon's own TL serialisation.
 """
 
+from tgkit.sandbox.activity import Activity
+from tgkit.sandbox.demo import DEMO_TARGETS, demo_world
 from tgkit.sandbox.faults import FloodLimit
 from tgkit.sandbox.generate import PeopleMix
 from tgkit.sandbox.model import Chat, ChatKind, Invite, Message, Status, User
@@ -36,6 +38,8 @@ from tgkit.sandbox.stats import RequestStats
 from tgkit.sandbox.world import World
 
 __all__ = [
+    "DEMO_TARGETS",
+    "Activity",
     "Chat",
     "ChatKind",
     "FloodLimit",
@@ -46,4 +50,5 @@ __all__ = [
     "Status",
     "User",
     "World",
+    "demo_world",
 ]

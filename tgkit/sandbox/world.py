@@ -20,6 +20,7 @@ from telethon.crypto import AuthKey
 from telethon.sessions import StringSession
 
 from tgkit.sandbox.access import AccessHashes
+from tgkit.sandbox.activity import Activity
 from tgkit.sandbox.delivery import Delivery
 from tgkit.sandbox.faults import FloodLimit, FloodLimits, OneOffErrors
 from tgkit.sandbox.generate import PeopleMix, message_text, random_dates
@@ -72,6 +73,7 @@ class World:
         self._next_channel_id = 1_700_000_000 + self._rng.randrange(1_000_000)
         self._next_chat_id = 900_000_000 + self._rng.randrange(1_000_000)
         self._next_message_id = 1  # basic groups share one id sequence
+        self._activities: list[Activity] = []
         self._server = WorldServer(self)
 
     def __repr__(self) -> str:
@@ -88,10 +90,11 @@ class World:
         self, first_name: str = "", last_name: str | None = None, username: str | None = None,
         *, bot: bool = False, deleted: bool = False, premium: bool = False,
         phone: str | None = None, status: Status = Status.RECENTLY,
-        last_seen: datetime | None = None, password: str | None = None,
+        last_seen: datetime | None = None, password: str | None = None, id: int | None = None,
     ) -> User:
         """A new account. ``status`` is what others see as last seen (``Status.OFFLINE``
-        shows ``last_seen``). ``password`` turns on two-step verification."""
+        shows ``last_seen``). ``password`` turns on two-step verification. ``id`` is
+        generated unless given."""
         if not isinstance(status, Status):
             raise TypeError(f"status must be a tgkit.sandbox.Status, got {status!r}")
         if not deleted and not first_name:
@@ -101,10 +104,12 @@ class World:
                 self._check_username_free(username)
             if phone is not None:
                 phone = _digits(phone)
+            if id is not None:
+                self._check_id_free(id, self.users)
             return self._new_user(
                 first_name=first_name if not deleted else "", last_name=last_name,
                 username=username, bot=bot, deleted=deleted, premium=premium, phone=phone,
-                status=status, last_seen=last_seen, password=password,
+                status=status, last_seen=last_seen, password=password, user_id=id,
             )
 
     def add_people(self, count: int, mix: PeopleMix | None = None) -> list[User]:
@@ -123,9 +128,11 @@ class World:
                 people.append(self._new_user(**fields))  # type: ignore[arg-type]
             return people
 
-    def _new_user(self, **fields: object) -> User:
-        self._next_user_id += self._rng.randint(1, 997)
-        user = User(id=self._next_user_id, **fields)  # type: ignore[arg-type]
+    def _new_user(self, user_id: int | None = None, **fields: object) -> User:
+        if user_id is None:
+            self._next_user_id += self._rng.randint(1, 997)
+            user_id = self._next_user_id
+        user = User(id=user_id, **fields)  # type: ignore[arg-type]
         self.users[user.id] = user
         if user.username:
             self._usernames[user.username.casefold()] = user
@@ -137,6 +144,13 @@ class World:
             candidate = f"{stem}{self._rng.randint(10, 99999)}"
             if candidate.casefold() not in self._usernames:
                 return candidate
+
+    @staticmethod
+    def _check_id_free(wanted: int, taken: dict[int, object]) -> None:
+        if not isinstance(wanted, int) or wanted <= 0:
+            raise ValueError(f"id must be a positive integer, got {wanted!r}")
+        if wanted in taken:
+            raise ValueError(f"id {wanted} is taken in this world")
 
     def _check_username_free(self, username: str) -> None:
         if not USERNAME.fullmatch(username):
@@ -152,35 +166,36 @@ class World:
     def add_supergroup(
         self, title: str, username: str | None = None, members: int | Iterable[User] = 0,
         admins: Iterable[User] = (), hidden_members: bool = False, private: bool = False,
-        *, creator: User | None = None, about: str = "",
+        *, creator: User | None = None, about: str = "", id: int | None = None,
     ) -> Chat:
         """A supergroup; ``members`` is a number of people to generate or a list of users."""
         return self._add_chat(ChatKind.SUPERGROUP, title, username, members, admins,
-                              private, creator, about, hidden_members=hidden_members)
+                              private, creator, about, hidden_members=hidden_members,
+                              chat_id=id)
 
     def add_channel(
         self, title: str, username: str | None = None, subscribers: int | Iterable[User] = 0,
         private: bool = False, *, admins: Iterable[User] = (), creator: User | None = None,
-        about: str = "",
+        about: str = "", id: int | None = None,
     ) -> Chat:
         """A broadcast channel; only its admins may list subscribers or post."""
         return self._add_chat(ChatKind.CHANNEL, title, None if private else username,
                               subscribers, admins, private, creator, about,
-                              username_given=username)
+                              username_given=username, chat_id=id)
 
     def add_basic_group(
         self, title: str, members: int | Iterable[User] = (), *, admins: Iterable[User] = (),
-        creator: User | None = None,
+        creator: User | None = None, id: int | None = None,
     ) -> Chat:
         """A basic (legacy) group: at most 200 members, always private, no username."""
         return self._add_chat(ChatKind.BASIC_GROUP, title, None, members, admins, True,
-                              creator, "")
+                              creator, "", chat_id=id)
 
     def _add_chat(
         self, kind: ChatKind, title: str, username: str | None,
         members: int | Iterable[User], admins: Iterable[User], private: bool,
         creator: User | None, about: str, *, hidden_members: bool = False,
-        username_given: str | None = None,
+        username_given: str | None = None, chat_id: int | None = None,
     ) -> Chat:
         if not title:
             raise ValueError("title is required")
@@ -193,12 +208,15 @@ class World:
         with self.lock:
             if username is not None:
                 self._check_username_free(username)
+            if chat_id is not None:
+                self._check_id_free(chat_id, self.chats)
             people = self._people(members)
             if kind is ChatKind.BASIC_GROUP and len(people) + len(admins) > 200:
                 raise ValueError("a basic group holds at most 200 members; use add_supergroup")
             creator = creator or (admins[0] if admins else None)
             chat = Chat(
-                id=self._new_chat_id(kind), kind=kind, title=title, created=self._chat_birth(),
+                id=chat_id or self._new_chat_id(kind), kind=kind, title=title,
+                created=self._chat_birth(),
                 username=username, private=private, hidden_members=hidden_members,
                 about=about, creator_id=creator.id if creator else None,
             )
@@ -377,13 +395,43 @@ class World:
         pool = self._rng.sample(living, k=min(len(living), max(10, len(living) // 20)))
         return [self._rng.choice(pool) for _ in range(count)]
 
+    # Live activity
+
+    def start_activity(self, chat: Chat | str | int, messages_per_second: float,
+                       *, count: int | None = None) -> Activity:
+        """Members of ``chat`` post ``messages_per_second`` (``count`` messages, or until
+        ``stop_activity()``). Runs on its own thread: call it from anywhere."""
+        target = self.resolve_chat(chat)
+        with self.lock:
+            rng = random.Random(self._rng.getrandbits(64))
+            activity = Activity(self, target, messages_per_second, count, rng)
+            self._activities.append(activity)
+        activity.start()
+        return activity
+
+    def stop_activity(self, chat: Chat | str | int | None = None, *, wait: bool = False) -> None:
+        """Stop the activity of ``chat`` (all chats if None) and join its thread.
+        With ``wait=True`` activities started with a ``count`` finish it first."""
+        target = None if chat is None else self.resolve_chat(chat)
+        with self.lock:
+            stopping = [a for a in self._activities if target is None or a.chat is target]
+            self._activities = [a for a in self._activities if a not in stopping]
+        for activity in stopping:
+            activity.stop(wait=wait)
+
     # Invites
 
-    def invite_link(self, chat: Chat, expired: bool = False, request_needed: bool = False) -> str:
-        """A ``https://t.me/+HASH`` link to ``chat``; expired or needing admin approval."""
+    def invite_link(self, chat: Chat, expired: bool = False, request_needed: bool = False,
+                    *, link_hash: str | None = None) -> str:
+        """A ``https://t.me/+HASH`` link to ``chat``; expired or needing admin approval.
+        ``link_hash`` fixes the HASH part (generated otherwise)."""
         with self.lock:
             self._check_chat(chat)
-            invite_hash = "".join(self._rng.choice(_INVITE_ALPHABET) for _ in range(16))
+            invite_hash = link_hash or "".join(
+                self._rng.choice(_INVITE_ALPHABET) for _ in range(16))
+            if invite_hash in self.invites or not all(c in _INVITE_ALPHABET for c in invite_hash):
+                raise ValueError(f"link_hash {invite_hash!r} is taken or has characters "
+                                 "other than letters, digits, '_' and '-'")
             self.invites[invite_hash] = Invite(invite_hash, chat.id, expired, request_needed)
             return f"https://t.me/+{invite_hash}"
 
@@ -406,6 +454,27 @@ class World:
         if not isinstance(found, User):
             raise KeyError(f"no user {key!r} in this world")
         return found
+
+    def resolve_chat(self, chat: Chat | str | int) -> Chat:
+        """A chat of this world from a ``Chat``, an id, or a target such as
+        ``"@name"``, ``"name"``, ``"https://t.me/name"`` or an invite link."""
+        if isinstance(chat, Chat):
+            self._check_chat(chat)
+            return chat
+        if isinstance(chat, int):  # plain, or marked as Telethon marks them (-id, -100id)
+            plain = -chat if chat < 0 else chat
+            if chat < 0 and plain > 1_000_000_000_000:
+                plain -= 1_000_000_000_000
+            return self.chat(plain)
+        text = chat.strip()
+        for prefix in ("https://", "http://", "t.me/", "telegram.me/", "@", "s/"):
+            text = text.removeprefix(prefix)
+        for prefix in ("t.me/", "telegram.me/", "s/", "joinchat/", "+"):
+            text = text.removeprefix(prefix)
+        invite = self.invites.get(text)
+        if invite is not None:
+            return self.chats[invite.chat_id]
+        return self.chat(text)
 
     def _check_chat(self, chat: Chat) -> None:
         if not isinstance(chat, Chat) or self.chats.get(chat.id) is not chat:
