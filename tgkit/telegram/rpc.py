@@ -43,7 +43,7 @@ from telethon import TelegramClient, errors
 from telethon.tl.tlobject import TLRequest
 
 from tgkit.core import SessionConfig, current_operation
-from tgkit.errors import TgkitError
+from tgkit.errors import FloodWait, TgkitError
 from tgkit.telegram.errors import map_telethon_error
 
 log = logging.getLogger(__name__)
@@ -140,8 +140,9 @@ class Rpc:
         seconds = float(getattr(exc, "seconds", 0) or 1)
         self._pacer.record_flood_wait(kind, seconds)
         count_in_report("flood_waits", kind)
-        log.info("Telegram asked to wait %.0f s on %s", seconds, kind)
-        # The next acquire() sleeps the wait out, or raises FloodWait when it is too long.
+        if seconds > self._config.flood_sleep_max:
+            raise FloodWait(seconds, kind) from exc
+        # The next acquire() sleeps the wait out, visibly.
 
     async def _reconnect(self, failures: int, cause: BaseException) -> None:
         retries = self._config.reconnect_retries
