@@ -24,6 +24,7 @@ from tgkit.sandbox.activity import Activity
 from tgkit.sandbox.delivery import Delivery
 from tgkit.sandbox.faults import FloodLimit, FloodLimits, OneOffErrors
 from tgkit.sandbox.generate import PeopleMix, message_text, random_dates
+from tgkit.sandbox.login import Logins
 from tgkit.sandbox.model import Chat, ChatKind, Invite, Message, Status, User
 from tgkit.sandbox.participants import Roster
 from tgkit.sandbox.rpc.users import USERNAME
@@ -66,6 +67,7 @@ class World:
         self.request_stats = RequestStats()
         self.created = self.now()
         self._rng = random.Random(seed)
+        self.logins = Logins(random.Random(self._rng.getrandbits(64)))
         self._usernames: dict[str, User | Chat] = {}
         self._channels_of: dict[int, set[int]] = {}
         self._authorizations: dict[int, int] = {}
@@ -500,6 +502,25 @@ class World:
         client._sender = SandboxSender(self._server, auth_key, client._updates_queue,
                                        on_lost=lambda: _stop_background_loops(client))
         return client
+
+    def login_client(self, **client_options: object) -> TelegramClient:
+        """A client that is not logged in: ``send_code_request(phone)``, then
+        ``sign_in(phone, world.login_code(phone))`` (and ``sign_in(password=...)``
+        for an account with two-step verification)."""
+        return self.client(None, **client_options)
+
+    def login_code(self, phone: str) -> str:
+        """The code last sent to ``phone`` by ``send_code_request``."""
+        with self.lock:
+            return self.logins.code_for(phone)
+
+    def user_by_phone(self, phone: str) -> User | None:
+        digits = "".join(char for char in phone if char.isdigit())
+        return next((u for u in self.users.values() if u.phone == digits), None)
+
+    def random_bytes(self, count: int) -> bytes:
+        with self.lock:
+            return self._rng.randbytes(count)
 
     def account_id(self, auth_key: AuthKey) -> int | None:
         """The user an authorization key is logged in as, if any."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tgkit.sandbox.rpc import channels, history, invites, messages, updates, users
+from tgkit.sandbox.rpc import auth, channels, history, invites, messages, updates, users
 from tgkit.sandbox.rpc.context import Call
 
 __all__ = ["HANDLERS", "NEEDS_NO_LOGIN", "Call"]
@@ -17,12 +17,13 @@ __all__ = ["HANDLERS", "NEEDS_NO_LOGIN", "Call"]
 Handler = Callable[[Call, Any], Any]
 
 HANDLERS: dict[type, Handler] = {}
-for _area in (users, channels, history, messages, invites, updates):
+for _area in (users, channels, history, messages, invites, updates, auth):
     HANDLERS.update(_area.HANDLERS)
 
 # Methods a client may call before it is logged in.
 NEEDS_NO_LOGIN = frozenset({
-    "help.GetConfig", "Ping", "PingDelayDisconnect", "auth.SendCode", "auth.SignIn",
+    "help.GetConfig", "Ping", "PingDelayDisconnect", "auth.SendCode", "auth.ResendCode",
+    "auth.SignIn",
     "auth.CheckPassword", "account.GetPassword", "auth.LogOut", "users.GetUsers",
     "updates.GetState",
 })
