@@ -19,7 +19,7 @@ from functools import cache
 from telethon.extensions import BinaryReader
 from telethon.tl.tlobject import TLObject
 
-__all__ = ["build", "method_name", "roundtrip"]
+__all__ = ["Encoded", "build", "method_name", "roundtrip"]
 
 T = typing.TypeVar("T")
 
@@ -64,6 +64,21 @@ def build(cls: type[T], **fields: object) -> T:
                 raise TypeError(f"{cls.__name__} needs field {name!r} on this Telethon layer")
             kwargs[name] = [] if isinstance(empty, list) else empty
     return cls(**kwargs)
+
+
+class Encoded(TLObject):
+    """A TL object already serialised: sits in a result's lists and adds its bytes.
+
+    Only for answers the server encodes (the client still parses every byte).
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def _bytes(self) -> bytes:
+        return self.data
 
 
 def roundtrip(obj: TLObject) -> TLObject:

@@ -10,12 +10,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from telethon.tl import types
+from telethon.tl.tlobject import TLObject
 
 from tgkit.sandbox.access import AccessHashes
 from tgkit.sandbox.model import Chat, ChatKind, Message, Status, User
-from tgkit.sandbox.tlcompat import build
+from tgkit.sandbox.tlcompat import Encoded, build
 
-__all__ = ["Viewer"]
+__all__ = ["MessageCache", "UserCache", "Viewer"]
 
 _ADMIN_RIGHTS = types.ChatAdminRights(
     change_info=True, delete_messages=True, ban_users=True, invite_users=True,
@@ -165,3 +166,54 @@ class Viewer:
         if user_id in chat.admins:
             return types.ChatParticipantAdmin(user_id=user_id, inviter_id=inviter, date=joined)
         return types.ChatParticipant(user_id=user_id, inviter_id=inviter, date=joined)
+
+
+class UserCache:
+    """Serialised ``User`` objects per (viewer, user), rebuilt when the user changed.
+
+    Rendering and encoding a user is most of the sandbox's cost per participant;
+    online users (whose status carries an expiry time) are never cached.
+    """
+
+    def __init__(self, users: dict[int, User]) -> None:
+        self._users = users
+        self._cache: dict[tuple[int, int], tuple[tuple[object, ...], Encoded]] = {}
+
+    def render(self, viewer: Viewer, user_ids: Iterable[int]) -> list[TLObject]:
+        rendered: list[TLObject] = []
+        users, cache, viewer_id = self._users, self._cache, viewer.viewer_id
+        for user_id in user_ids:
+            user = users[user_id]
+            if user.status is Status.ONLINE:
+                rendered.append(viewer.user(user))
+                continue
+            print_ = (user.first_name, user.last_name, user.username, user.status,
+                      user.last_seen, user.deleted, user.bot, user.premium, user.phone)
+            hit = cache.get((viewer_id, user_id))
+            if hit is None or hit[0] != print_:
+                hit = (print_, Encoded(bytes(viewer.user(user))))
+                cache[(viewer_id, user_id)] = hit
+            rendered.append(hit[1])
+        return rendered
+
+
+class MessageCache:
+    """Serialised messages keyed by (chat, message, whether the viewer sent it).
+
+    A message looks the same to every account except for ``out``; messages do
+    not change once posted, so an entry never goes stale.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, int, bool], Encoded] = {}
+
+    def render(self, viewer: Viewer, chat: Chat, messages: Iterable[Message]) -> list[TLObject]:
+        rendered: list[TLObject] = []
+        cache, viewer_id = self._cache, viewer.viewer_id
+        for message in messages:
+            key = (chat.id, message.id, message.sender_id == viewer_id)
+            hit = cache.get(key)
+            if hit is None:
+                hit = cache[key] = Encoded(bytes(viewer.message(message, chat)))
+            rendered.append(hit)
+        return rendered

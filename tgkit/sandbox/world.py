@@ -31,6 +31,7 @@ from tgkit.sandbox.rpc.users import USERNAME
 from tgkit.sandbox.sender import SandboxSender
 from tgkit.sandbox.server import WorldServer
 from tgkit.sandbox.stats import RequestStats
+from tgkit.sandbox.views import MessageCache, UserCache
 
 __all__ = ["SANDBOX_API_HASH", "SANDBOX_API_ID", "World"]
 
@@ -61,6 +62,8 @@ class World:
         self.invites: dict[str, Invite] = {}
         self.hashes = AccessHashes(seed)
         self.roster = Roster(self.users)
+        self.user_cache = UserCache(self.users)
+        self.message_cache = MessageCache()
         self.delivery = Delivery(self.users, self.hashes, self.now)
         self.flood_limits = FloodLimits(clock)
         self.one_off_errors = OneOffErrors()

@@ -8,12 +8,14 @@ the one this account was given (``CHANNEL_INVALID``, ``USER_ID_INVALID``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from telethon.tl import types
+from telethon.tl.tlobject import TLObject
 
-from tgkit.sandbox.model import Chat, ChatKind, User
+from tgkit.sandbox.model import Chat, ChatKind, Message, User
 from tgkit.sandbox.rpcerror import RpcFailure
 from tgkit.sandbox.views import Viewer
 
@@ -106,6 +108,10 @@ class Call:
 
     # Entities for results
 
-    def users(self, user_ids: object) -> list[types.User]:
-        users = self.world.users
-        return [self.viewer.user(users[user_id]) for user_id in dict.fromkeys(user_ids)]  # type: ignore[call-overload]
+    def users(self, user_ids: Iterable[int]) -> list[TLObject]:
+        """The users as this account sees them, each once, serialised (cached per viewer)."""
+        return self.world.user_cache.render(self.viewer, dict.fromkeys(user_ids))
+
+    def messages(self, chat: Chat, messages: Iterable[Message]) -> list[TLObject]:
+        """The messages as this account sees them, serialised (cached)."""
+        return self.world.message_cache.render(self.viewer, chat, messages)

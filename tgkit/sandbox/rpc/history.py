@@ -132,7 +132,7 @@ def _messages_result(
     call: Call, chat: Chat, page: list[Message], total: int, position: int
 ) -> object:
     viewer = call.viewer
-    rendered = [viewer.message(message, chat) for message in page]
+    rendered = call.messages(chat, page)
     users = call.users(m.sender_id for m in page if m.sender_id is not None)
     chats = [viewer.chat(chat)]
     if chat.is_channel:

@@ -66,7 +66,7 @@ def get_channel_difference(
     viewer = call.viewer
     return updates.ChannelDifference(
         pts=chat.pts if final else part[-1].pts,
-        new_messages=[viewer.message(message, chat) for message in part],
+        new_messages=call.messages(chat, part),
         other_updates=[], chats=[viewer.chat(chat)],
         users=call.users(m.sender_id for m in part if m.sender_id is not None),
         final=final or None, timeout=_CHANNEL_TIMEOUT,
