@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from tgkit.core.budgets import DEFAULT_BUDGETS, Rate
+from tgkit.core.budgets import DEFAULT_BUDGETS, Rate, check_budgets
 from tgkit.core.kinds import OperationKind
 
 
@@ -146,18 +146,9 @@ def _kind_map(values: object, name: str, check: Any) -> Mapping[OperationKind, A
 def _budgets(budgets: object) -> Mapping[str, tuple[Rate, ...]]:
     if budgets is DEFAULT_BUDGETS:
         return DEFAULT_BUDGETS
-    if not isinstance(budgets, Mapping):
-        raise TypeError("SessionConfig.budgets must be a mapping of budget name to Rate tuples")
-    checked = {}
-    for name, rates in budgets.items():
-        rates = tuple(rates) if isinstance(rates, list | tuple) else (rates,)
-        if not isinstance(name, str) or not rates or not all(isinstance(r, Rate) for r in rates):
-            raise TypeError(
-                f"SessionConfig.budgets[{name!r}] must be one or more Rate(calls, per), "
-                f"got {rates!r}"
-            )
-        checked[name] = rates
-    return MappingProxyType(checked)
+    check_budgets(budgets, argument="SessionConfig.budgets")
+    assert isinstance(budgets, Mapping)
+    return MappingProxyType({name: tuple(rates) for name, rates in budgets.items()})
 
 
 def _set(config: SessionConfig, name: str, value: object) -> None:

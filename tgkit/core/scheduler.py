@@ -475,6 +475,8 @@ class Scheduler:
             self._lock.release()
             if self._running is None and self._queue:
                 self._dispatch()  # the lock went to outside code: guard the queue
+            if self._running is None and not self._queue:
+                self._cancel_timers(including_run=True)  # idle: leave nothing on the loop
 
     # -- expiry and the lock guard ----------------------------------------------
 

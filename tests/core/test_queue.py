@@ -1,0 +1,143 @@
+"""OperationQueue: priority then FIFO, lazy removal, deadlines in order, compaction."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tgkit.core import OperationKind
+from tgkit.core.operation import Operation
+from tgkit.core.queue import OperationQueue
+
+
+async def nothing() -> None:
+    return None
+
+
+def make(priority: int, queued_at: float = 0.0, queue_timeout: float = 60.0) -> Operation:
+    return Operation(
+        OperationKind.SCRAPE,
+        nothing,
+        (),
+        {},
+        label="x",
+        priority=priority,
+        timeout=1.0,
+        queue_timeout=queue_timeout,
+        queued_at=queued_at,
+        wall_offset=0.0,
+    )
+
+
+def test_pops_highest_priority_first_then_in_submission_order() -> None:
+    queue = OperationQueue()
+    ops = [make(p) for p in (1, 5, 10, 5, 1, 10)]
+    for op in ops:
+        queue.push(op)
+    assert list(queue) == [ops[2], ops[5], ops[1], ops[3], ops[0], ops[4]]
+    popped = [queue.pop() for _ in range(6)]
+    assert popped == [ops[2], ops[5], ops[1], ops[3], ops[0], ops[4]]
+    assert queue.pop() is None
+    assert len(queue) == 0
+
+
+def test_discarded_operations_are_skipped_and_not_counted() -> None:
+    queue = OperationQueue()
+    first, second, third = make(5), make(5), make(5)
+    for op in (first, second, third):
+        queue.push(op)
+    assert queue.discard(second) is True
+    assert queue.discard(second) is False
+    assert len(queue) == 2
+    assert list(queue) == [first, third]
+    assert [queue.pop(), queue.pop(), queue.pop()] == [first, third, None]
+
+
+def test_earliest_deadline_and_pop_expired_in_submission_order() -> None:
+    queue = OperationQueue()
+    slow = make(5, queued_at=0.0, queue_timeout=10.0)  # deadline 10
+    quick = make(1, queued_at=1.0, queue_timeout=2.0)  # deadline 3
+    later = make(1, queued_at=2.0, queue_timeout=2.0)  # deadline 4
+    endless = make(1, queued_at=0.0, queue_timeout=math.inf)
+    for op in (slow, quick, later, endless):
+        queue.push(op)
+    assert queue.earliest_deadline() == 3.0
+    assert queue.pop_expired(2.9) == []
+    assert queue.pop_expired(4.0) == [quick, later]
+    assert queue.earliest_deadline() == 10.0
+    assert queue.pop_expired(100.0) == [slow]
+    assert queue.earliest_deadline() is None
+    assert list(queue) == [endless]
+
+
+def test_dispatched_operations_leave_the_deadline_order() -> None:
+    queue = OperationQueue()
+    first = make(5, queued_at=0.0, queue_timeout=1.0)
+    second = make(5, queued_at=0.5, queue_timeout=1.0)
+    queue.push(first)
+    queue.push(second)
+    assert queue.pop() is first
+    assert queue.earliest_deadline() == 1.5
+    assert queue.pop_expired(10.0) == [second]
+
+
+def test_many_removals_keep_the_structures_small() -> None:
+    queue = OperationQueue()
+    keep = make(0, queue_timeout=1000.0)
+    queue.push(keep)
+    for i in range(5000):
+        op = make(i % 7, queued_at=float(i), queue_timeout=float(1 + i % 3))
+        queue.push(op)
+        queue.discard(op)
+    assert len(queue) == 1
+    assert queue._stored <= 4 * 1 + 256 + 2  # compacted as it went
+    assert list(queue) == [keep]
+
+
+actions = st.lists(
+    st.one_of(
+        st.tuples(st.just("push"), st.integers(0, 3), st.sampled_from([1.0, 2.0, math.inf])),
+        st.tuples(st.just("pop"), st.just(0), st.just(0.0)),
+        st.tuples(st.just("discard"), st.integers(0, 50), st.just(0.0)),
+        st.tuples(st.just("expire"), st.just(0), st.floats(0, 3)),
+    ),
+    max_size=120,
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(actions)
+def test_queue_matches_a_sorted_list_model(steps: list[tuple[str, int, float]]) -> None:
+    """Against a plain model: order, length, expiry and removal always agree."""
+    queue = OperationQueue()
+    model: list[Operation] = []  # every queued op
+    pushed: list[Operation] = []
+    clock = 0.0
+    for action, number, value in steps:
+        clock += 0.1
+        if action == "push":
+            op = make(number, queued_at=clock, queue_timeout=value)
+            queue.push(op)
+            model.append(op)
+            pushed.append(op)
+        elif action == "pop":
+            best = max(model, key=lambda op: (op.priority, -op.seq), default=None)
+            assert queue.pop() is best
+            if best is not None:
+                model.remove(best)
+        elif action == "discard" and pushed:
+            op = pushed[number % len(pushed)]
+            assert queue.discard(op) is (op in model)
+            if op in model:
+                model.remove(op)
+        elif action == "expire":
+            now = clock + value
+            due = sorted((op for op in model if op.queue_deadline <= now), key=lambda o: o.seq)
+            assert queue.pop_expired(now) == due
+            model = [op for op in model if op not in due]
+        assert len(queue) == len(model)
+        assert list(queue) == sorted(model, key=lambda op: (-op.priority, op.seq))
+        deadlines = [op.queue_deadline for op in model if op.queue_deadline != math.inf]
+        assert queue.earliest_deadline() == (min(deadlines) if deadlines else None)
