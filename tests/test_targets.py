@@ -10,6 +10,8 @@ from telethon.tl import types
 from tgkit.errors import InvalidTarget
 from tgkit.telegram.targets import PeerType, Target, TargetKind, parse_target
 
+pytestmark = pytest.mark.telethon_compat
+
 usernames = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{4,31}", fullmatch=True)
 hashes = st.from_regex(r"[A-Za-z0-9_-]{8,40}", fullmatch=True)
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from telethon.tl import types
@@ -87,6 +88,11 @@ _MEDIA: Mapping[str, str] = {
 }
 
 
+_MEDIA_BY_TYPE: Mapping[type, str] = {
+    cls: short for name, short in _MEDIA.items() if (cls := getattr(types, name, None)) is not None
+}
+
+
 def member_columns(
     users: Sequence[Any],
     *,
@@ -109,15 +115,16 @@ def member_columns(
     if source not in SOURCES:
         raise ValueError(f"source must be one of {list(SOURCES)}, not {source!r}")
     found = participants or {}
-    records = [found.get(getattr(user, "id", None)) for user in users]
-    statuses = [getattr(user, "status", None) for user in users]
+    ids = _attr(users, "id")
+    records = [found.get(user_id) for user_id in ids]
+    statuses = _attr(users, "status")
     rows = len(users)
     columns: dict[str, list[Any]] = {
-        "user_id": [getattr(user, "id", None) for user in users],
-        "username": [username_of(user) for user in users],
-        "first_name": [getattr(user, "first_name", None) for user in users],
-        "last_name": [getattr(user, "last_name", None) for user in users],
-        "phone": [getattr(user, "phone", None) for user in users],
+        "user_id": ids,
+        "username": _usernames(users),
+        "first_name": _attr(users, "first_name"),
+        "last_name": _attr(users, "last_name"),
+        "phone": _attr(users, "phone"),
         "is_bot": _flags(users, "bot"),
         "is_deleted": _flags(users, "deleted"),
         "is_verified": _flags(users, "verified"),
@@ -126,7 +133,7 @@ def member_columns(
         "is_fake": _flags(users, "fake"),
         "status": [_STATUSES.get(type(status)) for status in statuses],
         "last_seen": [_last_seen(status, collected_at) for status in statuses],
-        "role": [role_of(record) for record in records],
+        "role": [_ROLES.get(type(record)) or role_of(record) for record in records],
         "joined_at": [getattr(record, "date", None) for record in records],
         "source": [source] * rows,
         "chat_id": [chat_id] * rows,
@@ -136,8 +143,25 @@ def member_columns(
     return {name: columns[name] for name in MEMBER_COLUMNS}
 
 
+def _attr(objects: Sequence[Any], name: str, default: Any = None) -> list[Any]:
+    """``name`` of every object; fast when all have it, ``default`` where one lacks it."""
+    try:
+        return list(map(attrgetter(name), objects))
+    except AttributeError:  # an older layer's object, or a UserEmpty
+        return [getattr(obj, name, default) for obj in objects]
+
+
 def _flags(users: Sequence[Any], name: str) -> list[bool]:
-    return [bool(getattr(user, name, False)) for user in users]
+    # Telethon leaves unset flags as None on objects built in Python: that is False.
+    return list(map(bool, _attr(users, name, False)))
+
+
+def _usernames(users: Sequence[Any]) -> list[str | None]:
+    names = _attr(users, "username")
+    for position, name in enumerate(names):
+        if name is None:
+            names[position] = username_of(users[position])
+    return names
 
 
 def username_of(user: Any) -> str | None:
@@ -208,29 +232,45 @@ def message_columns(
         ([-1000000000005], [42], ['hi'], [10])
     """
     kept = [message for message in messages if isinstance(message, types.Message)]
-    senders = [_sender_id(message) for message in kept]
-    known = users_by_id or {}
+    from_ids = _attr(kept, "from_id")
+    senders = [
+        peer.user_id if type(peer) is types.PeerUser else _sender_id(message)
+        for peer, message in zip(from_ids, kept, strict=True)
+    ]
+    known = {sender: username_of(user) for sender, user in (users_by_id or {}).items()}
     rows = len(kept)
     columns: dict[str, list[Any]] = {
-        "message_id": [message.id for message in kept],
+        "message_id": _attr(kept, "id"),
         "chat_id": (
             [chat_id] * rows
             if chat_id is not None
-            else [marked_peer_id(getattr(m, "peer_id", None)) for m in kept]
+            else [marked_peer_id(peer) for peer in _attr(kept, "peer_id")]
         ),
-        "date": [getattr(message, "date", None) for message in kept],
+        "date": _attr(kept, "date"),
         "sender_id": senders,
-        "sender_username": [username_of(known.get(sender)) for sender in senders],
-        "text": [getattr(message, "message", None) or None for message in kept],
-        "reply_to_msg_id": [_reply_to(message) for message in kept],
-        "fwd_from_id": [_forwarded_from(message) for message in kept],
-        "views": [getattr(message, "views", None) for message in kept],
-        "forwards": [getattr(message, "forwards", None) for message in kept],
-        "replies": [_replies(message) for message in kept],
-        "reactions": [_reactions(message) for message in kept],
-        "media_type": [media_type(getattr(message, "media", None)) for message in kept],
-        "edit_date": [getattr(message, "edit_date", None) for message in kept],
-        "grouped_id": [getattr(message, "grouped_id", None) for message in kept],
+        "sender_username": [known.get(sender) for sender in senders],
+        "text": [text or None for text in _attr(kept, "message")],
+        "reply_to_msg_id": [_reply_to(header) for header in _attr(kept, "reply_to")],
+        "fwd_from_id": [
+            None if header is None else marked_peer_id(getattr(header, "from_id", None))
+            for header in _attr(kept, "fwd_from")
+        ],
+        "views": _attr(kept, "views"),
+        "forwards": _attr(kept, "forwards"),
+        "replies": [
+            None if replies is None else getattr(replies, "replies", None)
+            for replies in _attr(kept, "replies")
+        ],
+        "reactions": [
+            None if reactions is None else _reaction_total(reactions)
+            for reactions in _attr(kept, "reactions")
+        ],
+        "media_type": [
+            None if media is None else _MEDIA_BY_TYPE.get(type(media)) or media_type(media)
+            for media in _attr(kept, "media")
+        ],
+        "edit_date": _attr(kept, "edit_date"),
+        "grouped_id": _attr(kept, "grouped_id"),
         "collected_at": [collected_at] * rows,
     }
     return {name: columns[name] for name in MESSAGE_COLUMNS}
@@ -268,27 +308,13 @@ def _sender_id(message: Any) -> int | None:
     return None
 
 
-def _reply_to(message: Any) -> int | None:
-    header = getattr(message, "reply_to", None)
-    if isinstance(header, types.MessageReplyHeader):
+def _reply_to(header: Any) -> int | None:
+    if isinstance(header, types.MessageReplyHeader):  # not a story reply
         return header.reply_to_msg_id
     return None
 
 
-def _forwarded_from(message: Any) -> int | None:
-    header = getattr(message, "fwd_from", None)
-    return marked_peer_id(getattr(header, "from_id", None)) if header is not None else None
-
-
-def _replies(message: Any) -> int | None:
-    replies = getattr(message, "replies", None)
-    return getattr(replies, "replies", None) if replies is not None else None
-
-
-def _reactions(message: Any) -> int | None:
-    reactions = getattr(message, "reactions", None)
-    if reactions is None:
-        return None
+def _reaction_total(reactions: Any) -> int:
     return sum(getattr(result, "count", 0) for result in getattr(reactions, "results", ()))
 
 
