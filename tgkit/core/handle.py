@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+QUEUED, RUNNING, DONE = OperationState.QUEUED, OperationState.RUNNING, OperationState.DONE
+
 
 class OperationHandle:
     """A submitted operation: await it, watch it, cancel it.
@@ -122,7 +124,7 @@ class OperationHandle:
 
     def __await__(self) -> Generator[Any, None, Any]:
         op = self._op
-        if not op.state.is_terminal:
+        if op.state is QUEUED or op.state is RUNNING:
             if op._future is None or op._future.done():
                 op._future = asyncio.get_running_loop().create_future()
             try:
@@ -131,6 +133,8 @@ class OperationHandle:
                 if not op.state.is_terminal:
                     self._scheduler._cancel(op, reason="the task awaiting it was cancelled")
                 raise
+        if op.state is DONE:
+            return op.result_value
         return self.result()
 
 

@@ -135,7 +135,6 @@ class Operation:
         func: Callable[..., Coroutine[Any, Any, Any]],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-        *,
         label: str,
         priority: int,
         timeout: float,

@@ -34,17 +34,18 @@ class OperationQueue:
     True
     """
 
-    __slots__ = ("_expiry", "_lanes", "_live", "_order", "_stored")
+    __slots__ = ("_expiry", "_lanes", "_order", "_stored", "size")
 
     def __init__(self) -> None:
         self._lanes: dict[int, deque[Operation]] = {}
         self._order: list[int] = []  # negated priorities, ascending: highest priority first
         self._expiry: dict[float, deque[Operation]] = {}  # by queue_timeout, deadline order
-        self._live = 0
+        #: How many operations are queued (read it, never set it; len() says the same).
+        self.size = 0
         self._stored = 0
 
     def __len__(self) -> int:
-        return self._live
+        return self.size
 
     def __iter__(self) -> Iterator[Operation]:
         """The queued operations in the order they will be dispatched."""
@@ -59,7 +60,7 @@ class OperationQueue:
             bisect.insort(self._order, -op.priority)
         lane.append(op)
         op._queued = True
-        self._live += 1
+        self.size += 1
         self._stored += 1
         if op.queue_timeout != math.inf:
             expiry = self._expiry.get(op.queue_timeout)
@@ -78,9 +79,9 @@ class OperationQueue:
                 self._stored -= 1
                 if op._queued:
                     op._queued = False
-                    self._live -= 1
+                    self.size -= 1
                     self._trim_expiry(op.queue_timeout)
-                    if self._stored > 4 * self._live + _COMPACT_SLACK:
+                    if self._stored > 4 * self.size + _COMPACT_SLACK:
                         self._compact()
                     return op
             del self._lanes[priority]
@@ -92,8 +93,8 @@ class OperationQueue:
         if not op._queued:
             return False
         op._queued = False
-        self._live -= 1
-        if self._stored > 4 * self._live + _COMPACT_SLACK:
+        self.size -= 1
+        if self._stored > 4 * self.size + _COMPACT_SLACK:
             self._compact()
         return True
 
@@ -119,9 +120,9 @@ class OperationQueue:
                 self._stored -= 1
                 if op._queued:
                     op._queued = False
-                    self._live -= 1
+                    self.size -= 1
                     expired.append(op)
-        if self._stored > 4 * self._live + _COMPACT_SLACK:
+        if self._stored > 4 * self.size + _COMPACT_SLACK:
             self._compact()
         expired.sort(key=lambda op: op.seq)
         return expired

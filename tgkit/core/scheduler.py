@@ -23,6 +23,8 @@ import logging
 import math
 import time
 from collections.abc import Callable, Coroutine
+from inspect import CO_COROUTINE
+from types import FunctionType
 from typing import Any
 
 from tgkit.core.config import SessionConfig, positive_seconds, priority_value
@@ -34,7 +36,7 @@ from tgkit.core.kinds import OperationKind
 from tgkit.core.lock import SessionLock
 from tgkit.core.operation import Operation, OperationState, _current, current_operation
 from tgkit.core.queue import OperationQueue
-from tgkit.core.submission import check_func, check_label
+from tgkit.core.submission import check_func, check_label, name_of
 from tgkit.core.views import (
     EventType,
     OperationRecord,
@@ -85,6 +87,9 @@ class Scheduler:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._clock: Callable[[], float] = time.monotonic
         self._wall_offset = time.time() - time.monotonic()
+        self._defaults = {
+            kind: (config.priority_for(kind), config.timeout_for(kind)) for kind in OperationKind
+        }
         self._lock = SessionLock(self._dispatch)
         self._lock.guard = self._refuse_lock_from_inside
         self._queue = OperationQueue()
@@ -115,9 +120,11 @@ class Scheduler:
             await self.stop()
         loop = asyncio.get_running_loop()
         self._loop = loop
-        self._clock = loop.time
-        self._lock._clock = loop.time
-        self._wall_offset = time.time() - loop.time()
+        # The standard loops' clock is time.monotonic; calling it directly is cheaper.
+        standard = type(loop).time is asyncio.BaseEventLoop.time
+        self._clock = time.monotonic if standard else loop.time
+        self._lock._clock = self._clock
+        self._wall_offset = time.time() - self._clock()
         self._status = _Status.STARTED
         logger.debug("scheduler %r started", self._name)
 
@@ -203,21 +210,25 @@ class Scheduler:
         >>> handle = scheduler.submit(OperationKind.SEND, send, "@chat", "hi",
         ...                           timeout=30)  # doctest: +SKIP
         """
-        kind = OperationKind.of(kind)
-        func = check_func(func)
-        label = check_label(label, func)
-        config = self._config
-        priority = (
-            config.priority_for(kind) if priority is None else priority_value(priority, "priority")
-        )
-        timeout = (
-            config.timeout_for(kind) if timeout is None else positive_seconds(timeout, "timeout")
-        )
-        queue_timeout = (
-            config.queue_timeout
-            if queue_timeout is None
-            else positive_seconds(queue_timeout, "queue_timeout")
-        )
+        # The common cases are checked inline: submit is on every operation's path.
+        if kind.__class__ is not OperationKind:
+            kind = OperationKind.of(kind)
+        if func.__class__ is not FunctionType or not func.__code__.co_flags & CO_COROUTINE:
+            func = check_func(func)
+        if label is None:
+            label = func.__name__ if func.__class__ is FunctionType else name_of(func)
+        elif label.__class__ is not str:
+            label = check_label(label, func)
+        default_priority, default_timeout = self._defaults[kind]
+        if priority is None:
+            priority = default_priority
+        else:
+            priority = priority_value(priority, "priority")
+        timeout = default_timeout if timeout is None else positive_seconds(timeout, "timeout")
+        if queue_timeout is None:
+            queue_timeout = self._config.queue_timeout
+        else:
+            queue_timeout = positive_seconds(queue_timeout, "queue_timeout")
         parent = _current.get()
         inline = parent is not None and parent._scheduler is self and parent.state is RUNNING
         self._check_open(inline)
@@ -226,12 +237,12 @@ class Scheduler:
             func,
             args,
             kwargs,
-            label=label,
-            priority=priority,
-            timeout=timeout,
-            queue_timeout=queue_timeout,
-            queued_at=self._clock(),
-            wall_offset=self._wall_offset,
+            label,
+            priority,
+            timeout,
+            queue_timeout,
+            self._clock(),
+            self._wall_offset,
         )
         op._scheduler = self
         if inline:
@@ -267,7 +278,7 @@ class Scheduler:
         status = self._status
         if status is _Status.STARTED or (inline and status is _Status.STOPPING):
             try:
-                loop = asyncio.get_running_loop()
+                loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
             except RuntimeError:
                 loop = None
             if loop is not self._loop:
@@ -288,8 +299,9 @@ class Scheduler:
         )
 
     def _enqueue(self, op: Operation) -> None:
-        self._emit("queued", op)
-        if not self._queue and self._running is None and self._lock.try_acquire(op):
+        if self._subscribers.callbacks:
+            self._emit("queued", op)
+        if not self._queue.size and self._running is None and self._lock.try_acquire(op):
             self._start(op)
             return
         self._queue.push(op)
@@ -324,9 +336,9 @@ class Scheduler:
 
     def _dispatch(self) -> None:
         """Start the next queued operation if the lock is free. Called on every release."""
-        if self._running is not None or not self._queue:
+        if self._running is not None or not self._queue.size:
             return
-        if self._lock.locked():
+        if self._lock.holder is not None:
             self._arm_lock_guard()
             return
         op = self._queue.pop()
@@ -360,7 +372,8 @@ class Scheduler:
         op.started_at = self._clock()
         task = self._loop.create_task(self._run(op), context=op._context)
         op._task = task
-        self._emit("started", op)
+        if self._subscribers.callbacks:
+            self._emit("started", op)
 
     async def _run(self, op: Operation) -> None:
         _current.set(op)
@@ -465,7 +478,8 @@ class Scheduler:
             op._future = None
             if not future.done():
                 future.set_result(None)
-        self._emit("finished", op)
+        if self._subscribers.callbacks:
+            self._emit("finished", op)
         if op._done_callbacks:
             assert self._loop is not None
             for callback in op._done_callbacks:
@@ -473,9 +487,9 @@ class Scheduler:
         if op is self._running:
             self._running = None
             self._lock.release()
-            if self._running is None and self._queue:
+            if self._running is None and self._queue.size:
                 self._dispatch()  # the lock went to outside code: guard the queue
-            if self._running is None and not self._queue:
+            if self._running is None and not self._queue.size:
                 self._cancel_timers(including_run=True)  # idle: leave nothing on the loop
 
     # -- expiry and the lock guard ----------------------------------------------
