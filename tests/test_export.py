@@ -300,3 +300,10 @@ def test_any_members_frame_round_trips(tmp_path: Path, rows: list[dict], title: 
     back = export.read_parquet(tmp_path / "ds")
     back = back.sort_values("user_id").reset_index(drop=True)
     assert_same(back, original.sort_values("user_id").reset_index(drop=True))
+
+
+def test_csv_keeps_awkward_text(tmp_path: Path) -> None:
+    awkward = ["nul\x00inside", "cr\ronly", 'quote " and, comma', "  spaces  ", "NA", "null", "é中"]
+    original = frame_from_columns("messages", {"message_id": list(range(7)), "text": awkward})
+    export.to_csv(original, tmp_path / "m.csv")
+    assert_same(export.read_csv(tmp_path / "m.csv"), original)

@@ -415,8 +415,11 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
         )
     schema = json.loads(sidecar.read_text(encoding="utf-8"))
     names = list(schema["columns"])
+    # pandas 2's C parser cuts a field at a NUL character; the python parser does not.
+    engine = "python" if _contains_nul(source) else "c"
     raw = pd.read_csv(
-        source, dtype="string", keep_default_na=False, na_values=[""], encoding="utf-8"
+        source, dtype="string", keep_default_na=False, na_values=[""], encoding="utf-8",
+        engine=engine,
     )
     if list(raw.columns) != names:
         raise ValueError(
@@ -424,6 +427,11 @@ def read_csv(path: str | os.PathLike[str]) -> pd.DataFrame:
             "they were not written together"
         )
     return _apply_schema(raw, schema)
+
+
+def _contains_nul(path: Path) -> bool:
+    with path.open("rb") as file:
+        return any(b"\x00" in chunk for chunk in iter(lambda: file.read(1 << 20), b""))
 
 
 def _sidecar(path: Path) -> Path:
