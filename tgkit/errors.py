@@ -11,6 +11,7 @@
      ├── JoinRequestPending   the group approves joins; a request was sent
      ├── InviteInvalid        the invite link is invalid or expired
      ├── Banned               this account is banned from the chat
+ ├── TooManyChannels      the account is already in 500 channels and supergroups
      ├── FloodWait            Telegram asked to wait ``seconds`` longer than tgkit may sleep
      ├── SessionInUse         another process holds this session file
      ├── NotAuthorized        the account is not logged in
@@ -41,6 +42,7 @@ __all__ = [
     "SessionClosed",
     "SessionInUse",
     "TgkitError",
+    "TooManyChannels",
 ]
 
 
@@ -74,6 +76,10 @@ class InviteInvalid(TgkitError):
 
 class Banned(TgkitError):
     """Raised when this account is banned from the chat."""
+
+
+class TooManyChannels(TgkitError):
+    """Raised when joining fails because the account is already in 500 channels/supergroups."""
 
 
 class FloodWait(TgkitError):

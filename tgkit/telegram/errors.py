@@ -61,6 +61,7 @@ from tgkit.errors import (
     PrivateChat,
     SessionInUse,
     TgkitError,
+    TooManyChannels,
 )
 
 __all__ = ["TooManyChannels", "map_telethon_error", "translate_errors"]
@@ -68,10 +69,6 @@ __all__ = ["TooManyChannels", "map_telethon_error", "translate_errors"]
 logger = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class TooManyChannels(TgkitError):
-    """Raised when joining fails because the account is already in 500 channels/supergroups."""
 
 
 def _classes(*names: str) -> tuple[type[BaseException], ...]:
