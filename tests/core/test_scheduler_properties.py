@@ -183,7 +183,7 @@ def test_random_mixes_keep_every_promise(all_specs: list[Spec]) -> None:
     run = asyncio.run(scenario(all_specs))
     scheduler = run.scheduler
 
-    assert run.max_active == 1, "two operations ran at once"
+    assert run.max_active <= 1, "two operations ran at once"
     assert run.order_violations == []
 
     history = {r.id: r for r in scheduler.history}

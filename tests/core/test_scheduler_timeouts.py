@@ -52,7 +52,8 @@ async def test_expiry_uses_one_timer_not_one_per_queued_operation(
     original = loop.call_at
 
     def counting_call_at(when: float, callback: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        armed.append(getattr(callback, "__name__", "?"))
+        if getattr(callback, "__self__", None) is scheduler._expiry:
+            armed.append("_expire_due")
         return original(when, callback, *args, **kw)
 
     monkeypatch.setattr(loop, "call_at", counting_call_at)

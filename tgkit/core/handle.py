@@ -7,8 +7,10 @@ import logging
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+from tgkit.core.execution import RUN, run_here
 from tgkit.core.kinds import OperationKind
 from tgkit.core.operation import Operation, OperationState, Progress
+from tgkit.core.outcomes import cancelled
 
 if TYPE_CHECKING:
     from tgkit.core.scheduler import Scheduler
@@ -122,20 +124,47 @@ class OperationHandle:
                 op._done_callbacks = []
             op._done_callbacks.append(lambda _op: _call(fn, self))
 
-    def __await__(self) -> Generator[Any, None, Any]:
+    def __await__(self) -> Generator[Any, Any, Any]:
         op = self._op
-        if op.state is QUEUED or op.state is RUNNING:
-            if op._future is None or op._future.done():
-                op._future = asyncio.get_running_loop().create_future()
-            try:
-                yield from op._future
-            except asyncio.CancelledError:
-                if not op.state.is_terminal:
-                    self._scheduler._cancel(op, reason="the task awaiting it was cancelled")
-                raise
+        while op.state is QUEUED or op.state is RUNNING:
+            if op.state is RUNNING and not op._claimed:
+                op._claimed = True  # dispatched, nobody runs it yet: run it in this task
+                yield from run_here(op).__await__()
+                break
+            runner = op.state is QUEUED and op._runner is None
+            woken = yield from self._park(runner)
+            if woken == RUN:
+                yield from run_here(op).__await__()
+                break
         if op.state is DONE:
             return op.result_value
         return self.result()
+
+    def _park(self, runner: bool) -> Generator[Any, Any, str]:
+        """Wait until ``op`` ends, or, as its ``runner``, until it is handed over to run."""
+        op = self._op
+        parked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        if runner:
+            op._runner = parked
+        elif op._waiters is None:
+            op._waiters = [parked]
+        else:
+            op._waiters.append(parked)
+        try:
+            return (yield from parked)
+        except asyncio.CancelledError:
+            self._abandon(parked)
+            raise
+
+    def _abandon(self, parked: asyncio.Future[str]) -> None:
+        """The awaiting task was cancelled: so is the operation (it may have been ours)."""
+        op = self._op
+        handed_over = parked.done() and not parked.cancelled() and parked.result() == RUN
+        if handed_over and op.state is RUNNING and op._task is None:
+            op._cancel_error = cancelled(op, "running", "the task awaiting it was cancelled")
+            self._scheduler._conclude(op, None, None)  # it never started: end it here
+        elif not op.state.is_terminal:
+            self._scheduler._cancel(op, reason="the task awaiting it was cancelled")
 
 
 def _call(fn: Callable[[OperationHandle], object], handle: OperationHandle) -> None:

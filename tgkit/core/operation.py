@@ -33,6 +33,10 @@ class _Owner(Protocol):
 
     def _on_progress(self, op: Operation) -> None: ...
 
+    def _conclude(self, op: Operation, result: Any, error: BaseException | None) -> None: ...
+
+    def _cancel(self, op: Operation, *, reason: str) -> bool: ...
+
 
 def current_operation() -> Operation | None:
     """The operation whose coroutine is running in this context, or None outside one.
@@ -96,17 +100,19 @@ class Operation:
 
     __slots__ = (
         "_cancel_error",
+        "_cancels_sent",
         "_children",
+        "_claimed",
         "_context",
         "_done_callbacks",
-        "_future",
         "_parent",
         "_queued",
         "_report",
+        "_runner",
         "_scheduler",
-        "_stepped",
         "_task",
         "_timed_out",
+        "_waiters",
         "args",
         "error",
         "finished_at",
@@ -165,16 +171,20 @@ class Operation:
         self.parent_id: str | None = None
         self._parent: Operation | None = None
         self._context: contextvars.Context | None = contextvars.copy_context()
-        self._future: asyncio.Future[None] | None = None
-        self._task: asyncio.Task[None] | None = None
+        # Execution (see execution.py): the task running it once it runs; whether
+        # someone has taken it to run; the awaiter parked to run it; the futures
+        # of everyone else waiting for its end; cancels sent to its task.
+        self._task: asyncio.Task[Any] | None = None
+        self._claimed = False
+        self._runner: asyncio.Future[str] | None = None
+        self._waiters: list[asyncio.Future[str]] | None = None
+        self._cancels_sent = 0
         self._scheduler: _Owner | None = None
         self._done_callbacks: list[Callable[[Operation], None]] | None = None
         self._children: set[Operation] | None = None
         self._cancel_error: BaseException | None = None
         self._timed_out = False
         self._queued = False
-        self._stepped = False  # its task has started running (a task cancelled before
-        # its first step never runs its coroutine, so it is not cancelled then)
 
     def __repr__(self) -> str:
         return f"<Operation {self.describe()} {self.state.name}>"

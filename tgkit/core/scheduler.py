@@ -6,13 +6,13 @@ How it works, in brief:
   starts the operation at once when the lock is free and nothing is queued
   (the fast path); otherwise it queues it. A new submission never overtakes
   a queued one.
-- Nothing polls. Releasing the lock starts the next queued operation in the
-  same step; queue expiry uses one timer for the earliest deadline; a running
-  operation has one timer for its timeout.
-- Each operation runs in its own task, in the context of the code that
-  submitted it, with ``current_operation()`` set. Submitting to the same
-  scheduler from inside an operation runs the inner call inline under the
-  lock the outer one holds.
+- Nothing polls. Releasing the lock dispatches the next queued operation in
+  the same step. Expiry, run timeouts and the lock guard use one timer each
+  (``DeadlineTimer``), armed for the earliest deadline.
+- A dispatched operation runs in the task awaiting its handle, or in a task
+  of its own when nobody awaits it (``execution.py``), with
+  ``current_operation()`` set. Submitting to the same scheduler from inside an
+  operation runs the inner call inline, under the lock the outer one holds.
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from inspect import CO_COROUTINE
 from types import FunctionType
 from typing import Any
 
+from tgkit.core import execution, outcomes
 from tgkit.core.config import SessionConfig, positive_seconds, priority_value
-from tgkit.core.errors import LockTimeout, OperationTimeout, QueueTimeout, SessionClosed
+from tgkit.core.errors import SessionClosed
 from tgkit.core.events import Subscribers
 from tgkit.core.handle import OperationHandle
 from tgkit.core.history import History
@@ -37,6 +38,7 @@ from tgkit.core.lock import SessionLock
 from tgkit.core.operation import Operation, OperationState, _current, current_operation
 from tgkit.core.queue import OperationQueue
 from tgkit.core.submission import check_func, check_label, name_of
+from tgkit.core.timers import DeadlineTimer
 from tgkit.core.views import (
     EventType,
     OperationRecord,
@@ -83,31 +85,29 @@ class Scheduler:
             raise TypeError(f"name must be a non-empty str, got {name!r}")
         self._config = config
         self._name = name
+        self._defaults = {
+            kind: (config.priority_for(kind), config.timeout_for(kind)) for kind in OperationKind
+        }
         self._status = _Status.NEW
         self._loop: asyncio.AbstractEventLoop | None = None
         self._clock: Callable[[], float] = time.monotonic
         self._wall_offset = time.time() - time.monotonic()
-        self._defaults = {
-            kind: (config.priority_for(kind), config.timeout_for(kind)) for kind in OperationKind
-        }
         self._lock = SessionLock(self._dispatch)
         self._lock.guard = self._refuse_lock_from_inside
         self._queue = OperationQueue()
         self._running: Operation | None = None
         self._subscribers = Subscribers()
         self._history = History(config.history_size)
-        self._expiry_timer: asyncio.TimerHandle | None = None
-        self._expiry_at = math.inf
-        self._lock_timer: asyncio.TimerHandle | None = None
-        self._run_timer: asyncio.TimerHandle | None = None
-        self._run_timer_at = math.inf
+        self._expiry = DeadlineTimer(self._expire_due)
+        self._run_timer = DeadlineTimer(self._run_timer_due)
+        self._lock_guard = DeadlineTimer(self._lock_guard_due)
         self._stopped: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
         running = self._running.describe() if self._running else "nothing"
         return (
             f"<Scheduler {self._name!r} {self._status.value}: running {running}, "
-            f"{len(self._queue)} queued>"
+            f"{self._queue.size} queued>"
         )
 
     # -- lifecycle ---------------------------------------------------------------
@@ -125,6 +125,8 @@ class Scheduler:
         self._clock = time.monotonic if standard else loop.time
         self._lock._clock = self._clock
         self._wall_offset = time.time() - self._clock()
+        for timer in (self._expiry, self._run_timer, self._lock_guard):
+            timer.bind(loop)
         self._status = _Status.STARTED
         logger.debug("scheduler %r started", self._name)
 
@@ -134,7 +136,7 @@ class Scheduler:
         New submissions raise ``SessionClosed`` at once; every queued operation
         ends CANCELLED with ``SessionClosed``; the running one may finish
         within ``drain_timeout`` and is then cancelled (ending CANCELLED with
-        ``SessionClosed``). Returns when no operation task is left. Idempotent.
+        ``SessionClosed``). Returns when no operation is left. Idempotent.
         """
         if self._status in (_Status.NEW, _Status.STOPPED):
             self._status = _Status.STOPPED
@@ -146,39 +148,40 @@ class Scheduler:
         self._status = _Status.STOPPING
         self._stopped = asyncio.get_running_loop().create_future()
         try:
-            self._cancel_timers()
+            self._expiry.cancel()
+            self._lock_guard.cancel()
             for op in list(self._queue):
                 self._queue.discard(op)
-                self._end(op, OperationState.CANCELLED, self._closed_error(op))
+                self._end(
+                    op, OperationState.CANCELLED, outcomes.closed_before_start(op, self._name)
+                )
             await self._drain()
         finally:
-            self._cancel_timers(including_run=True)
+            for timer in (self._expiry, self._run_timer, self._lock_guard):
+                timer.cancel()
             self._status = _Status.STOPPED
             self._stopped.set_result(None)
             logger.debug("scheduler %r stopped", self._name)
 
     async def _drain(self) -> None:
         op = self._running
-        if op is None or op._task is None:
+        if op is None:
             return
-        task = op._task
+        ended = execution.completion(op)
+        closed = outcomes.closed_while_running(op, self._name, self._config.drain_timeout)
         try:
-            done, _ = await asyncio.wait({task}, timeout=_finite(self._config.drain_timeout))
+            done, _ = await asyncio.wait({ended}, timeout=_finite(self._config.drain_timeout))
             if done:
                 return
-            logger.info(
-                "%s did not finish within drain_timeout (%s s); cancelling it",
-                op.describe(),
-                self._config.drain_timeout,
-            )
-            self._cancel(op, error=self._closed_error(op, draining=True))
+            logger.info("%s did not finish within drain_timeout; cancelling it", op.describe())
+            self._cancel(op, error=closed)
         except asyncio.CancelledError:
-            self._cancel(op, error=self._closed_error(op, draining=True))
+            self._cancel(op, error=closed)
             raise
-        done, _ = await asyncio.wait({task}, timeout=_finite(self._config.lock_timeout))
+        done, _ = await asyncio.wait({ended}, timeout=_finite(self._config.lock_timeout))
         if not done:
             logger.error(
-                "%s ignored cancellation for lock_timeout (%s s); its task is left running",
+                "%s ignored cancellation for lock_timeout (%s s); it is left running",
                 op.describe(),
                 self._config.lock_timeout,
             )
@@ -306,8 +309,8 @@ class Scheduler:
             return
         self._queue.push(op)
         deadline = op.queued_at + op.queue_timeout
-        if deadline < self._expiry_at:
-            self._arm_expiry(deadline)
+        if deadline < self._expiry.at:
+            self._expiry.arm(deadline)
         if self._running is None:
             self._dispatch()
 
@@ -320,15 +323,13 @@ class Scheduler:
     ) -> bool:
         if op.state is QUEUED:
             self._queue.discard(op)
-            message = f"{op.describe()} was cancelled while queued: {reason}"
-            self._end(op, OperationState.CANCELLED, error or asyncio.CancelledError(message))
+            error = error or outcomes.cancelled(op, "queued", reason)
+            self._end(op, OperationState.CANCELLED, error)
             return True
         if op.state is RUNNING:
             if op._cancel_error is None and not op._timed_out:
-                message = f"{op.describe()} was cancelled while running: {reason}"
-                op._cancel_error = error or asyncio.CancelledError(message)
-            if op._stepped and op._task is not None:
-                op._task.cancel()  # before its first step, _run sees _cancel_error instead
+                op._cancel_error = error or outcomes.cancelled(op, "running", reason)
+            execution.cancel_task_of(op)
             return True
         return False
 
@@ -347,15 +348,13 @@ class Scheduler:
         self._start(op)
 
     def _start(self, op: Operation) -> None:
-        if self._lock_timer is not None:
-            self._lock_timer.cancel()
-            self._lock_timer = None
+        self._lock_guard.cancel()
         self._running = op
         self._launch(op)
         assert op.started_at is not None
         deadline = op.started_at + op.timeout
-        if deadline < self._run_timer_at:
-            self._arm_run_timer(deadline)
+        if deadline < self._run_timer.at:
+            self._run_timer.arm(deadline)
 
     def _start_inline(self, op: Operation, parent: Operation) -> None:
         op.parent_id = parent.id
@@ -363,65 +362,39 @@ class Scheduler:
         if parent._children is None:
             parent._children = set()
         parent._children.add(op)
-        self._emit("queued", op)
+        if self._subscribers.callbacks:
+            self._emit("queued", op)
         self._launch(op)
+        if op.timeout != math.inf:
+            assert self._loop is not None and op.started_at is not None
+            # inline operations are rare: a timer each (lock holders share one)
+            self._loop.call_at(op.started_at + op.timeout, self._time_out, op)
 
     def _launch(self, op: Operation) -> None:
+        """RUNNING from now: hand it to its parked awaiter, or to whoever takes it first."""
         assert self._loop is not None
         op.state = RUNNING
         op.started_at = self._clock()
-        task = self._loop.create_task(self._run(op), context=op._context)
-        op._task = task
+        runner = op._runner
+        if runner is not None and not runner.done():
+            op._runner = None
+            op._claimed = True
+            runner.set_result(execution.RUN)
+        else:
+            self._loop.call_soon(self._run_unclaimed, op)
         if self._subscribers.callbacks:
             self._emit("started", op)
 
-    async def _run(self, op: Operation) -> None:
-        _current.set(op)
-        timer = None
-        if op._parent is not None and op.timeout != math.inf:
-            # inline operations are rare: a timer each (the lock holder shares one timer)
-            assert self._loop is not None and op.started_at is not None
-            timer = self._loop.call_at(op.started_at + op.timeout, self._time_out, op)
-        result: Any = None
-        error: BaseException | None = None
-        op._stepped = True
-        try:
-            if op._cancel_error is None and not op._timed_out:
-                result = await op.func(*op.args, **op.kwargs)
-        except BaseException as exc:
-            error = exc
-        if timer is not None:
-            timer.cancel()
-        if op._children:
-            await self._end_children(op)
-        self._conclude(op, result, error)
-        if error is not None and not isinstance(error, Exception | asyncio.CancelledError):
-            raise error  # KeyboardInterrupt, SystemExit: the operation ended; let them through
-
-    async def _end_children(self, op: Operation) -> None:
-        children = list(op._children or ())
-        for child in children:
-            self._cancel(child, reason=f"its parent {op.id} ended first")
-        tasks = {child._task for child in children if child._task is not None}
-        while tasks:
-            try:
-                await asyncio.wait(tasks)
-            except asyncio.CancelledError:
-                continue  # the children must end before the lock can be released
+    def _run_unclaimed(self, op: Operation) -> None:
+        if op._claimed or op.state is not RUNNING:
             return
-
-    def _arm_run_timer(self, deadline: float) -> None:
-        assert self._loop is not None
-        if self._run_timer is not None:
-            self._run_timer.cancel()
-        self._run_timer_at = deadline
-        self._run_timer = self._loop.call_at(deadline, self._run_timer_due)
+        op._claimed = True
+        assert self._loop is not None and op._context is not None
+        self._loop.create_task(execution.run_in_own_task(op), context=op._context)
 
     def _run_timer_due(self) -> None:
-        # One timer serves every lock holder: it is armed for the earliest
-        # deadline seen and, when it fires, re-armed for the current holder.
-        self._run_timer = None
-        self._run_timer_at = math.inf
+        # One timer serves every lock holder: it was armed for the earliest
+        # deadline seen and is re-armed here for the current holder's.
         op = self._running
         if op is None or op._timed_out or op.started_at is None:
             return
@@ -429,23 +402,19 @@ class Scheduler:
         if deadline <= self._clock():
             self._time_out(op)
         elif deadline != math.inf:
-            self._arm_run_timer(deadline)
+            self._run_timer.arm(deadline)
 
     def _time_out(self, op: Operation) -> None:
-        if op.state is not RUNNING or op._task is None:
+        if op.state is not RUNNING or op._timed_out:
             return
         logger.info("%s ran past its timeout of %s s; cancelling it", op.describe(), op.timeout)
         op._timed_out = True
-        if op._stepped:
-            op._task.cancel()
+        execution.cancel_task_of(op)
 
     def _conclude(self, op: Operation, result: Any, error: BaseException | None) -> None:
+        """End a RUNNING operation in the state its flags and outcome call for."""
         if op._timed_out:
-            timed_out = OperationTimeout(
-                f"{op.describe()} ran past its timeout of {op.timeout:g} s and was cancelled; "
-                f"pass a larger timeout= or set SessionConfig.timeouts[{op.kind.name}]",
-                timeout=op.timeout,
-            )
+            timed_out = outcomes.timed_out(op)
             if error is not None and not isinstance(error, asyncio.CancelledError):
                 timed_out.__cause__ = error
             self._end(op, OperationState.TIMED_OUT, timed_out)
@@ -473,11 +442,7 @@ class Scheduler:
         if parent is not None and parent._children is not None:
             parent._children.discard(op)
         self._history.add(op)
-        future = op._future
-        if future is not None:
-            op._future = None
-            if not future.done():
-                future.set_result(None)
+        execution.wake_all(op)
         if self._subscribers.callbacks:
             self._emit("finished", op)
         if op._done_callbacks:
@@ -490,31 +455,23 @@ class Scheduler:
             if self._running is None and self._queue.size:
                 self._dispatch()  # the lock went to outside code: guard the queue
             if self._running is None and not self._queue.size:
-                self._cancel_timers(including_run=True)  # idle: leave nothing on the loop
+                self._went_idle()
+
+    def _went_idle(self) -> None:
+        """Leave nothing on the loop while there is nothing to do."""
+        self._run_timer.cancel()
+        self._expiry.cancel()
 
     # -- expiry and the lock guard ----------------------------------------------
 
-    def _arm_expiry(self, deadline: float) -> None:
-        assert self._loop is not None
-        if self._expiry_timer is not None:
-            self._expiry_timer.cancel()
-        self._expiry_at = deadline
-        self._expiry_timer = self._loop.call_at(deadline, self._expire_due)
-
     def _expire_due(self) -> None:
-        self._expiry_timer = None
-        self._expiry_at = math.inf
         now = self._clock()
         for op in self._queue.pop_expired(now):
-            waited = now - op.queued_at
-            message = (
-                f"{op.describe()} waited {_seconds(waited)} s in the queue behind "
-                f"{self._blocker()}; raise queue_timeout or cancel the running operation"
-            )
-            self._end(op, OperationState.EXPIRED, QueueTimeout(message, waited=waited))
+            error = outcomes.expired(op, now - op.queued_at, self._blocker())
+            self._end(op, OperationState.EXPIRED, error)
         deadline = self._queue.earliest_deadline()
-        if deadline is not None and deadline < self._expiry_at:
-            self._arm_expiry(deadline)
+        if deadline is not None:
+            self._expiry.arm(deadline)
 
     def _blocker(self) -> str:
         if self._running is not None:
@@ -524,34 +481,24 @@ class Scheduler:
 
     def _arm_lock_guard(self) -> None:
         """Code outside the scheduler holds the lock: expire operations that wait too long."""
-        if self._lock_timer is not None or not self._queue or self._loop is None:
-            return
         since = self._lock.held_since
-        assert since is not None
+        if since is None or not self._queue.size:
+            return
         first_queued = min(op.queued_at for op in self._queue)
-        when = max(first_queued, since) + self._config.lock_timeout
-        if when != math.inf:
-            self._lock_timer = self._loop.call_at(when, self._lock_guard_due)
+        self._lock_guard.arm(max(first_queued, since) + self._config.lock_timeout)
 
     def _lock_guard_due(self) -> None:
-        self._lock_timer = None
         since = self._lock.held_since
         if self._running is not None or since is None:
             return
         now = self._clock()
+        limit = self._config.lock_timeout
         holder = self._lock.holder_name or "someone"
         for op in list(self._queue):
-            waited = now - op.queued_at
-            if max(op.queued_at, since) + self._config.lock_timeout > now:
+            if max(op.queued_at, since) + limit > now:
                 continue
             self._queue.discard(op)
-            message = (
-                f"{op.describe()} could not start: {holder} has held the session lock outside "
-                f"the scheduler for {_seconds(now - since)} s (lock_timeout "
-                f"{self._config.lock_timeout:g} s). Leave that block (is it awaiting this "
-                "operation?) or raise lock_timeout"
-            )
-            error = LockTimeout(message, waited=waited, holder=holder)
+            error = outcomes.lock_held_outside(op, now - op.queued_at, holder, now - since, limit)
             self._end(op, OperationState.EXPIRED, error)
         self._arm_lock_guard()
 
@@ -563,38 +510,13 @@ class Scheduler:
                 "taking the lock again from inside it would deadlock"
             )
 
-    def _cancel_timers(self, *, including_run: bool = False) -> None:
-        timers = [self._expiry_timer, self._lock_timer]
-        if including_run:
-            timers.append(self._run_timer)
-            self._run_timer = None
-            self._run_timer_at = math.inf
-        for timer in timers:
-            if timer is not None:
-                timer.cancel()
-        self._expiry_timer = self._lock_timer = None
-        self._expiry_at = math.inf
-
-    def _closed_error(self, op: Operation, *, draining: bool = False) -> SessionClosed:
-        if draining:
-            return SessionClosed(
-                f"scheduler {self._name!r} stopped while {op.describe()} was running; it did not "
-                f"finish within drain_timeout ({self._config.drain_timeout:g} s) and was "
-                "cancelled. What it gathered is in handle.partial"
-            )
-        return SessionClosed(
-            f"scheduler {self._name!r} stopped before {op.describe()} started; it did not run"
-        )
-
     # -- observing -----------------------------------------------------------------
 
     def _on_progress(self, op: Operation) -> None:
-        if op.state is RUNNING:
+        if op.state is RUNNING and self._subscribers.callbacks:
             self._emit("progress", op)
 
     def _emit(self, event_type: EventType, op: Operation) -> None:
-        if not self._subscribers.callbacks:
-            return
         now = self._clock()
         event = SchedulerEvent(
             event_type, self._name, view_of(op, now), wall(now, self._wall_offset)
@@ -668,12 +590,7 @@ class Scheduler:
     @property
     def queued_count(self) -> int:
         """How many operations wait in the queue."""
-        return len(self._queue)
-
-
-def _seconds(seconds: float) -> str:
-    """Seconds for a message: 61.2, 0.05."""
-    return f"{seconds:.1f}" if seconds >= 10 else f"{seconds:.2g}"
+        return self._queue.size
 
 
 def _finite(seconds: float) -> float | None:

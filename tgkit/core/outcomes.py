@@ -1,0 +1,65 @@
+"""The errors operations end with, worded so a researcher knows what to do next."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tgkit.core.errors import LockTimeout, OperationTimeout, QueueTimeout, SessionClosed
+from tgkit.core.operation import Operation
+
+
+def expired(op: Operation, waited: float, blocker: str) -> QueueTimeout:
+    """``op`` waited past its ``queue_timeout`` behind ``blocker``."""
+    return QueueTimeout(
+        f"{op.describe()} waited {seconds(waited)} s in the queue behind {blocker}; "
+        "raise queue_timeout or cancel the running operation",
+        waited=waited,
+    )
+
+
+def lock_held_outside(
+    op: Operation, waited: float, holder: str, held: float, limit: float
+) -> LockTimeout:
+    """``op`` could not start because code outside the scheduler kept the lock."""
+    return LockTimeout(
+        f"{op.describe()} could not start: {holder} has held the session lock outside the "
+        f"scheduler for {seconds(held)} s (lock_timeout {limit:g} s). Leave that block "
+        "(is it awaiting this operation?) or raise lock_timeout",
+        waited=waited,
+        holder=holder,
+    )
+
+
+def timed_out(op: Operation) -> OperationTimeout:
+    """``op`` ran past its ``timeout``."""
+    return OperationTimeout(
+        f"{op.describe()} ran past its timeout of {op.timeout:g} s and was cancelled; "
+        f"pass a larger timeout= or set SessionConfig.timeouts[{op.kind.name}]",
+        timeout=op.timeout,
+    )
+
+
+def cancelled(op: Operation, while_: str, reason: str) -> asyncio.CancelledError:
+    """``op`` was cancelled while queued or running, and why."""
+    return asyncio.CancelledError(f"{op.describe()} was cancelled while {while_}: {reason}")
+
+
+def closed_before_start(op: Operation, scheduler: str) -> SessionClosed:
+    """The scheduler stopped while ``op`` was queued."""
+    return SessionClosed(
+        f"scheduler {scheduler!r} stopped before {op.describe()} started; it did not run"
+    )
+
+
+def closed_while_running(op: Operation, scheduler: str, drain_timeout: float) -> SessionClosed:
+    """The scheduler stopped and ``op`` did not finish within the drain timeout."""
+    return SessionClosed(
+        f"scheduler {scheduler!r} stopped while {op.describe()} was running; it did not "
+        f"finish within drain_timeout ({drain_timeout:g} s) and was cancelled. What it "
+        "gathered is in handle.partial"
+    )
+
+
+def seconds(value: float) -> str:
+    """Seconds for a message: 61.2, 0.05."""
+    return f"{value:.1f}" if value >= 10 else f"{value:.2g}"
