@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MIN_KEY_BYTES", "generate_key", "pseudonymize"]
+__all__ = ["MIN_KEY_BYTES", "check_key", "generate_key", "pseudonymize"]
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ def pseudonymize(
 
     Example: see the module docstring.
     """
-    secret = _check_key(key)
+    secret = check_key(key)
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, not {type(df).__name__}")
     if "pseudonymized" in df.attrs:
@@ -113,7 +113,8 @@ def pseudonymize(
     return result
 
 
-def _check_key(key: str | bytes) -> bytes:
+def check_key(key: str | bytes) -> bytes:
+    """The key as bytes, or a ValueError/TypeError saying why it is not fit to use."""
     if isinstance(key, str):
         secret = key.encode("utf-8")
     elif isinstance(key, bytes | bytearray):

@@ -1,0 +1,179 @@
+"""The ``tgkit`` command, run as a subprocess on the sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tgkit.export import read_csv, read_parquet
+from tgkit.privacy import generate_key
+
+pytestmark = pytest.mark.telethon_compat
+
+
+def tgkit(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "tgkit", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def summary_of(result: subprocess.CompletedProcess[str]) -> dict:
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_demo_writes_frames_and_a_summary(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    tgkit("demo", "-o", out, "--monitor-seconds", "0.5")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["members_collected"] > 10_000, "the sweep must pass the 10,000 cap"
+    assert summary["members_by_source"]["search"] > 0
+    assert summary["members_coverage"] == pytest.approx(
+        summary["members_collected"] / summary["members_reported_total"]
+    )
+    members = read_parquet(out / "members.parquet")
+    assert len(members) == summary["members_collected"]
+    assert members["user_id"].is_unique
+    assert len(read_parquet(out / "messages.parquet")) == summary["messages_collected"] > 0
+
+
+def test_members_to_csv_then_collections_and_export(tmp_path: Path) -> None:
+    db, csv = tmp_path / "t.db", tmp_path / "members.csv"
+    result = tgkit("members", "@small_group", "--sandbox", "--store", db, "-o", csv, "--json")
+    summary = summary_of(result)
+    frame = read_csv(csv)
+    assert summary["rows"] == len(frame) > 100
+    assert summary["output"] == str(csv)
+
+    listed = summary_of(tgkit("collections", "--store", db, "--json"))["collections"]
+    assert [(c["target"], c["kind"], c["status"]) for c in listed] == [
+        ("@small_group", "members", "complete")
+    ]
+
+    parquet = tmp_path / "again.parquet"
+    tgkit("export", str(listed[0]["id"]), "-o", parquet, "--store", db)
+    assert sorted(read_parquet(parquet)["user_id"]) == sorted(frame["user_id"])
+
+
+def test_export_with_a_pseudonymisation_key(tmp_path: Path) -> None:
+    db, key = tmp_path / "t.db", tmp_path / "key"
+    key.write_text(generate_key())
+    tgkit("members", "@small_group", "--sandbox", "--store", db)
+    out = tmp_path / "shared.csv"
+    tgkit("export", "1", "-o", out, "--store", db, "--pseudonymize-key-file", key)
+    shared = read_csv(out)
+    raw = read_csv_from_store(db)
+    assert not set(shared["user_id"].astype(str)) & set(raw["user_id"].astype(str))
+    assert "first_name" not in shared.columns and "phone" not in shared.columns
+
+
+def read_csv_from_store(db: Path):
+    from tgkit.store import Store
+
+    with Store(db) as store:
+        return store.frame(1)
+
+
+def test_messages_in_a_date_window(tmp_path: Path) -> None:
+    result = tgkit("messages", "@small_group", "--sandbox", "--store", tmp_path / "t.db",
+                   "--days", "3", "--json")
+    summary = summary_of(result)
+    assert summary["rows"] > 0
+    out = tmp_path / "m.parquet"
+    tgkit("messages", "@small_group", "--sandbox", "--store", tmp_path / "t.db",
+          "--since", "2000-01-01", "--limit", "7", "-o", out)
+    assert len(read_parquet(out)) == 7
+
+
+def test_monitor_records_live_messages(tmp_path: Path) -> None:
+    out = tmp_path / "live.csv"
+    result = tgkit("monitor", "@small_group", "--sandbox", "--store", tmp_path / "t.db",
+                   "--minutes", "0.02", "-o", out, "--json")
+    assert summary_of(result)["rows"] == len(read_csv(out)) > 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["members", "not a target!", "--sandbox"], "not a target"),
+        (["members", "@small_group", "--sandbox", "-o", "x.txt"], ".csv or .parquet"),
+        (["messages", "@small_group", "--sandbox", "--days", "0"], "must be at least 1"),
+        (["messages", "@small_group", "--sandbox", "--until", "2024-01-01"], "--until needs"),
+        (["messages", "@small_group", "--sandbox", "--since", "yesterday"], "not a date"),
+        (["monitor", "@small_group", "--sandbox"], "--minutes"),
+        (["export", "99", "-o", "x.csv"], "not in the store"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
+def test_bad_arguments_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    result = tgkit(*args, "--store", tmp_path / "t.db", check=False) if args[0] != "frobnicate" \
+        else tgkit(*args, check=False)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+
+
+def test_telegram_refusal_exits_3(tmp_path: Path) -> None:
+    result = tgkit("members", "@news_channel", "--sandbox", "--no-fallback",
+                   "--store", tmp_path / "t.db", check=False)
+    assert result.returncode == 3, result.stderr
+    assert "admin" in result.stderr.lower()
+
+
+def test_real_account_without_credentials_says_how(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TG_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "tgkit", "members", "@small_group", "--store", str(tmp_path / "db")],
+        capture_output=True, text=True, timeout=60,
+        env={**env, "XDG_CONFIG_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 3
+    assert "TG_API_ID" in result.stderr and "--sandbox" in result.stderr
+
+
+def stored_rows(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db, timeout=1) as connection:
+            return sum(n for (n,) in connection.execute("SELECT rows FROM collections"))
+    except sqlite3.Error:
+        return 0
+
+
+def test_ctrl_c_mid_scrape_leaves_a_resumable_collection(tmp_path: Path) -> None:
+    db = tmp_path / "t.db"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tgkit", "members", "@big_public_group", "--sandbox",
+         "--store", str(db), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while stored_rows(db) == 0 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 5, stderr
+    assert "rows were saved" in stderr and "resume" in stderr
+    saved = stored_rows(db)
+    assert 0 < saved < 24_000
+
+    resumed = summary_of(tgkit("members", "@big_public_group", "--sandbox", "--store", db,
+                               "--json"))
+    fresh = summary_of(tgkit("members", "@big_public_group", "--sandbox",
+                             "--store", tmp_path / "fresh.db", "--json"))
+    assert resumed["rows"] == fresh["rows"]
+    assert resumed["collection_id"] == 1, "the interrupted collection is continued, not restarted"

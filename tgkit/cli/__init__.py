@@ -1,0 +1,79 @@
+"""The ``tgkit`` command: collections from a terminal or a scheduled job.
+
+Example::
+
+    tgkit members @some_group -o members.parquet        # a real account
+    tgkit members @big_public_group --sandbox --json    # the built-in sandbox
+    tgkit demo                                          # the whole job on the sandbox
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from tgkit.cli.exitcodes import ExitCode, exit_code_for
+from tgkit.cli.parser import build_parser
+
+__all__ = ["ExitCode", "main"]
+
+Command = Callable[[Any, Any], Awaitable[dict[str, Any]]]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see ``ExitCode``)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="tgkit: %(message)s")
+    from tgkit.cli import commands, output
+
+    state = commands.RunState()
+    try:
+        summary = asyncio.run(_command(args.command)(args, state))
+    except KeyboardInterrupt as exc:
+        print(_interrupted_message(state), file=sys.stderr)
+        return exit_code_for(exc)
+    except Exception as exc:
+        code = exit_code_for(exc)
+        if code is ExitCode.FAILED:
+            raise
+        print(f"tgkit {args.command}: {exc}", file=sys.stderr)
+        if code is ExitCode.INTERRUPTED:
+            print(_interrupted_message(state), file=sys.stderr)
+        return code
+    output.print_summary(summary, as_json=args.json)
+    return ExitCode.OK
+
+
+def _command(name: str) -> Command:
+    from tgkit.cli import commands, demo
+
+    table: dict[str, Command] = {
+        "login": commands.run_login,
+        "members": commands.run_members,
+        "messages": commands.run_messages,
+        "monitor": commands.run_monitor,
+        "collections": commands.run_collections,
+        "export": commands.run_export,
+        "demo": demo.run_demo,
+    }
+    return table[name]
+
+
+def _interrupted_message(state: Any) -> str:
+    handle = state.handle
+    if handle is None:
+        return "interrupted before any data was collected"
+    partial = handle.partial
+    rows = len(partial) if hasattr(partial, "__len__") else "some"
+    collection = getattr(partial, "attrs", {}).get("collection_id")
+    where = str(state.store_path)
+    if collection:
+        where = f"collection {collection} in {where}"
+    return (
+        f"interrupted: {rows} rows were saved in {where}; "
+        "run the same command again to resume, or `tgkit export` to write them out"
+    )

@@ -1,0 +1,75 @@
+"""What the command writes: data files, the summary line or JSON, progress bars."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from tgkit import export, privacy
+
+SUFFIXES = (".csv", ".parquet")
+
+
+def check_output_path(path: Path | None) -> None:
+    """Refuse an output path tgkit cannot write, before any request is sent."""
+    if path is None:
+        return
+    if path.suffix.lower() not in SUFFIXES:
+        raise ValueError(f"--output {path}: the file name must end in .csv or .parquet")
+    if not path.parent.exists():
+        raise ValueError(f"--output {path}: the folder {path.parent} does not exist")
+
+
+def read_key_file(path: Path | None) -> bytes | None:
+    """The pseudonymisation key from a file (its bytes, surrounding whitespace removed)."""
+    if path is None:
+        return None
+    try:
+        key = path.read_bytes().strip()
+    except OSError as exc:
+        raise ValueError(f"--pseudonymize-key-file {path}: {exc.strerror}") from None
+    privacy.check_key(key)
+    return key
+
+
+def write_frame(frame: pd.DataFrame, path: Path, key: bytes | None) -> pd.DataFrame:
+    """Write ``frame`` (pseudonymised first when a key is given) by the path's extension."""
+    if key is not None:
+        frame = privacy.pseudonymize(frame, key)
+    if path.suffix.lower() == ".parquet":
+        export.to_parquet(frame, path)
+    else:
+        export.to_csv(frame, path)
+    return frame
+
+
+def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
+    """One readable line per fact on stdout, or one JSON object."""
+    if as_json:
+        print(json.dumps(summary, default=str, sort_keys=True))
+        return
+    for name, value in summary.items():
+        if value is not None:
+            print(f"{name.replace('_', ' ')}: {value}")
+
+
+def progress_bar(description: str) -> Callable[[int, int | None], None] | None:
+    """A tqdm bar on stderr when stderr is a terminal; None otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = tqdm(desc=description, file=sys.stderr, unit=" items", leave=False)
+
+    def update(done: int, total: int | None) -> None:
+        if total is not None and bar.total != total:
+            bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return update
