@@ -18,13 +18,20 @@
      ├── SessionClosed        the session is stopped; the operation did not run
      ├── OperationTimeout     the operation ran past its ``timeout`` and was cancelled
      └── QueueTimeout         the operation waited in the queue past its ``queue_timeout``
+      └── LockTimeout      it was due to start but the session lock stayed taken (a deadlock guard)
 
 Errors mapped from Telethon keep the original as ``__cause__``.
 """
 
 from __future__ import annotations
 
-from tgkit.core.errors import OperationTimeout, QueueTimeout, SessionClosed, TgkitError
+from tgkit.core.errors import (
+    LockTimeout,
+    OperationTimeout,
+    QueueTimeout,
+    SessionClosed,
+    TgkitError,
+)
 
 __all__ = [
     "AdminRequired",
@@ -34,6 +41,7 @@ __all__ = [
     "InvalidTarget",
     "InviteInvalid",
     "JoinRequestPending",
+    "LockTimeout",
     "NotAMember",
     "NotAuthorized",
     "OperationTimeout",
