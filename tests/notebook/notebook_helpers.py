@@ -46,3 +46,14 @@ def make_holder(progress: tuple[int, int] | None = None) -> Callable[[], Corouti
     return hold
 
 
+
+
+def refreshers(name: str) -> list[str]:
+    """Names of the dashboard refresher tasks called ``name`` alive on tgkit's loop."""
+    from tgkit.notebook.loop import background_loop
+
+    def names() -> list[str]:
+        wanted = f"tgkit-dashboard:{name}"
+        return [task.get_name() for task in asyncio.all_tasks() if task.get_name() == wanted]
+
+    return on_loop(background_loop(), names)

@@ -5,7 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from notebook_helpers import eventually, held_until_cancelled, make_holder, on_loop
+from notebook_helpers import (
+    eventually,
+    held_until_cancelled,
+    make_holder,
+    on_loop,
+    refreshers,
+)
 
 from tgkit.core import OperationKind, OperationState, Scheduler
 from tgkit.notebook.dashboard import Dashboard
@@ -111,15 +117,11 @@ def test_starting_twice_keeps_one_refresher(runner: BackgroundLoop, scheduler: S
     dash.start()
     dash.start()
 
-    def refreshers() -> list[str]:
-        names = [task.get_name() for task in asyncio.all_tasks()]
-        return [name for name in names if name == "tgkit-dashboard:twice"]
-
     try:
-        assert on_loop(runner, refreshers) == ["tgkit-dashboard:twice"]
+        assert refreshers("twice") == ["tgkit-dashboard:twice"]
     finally:
         dash.stop()
-    assert on_loop(runner, refreshers) == []
+    assert refreshers("twice") == []
 
 
 def test_static_html_shows_the_same_state_and_escapes_labels(

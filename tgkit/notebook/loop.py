@@ -58,18 +58,28 @@ class LoopCall(Generic[T]):
         call.outcome.result(timeout=5)
     """
 
-    __slots__ = ("_done", "_loop", "_task", "outcome")
+    __slots__ = ("_finished_event", "_loop", "_task", "outcome")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> None:
+        if not asyncio.iscoroutine(coro):
+            raise TypeError(f"coro must be a coroutine object, got {type(coro).__name__}")
         self._loop = loop
         self._task: asyncio.Task[T] | None = None
-        self._done = threading.Event()
+        # Waiters block on this Event, not on the Future: concurrent.futures.wait
+        # holds the future's lock in Python code where Ctrl-C can strike, which
+        # would leave the lock held and the loop thread stuck settling it.
+        self._finished_event = threading.Event()
         self.outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
         # call_soon_threadsafe is FIFO, so a later cancel() always finds the task.
         loop.call_soon_threadsafe(self._start, coro)
 
     def _start(self, coro: Coroutine[Any, Any, T]) -> None:
-        self._task = self._loop.create_task(coro)
+        try:
+            self._task = self._loop.create_task(coro)
+        except BaseException as error:  # never leave a waiter hanging
+            self.outcome.set_exception(error)
+            self._finished_event.set()
+            raise
         self._task.add_done_callback(self._finished)
 
     def _finished(self, task: asyncio.Task[T]) -> None:
@@ -79,15 +89,15 @@ class LoopCall(Generic[T]):
             self.outcome.set_exception(error)
         else:
             self.outcome.set_result(task.result())
-        self._done.set()
+        self._finished_event.set()  # after the outcome, so a woken waiter finds it
 
     def done(self) -> bool:
         """True once the task has finished, however it finished."""
-        return self._done.is_set()
+        return self.outcome.done()
 
     def wait_done(self, timeout: float | None) -> bool:
         """Block this thread until the task finished or ``timeout`` passed."""
-        return self._done.wait(timeout)
+        return self._finished_event.wait(timeout)
 
     def cancel(self) -> None:
         """Ask the loop to cancel the task (safe from any thread)."""

@@ -18,7 +18,6 @@ quiet.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from tqdm.auto import tqdm
@@ -33,8 +32,9 @@ class ProgressBar:
         self.label = label
         self.unit = unit
         self.enabled = enabled
+        # One tuple, replaced whole: atomic without a lock (and a lock here could
+        # be left held by a Ctrl-C landing inside it).
         self._latest: tuple[int, int | None] | None = None
-        self._lock = threading.Lock()
         self._bar: Any = None
 
     def __repr__(self) -> str:
@@ -43,13 +43,11 @@ class ProgressBar:
     @property
     def latest(self) -> tuple[int, int | None] | None:
         """The last (done, total) fed, or None before any progress."""
-        with self._lock:
-            return self._latest
+        return self._latest
 
     def feed(self, done: int, total: int | None) -> None:
         """Record the operation's latest progress; safe from any thread."""
-        with self._lock:
-            self._latest = (done, total)
+        self._latest = (done, total)
 
     def draw(self) -> None:
         """Bring the bar up to the latest progress (call from the waiting thread)."""
@@ -61,8 +59,9 @@ class ProgressBar:
             self._bar = tqdm(total=total, desc=self.label, unit=self.unit, leave=True)
         if total is not None and self._bar.total != total:
             self._bar.total = total
-        self._bar.n = done
-        self._bar.refresh()
+            self._bar.refresh()
+        if done != self._bar.n:
+            self._bar.update(done - self._bar.n)  # update(), not n=, keeps the rate honest
 
     def close(self) -> None:
         """Draw the final state and close the bar."""

@@ -1,0 +1,113 @@
+"""connect(): where sessions come from, idempotence, notices, secrets kept out of messages."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from notebook_helpers import refreshers
+
+from tgkit.notebook.connect import SandboxNotice, _choose_mode, connect, open_sessions
+from tgkit.sandbox import demo_world
+
+
+@pytest.fixture
+def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("TG_API_ID", raising=False)
+    monkeypatch.delenv("TG_API_HASH", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+
+
+def test_rerunning_the_setup_cell_reuses_session_loop_and_refresher() -> None:
+    first = connect("rerun", sandbox=True)
+    try:
+        first_dash = first.dashboard()
+        again = connect("rerun", sandbox=True)  # the same cell, run again
+        assert again is first
+        assert again.dashboard() is first_dash
+        loop_threads = [t for t in threading.enumerate() if t.name == "tgkit-loop"]
+        assert len(loop_threads) == 1
+        assert refreshers("rerun") == ["tgkit-dashboard:rerun"]
+        assert open_sessions()["rerun"] is first
+    finally:
+        first.close()
+    assert refreshers("rerun") == []
+    assert "rerun" not in open_sessions()
+    reopened = connect("rerun", sandbox=True)
+    try:
+        assert reopened is not first and not reopened.closed
+    finally:
+        reopened.close()
+
+
+def test_no_credentials_anywhere_gives_the_sandbox_with_a_notice(no_credentials: None) -> None:
+    with pytest.warns(SandboxNotice, match="SANDBOX"):
+        tg = connect("fallback")
+    try:
+        assert tg.world is not None
+        assert "sandbox" in repr(tg)
+    finally:
+        tg.close()
+
+
+def test_credentials_are_found_in_the_environment_and_config_file(
+    no_credentials: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    secret = "0123456789abcdef0123456789abcdef"
+    config = tmp_path / "tgkit" / "config.toml"
+    config.parent.mkdir()
+    config.write_text(f'[telegram]\napi_id = 77\napi_hash = "{secret}"\n')
+    mode, creds = _choose_mode(False, None, None, None, None)
+    assert mode == "credentials" and creds is not None and creds.api_id == 77
+    monkeypatch.setenv("TG_API_ID", "12345")
+    monkeypatch.setenv("TG_API_HASH", secret)
+    mode, creds = _choose_mode(False, None, None, None, None)
+    assert creds is not None and creds.api_id == 12345 and secret not in repr(creds)
+
+
+def test_a_bad_api_hash_is_refused_without_repeating_it(no_credentials: None) -> None:
+    with pytest.raises(ValueError, match="api_hash") as caught:
+        connect("bad", api_id=123, api_hash="not-a-hash-but-secret")
+    assert "not-a-hash-but-secret" not in str(caught.value)
+
+
+def test_the_same_name_for_a_different_kind_of_session_is_refused() -> None:
+    tg = connect("taken", sandbox=True)
+    try:
+        world, me = demo_world()
+        with pytest.raises(ValueError, match="already open"):
+            connect("taken", client=world.client(me))
+    finally:
+        tg.close()
+
+
+def test_bad_arguments_are_named() -> None:
+    with pytest.raises(ValueError, match="loop"):
+        connect(sandbox=True, loop="main")
+    with pytest.raises(TypeError, match="SessionConfig"):
+        connect(sandbox=True, config={"pacing": False})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="client"):
+        connect(sandbox=True, client=object())
+
+
+def test_a_client_of_your_own_runs_on_tgkits_loop() -> None:
+    world, me = demo_world()
+    tg = connect("own-client", client=world.client(me), store=False)
+    try:
+        df = tg.members("@small_group", progress=False)
+        assert len(df) > 100
+        assert tg.session.client is not None
+    finally:
+        tg.close()
+
+
+async def test_a_client_connected_on_another_loop_needs_loop_kernel() -> None:
+    world, me = demo_world()
+    client = world.client(me)
+    await client.connect()  # connected on this (the "kernel's") loop
+    try:
+        with pytest.raises(ValueError, match='loop="kernel"'):
+            connect("kernel-client", client=client)
+    finally:
+        await client.disconnect()
