@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from notebook_helpers import refreshers
+from notebook_helpers import eventually, refreshers
 
 from tgkit.notebook.connect import SandboxNotice, _choose_mode, connect, open_sessions
 from tgkit.sandbox import demo_world
@@ -111,3 +111,29 @@ async def test_a_client_connected_on_another_loop_needs_loop_kernel() -> None:
             connect("kernel-client", client=client)
     finally:
         await client.disconnect()
+
+
+def test_one_dashboard_over_several_sessions() -> None:
+    from tgkit.notebook import dashboard_for
+
+    alice, bob = connect("alice", sandbox=True), connect("bob", sandbox=True)
+    try:
+        watch = bob.monitor("@small_group", minutes=1)
+        queued = bob.members("@small_group", background=True)
+        dash = dashboard_for(alice, bob, name="both")
+        try:
+            dash.refresh_now()
+            assert list(dash.panels) == ["alice", "bob"]
+            assert "free" in dash.panels["alice"].lock.get_state()["value"]
+            assert f"held by {watch.id}" in dash.panels["bob"].lock.get_state()["value"]
+            assert dash.panels["bob"].queue_ids == (queued.id,)
+            dash.cancel(queued.id)  # the button of bob's queued scrape
+            eventually(lambda: queued.done())
+            assert queued.state.name == "CANCELLED"
+            assert watch.state.name == "RUNNING"
+        finally:
+            dash.stop()
+            watch.stop()
+    finally:
+        alice.close()
+        bob.close()

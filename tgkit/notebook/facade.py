@@ -309,7 +309,7 @@ class Notebook:
         """
         self._check_open()
         if self._dashboard is None:
-            source = _SessionSource(self.session)
+            source = session_source(self.session)
             self._dashboard = Dashboard([source], runner=self.runner, name=self.name)
         if not self._dashboard.is_live():
             self._dashboard.start()
@@ -354,6 +354,11 @@ class Notebook:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def session_source(session: TelegramSession) -> _SessionSource:
+    """``session`` as a dashboard source: its snapshots, and events from scheduler and pacer."""
+    return _SessionSource(session)
 
 
 class _SessionSource:

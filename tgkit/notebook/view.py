@@ -160,12 +160,24 @@ def dashboard_view(sources: Iterable[SnapshotSource]) -> DashboardView:
     for source in sources:
         snapshot = source.snapshot()
         inner = getattr(snapshot, "sessions", None)
-        if inner is not None:  # a manager: one snapshot per session
+        if inner is not None:  # a manager: its own queue, then one snapshot per session
+            sessions.extend(_manager_queue(snapshot))
             values = inner.values() if isinstance(inner, Mapping) else inner
             sessions.extend(session_view(each) for each in values)
         else:
             sessions.append(session_view(snapshot))
     return DashboardView(tuple(sessions))
+
+
+#: The name of the panel showing a manager's own queue (work not yet on a session).
+MANAGER_QUEUE = "manager queue"
+
+
+def _manager_queue(snapshot: Any) -> list[SessionView]:
+    pending = getattr(getattr(snapshot, "manager", None), "pending", None)
+    if pending is None:
+        return []
+    return [SessionView(MANAGER_QUEUE, None, tuple(_operation_line(op) for op in pending), ())]
 
 
 def session_view(snapshot: Any) -> SessionView:
