@@ -37,7 +37,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from tgkit.core import OperationKind, OperationState, Scheduler
 from tgkit.errors import SessionClosed, TgkitError
@@ -52,6 +52,7 @@ __all__ = ["Dispatcher", "NoSessionAvailable", "Worker"]
 logger = logging.getLogger(__name__)
 
 ANY_REQUEST = "*"  # a flood wait whose request type is unknown blocks every type
+H = TypeVar("H", bound=ManagedHandle)
 
 
 class NoSessionAvailable(TgkitError):
@@ -155,13 +156,16 @@ class Dispatcher:
         self._flood[key] = max(until, self._flood.get(key, 0.0))
 
     # -------------------------------------------------------------- jobs
-    def submit(self, work: Work) -> ManagedHandle:
-        """Queue ``work``; an identical request in flight is joined instead."""
+    def submit(self, work: Work, *, handle_type: type[H] = ManagedHandle) -> H:  # type: ignore[assignment]
+        """Queue ``work``; an identical request in flight is joined instead.
+
+        ``handle_type`` (a ManagedHandle subclass) is what the caller gets.
+        """
         if self._closed:
             raise SessionClosed("the SessionManager is closed; open a new one to run more work")
         existing = self._locks.in_flight(work.key)
         if existing is not None:
-            handle = ManagedHandle(existing, self._cancel, joined=True)
+            handle = handle_type(existing, self._cancel, joined=True)
             self._emit("joined", existing, detail=work.label)
             return handle
         seq = next(self._ids)
@@ -175,7 +179,7 @@ class Dispatcher:
         )
         job.request_types.update(work.request_types)
         self._locks.register(work.key, job)
-        handle = ManagedHandle(job, self._cancel, joined=False)
+        handle = handle_type(job, self._cancel, joined=False)
         self._enqueue(job)
         self._emit("queued", job)
         self._pump()
@@ -384,7 +388,9 @@ class Dispatcher:
         self._active.pop(job.id, None)
         self._caps.release(job.kind)
         state = handle.state
-        if state is OperationState.DONE:
+        if job.done:
+            pass  # cancelled between the attempt's end and this callback
+        elif state is OperationState.DONE:
             attempt.outcome = Outcome.DONE
             self._observe(job.kind, handle)
             self._finish(job, OperationState.DONE, result=handle.result())
@@ -413,7 +419,12 @@ class Dispatcher:
         state: OperationState | None,
     ) -> None:
         error = error or RuntimeError(f"{job.id} ended without a result")
-        outcome = Outcome.FINAL if self._closed else self._classify(error)
+        if self._closed:
+            outcome = Outcome.FINAL
+        elif isinstance(error, job.work.unreachable):
+            outcome = Outcome.UNREACHABLE
+        else:
+            outcome = self._classify(error)
         attempt.outcome = outcome
         job.last_error = error
         if outcome is Outcome.FLOOD:
@@ -471,6 +482,19 @@ class Dispatcher:
         job.finish(state, result=result, error=error)
         self._emit("finished", job, detail=state.name)
         self._again = True
+
+    def cancel(self, op_id: str) -> bool:
+        """Cancel a manager operation (``mop-…``) or the one running an attempt (``op-…``).
+
+        Every request joined to it is cancelled too. False if none matches.
+        """
+        for job in self.jobs():
+            current = job.current
+            attempt_id = None if current is None or current.handle is None else current.handle.id
+            if op_id in (job.id, attempt_id):
+                withdrawn = [handle.cancel() for handle in list(job.handles)]
+                return any(withdrawn) or self._cancel(job)
+        return False
 
     def _cancel(self, job: Job) -> bool:
         """Cancel ``job`` (its last handle was withdrawn)."""

@@ -59,7 +59,8 @@ class Work:
     identical requests join (``None``: never joined). ``request_types`` are
     the Telegram request types the work needs (a session in a flood wait on
     one of them is not chosen). ``reach(worker)`` says what a session knows
-    about reaching the target.
+    about reaching the target; errors of a type in ``unreachable`` mean "this
+    session cannot reach it, try another" (beside ``classify``'s defaults).
     """
 
     kind: OperationKind
@@ -70,6 +71,7 @@ class Work:
     key: Hashable | None = None
     request_types: frozenset[str] = frozenset()
     reach: Callable[[Any], Reach] | None = None
+    unreachable: tuple[type[BaseException], ...] = ()
 
 
 @dataclass(slots=True)
@@ -226,7 +228,7 @@ class ManagedHandle:
     @property
     def state(self) -> OperationState:
         """QUEUED until a session runs it, RUNNING, then one terminal state."""
-        if self._detached and not self._job.done:
+        if self._detached:
             return OperationState.CANCELLED
         if self._job.done:
             return self._job.state
