@@ -59,8 +59,10 @@ class PageCollector:
         store: Any = None,
         collection: Any = None,
         stored_rows: Sequence[Mapping[str, Any]] = (),
+        order_by: Sequence[str] = (),
     ) -> None:
         self.kind = kind
+        self._order_by = list(order_by)
         self._names = tuple(SCHEMAS[kind])
         self._key_columns = _KEY_COLUMNS[kind]
         self._store = store
@@ -82,10 +84,14 @@ class PageCollector:
         target: str,
         params: Mapping[str, Any],
         resume: bool = True,
+        order_by: Sequence[str] = (),
     ) -> PageCollector:
-        """A collector for (account, target, kind, params), resumed from ``store`` if asked."""
+        """A collector for (account, target, kind, params), resumed from ``store`` if asked.
+
+        ``order_by`` sorts the frame (default: the order rows arrived in).
+        """
         if store is None:
-            return cls(kind)
+            return cls(kind, order_by=order_by)
         collection = store.open_collection(
             account=account, target=target, kind=kind, params=dict(params), resume=resume
         )
@@ -99,7 +105,7 @@ class PageCollector:
                 len(rows),
                 collection.checkpoint,
             )
-        return cls(kind, store=store, collection=collection, stored_rows=rows)
+        return cls(kind, store=store, collection=collection, stored_rows=rows, order_by=order_by)
 
     @property
     def collection_id(self) -> int | None:
@@ -140,7 +146,12 @@ class PageCollector:
 
     def frame(self, attrs: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """The collected rows as a typed DataFrame with ``attrs``."""
-        return frame_from_columns(self.kind, self._columns, self._with_id(attrs))
+        frame = frame_from_columns(self.kind, self._columns, self._with_id(attrs))
+        if not self._order_by:
+            return frame
+        ordered = frame.sort_values(self._order_by, kind="stable", ignore_index=True)
+        ordered.attrs = frame.attrs
+        return ordered
 
     def finish(
         self, status: str, *, attrs: Mapping[str, Any] | None = None, error: str = ""

@@ -54,6 +54,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["Backfill", "MonitorHandle", "MonitorOptions", "MonitorState", "run_monitor"]
 
+#: Monitor frames are oldest first; back-filled rows take their place in time.
+TIME_ORDER = ("date", "chat_id", "message_id")
+
 MessageCallback = Callable[[dict[str, Any]], Awaitable[None] | None]
 
 
@@ -87,7 +90,7 @@ class MonitorState:
 
     def __init__(self, on_message: MessageCallback | None = None) -> None:
         self._on_message = on_message
-        self.collector = PageCollector("messages")
+        self.collector = PageCollector("messages", order_by=TIME_ORDER)
         self.backfills: list[Backfill] = []
         self.chats: tuple[ResolvedChat, ...] = ()
         self.stop_requested = asyncio.Event()
@@ -143,6 +146,7 @@ class MonitorState:
         )
 
     def frame(self) -> pd.DataFrame:
+        """The rows so far, oldest first (back-filled rows in their place)."""
         return self.collector.frame(self.attrs())
 
 
@@ -229,14 +233,14 @@ async def run_monitor(
                 target="monitor:" + ",".join(target.key for target in targets),
                 params={"started": utc_now()},
                 resume=False,
+                order_by=TIME_ORDER,
             )
         )
     watch = _Watch(ctx, options, state)
     with collecting(state.collector, state.attrs):
         await watch.run()
-    attrs = state.attrs()
-    state.collector.finish("complete", attrs=attrs)
-    return state.collector.frame(attrs)
+    state.collector.finish("complete", attrs=state.attrs())
+    return state.frame()
 
 
 class _Watch:
@@ -280,27 +284,25 @@ class _Watch:
         deadline = loop.time() + self._options.duration
         self._state.last_live = loop.time()
         stop = asyncio.ensure_future(self._state.stop_requested.wait())
+        lost = asyncio.ensure_future(self._disconnected())
         try:
-            while not stop.done():
-                now = loop.time()
-                if now >= deadline:
-                    return
+            while not stop.done() and loop.time() < deadline:
                 stall_at = self._state.last_live + self._options.stall_after
-                lost = asyncio.ensure_future(self._disconnected())
                 done, _ = await asyncio.wait(
                     {stop, lost},
-                    timeout=min(deadline, stall_at) - now,
+                    timeout=min(deadline, stall_at) - loop.time(),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
-                await _cancel(lost)
                 if lost in done:
                     await self._ctx.rpc.ensure_connected()
+                    lost = asyncio.ensure_future(self._disconnected())
                     await self._backfill("reconnected")
-                elif not done and loop.time() >= stall_at and loop.time() < deadline:
+                elif not done and stall_at <= loop.time() < deadline:
                     await self._backfill("stalled")
                     self._state.last_live = loop.time()
         finally:
             await _cancel(stop)
+            await _cancel(lost)
 
     async def _disconnected(self) -> None:
         if not self._client.is_connected():
@@ -328,7 +330,7 @@ class _Watch:
             if not page:
                 break
             newest = max(newest, page[0].id)
-            added += await self._state.add(page, entities_by_id(result))
+            added += await self._state.add(page[::-1], entities_by_id(result))
             offset_id = page[-1].id
             if len(page) < len(result.messages) or len(result.messages) < HISTORY_PAGE:
                 break
