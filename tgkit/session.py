@@ -150,17 +150,19 @@ class TelegramSession:
         name: str = "sandbox",
         config: SessionConfig | None = None,
         store: bool | str | os.PathLike[str] | Store | None = False,
+        session_dir: str | os.PathLike[str] | None = None,
     ) -> TelegramSession:
         """A session on a ``tgkit.sandbox`` world, as ``user`` (default: the world's researcher).
 
         The store is off by default (a sandbox world lives in memory); pass
-        ``store=path`` to try resuming on the sandbox.
+        ``store=path`` (or ``store=True`` with ``session_dir``) to try resuming on
+        the sandbox.
 
         >>> world, me = demo_world()  # doctest: +SKIP
         >>> session = TelegramSession.sandbox(world, me)  # doctest: +SKIP
         """
         client = world.client(user) if user is not None else world.client()
-        return cls(name, client=client, config=config, store=store)
+        return cls(name, client=client, config=config, store=store, session_dir=session_dir)
 
     def __repr__(self) -> str:
         state = "connected" if self._ctx is not None else "not connected"
@@ -178,9 +180,12 @@ class TelegramSession:
         return self._config
 
     @property
-    def client(self) -> TelegramClient | None:
-        """The Telethon client (None before ``connect()`` for credential sessions)."""
-        return self._client
+    def client(self) -> TelegramClient:
+        """The Telethon client; a credential session creates it (and its file) on first use.
+
+        Raises ``SessionInUse`` when another client holds the session file.
+        """
+        return self._ensure_client()
 
     @property
     def scheduler(self) -> Scheduler:
