@@ -1,0 +1,64 @@
+"""Accounts and clients: which authorization key is logged in as whom.
+
+Each client gets its own authorization key; the world maps key ids to user
+ids, as Telegram maps an auth key to an account. Logging in or out changes
+that map; ``delivery`` is told so updates follow the account.
+"""
+
+from __future__ import annotations
+
+import random
+
+from telethon import TelegramClient
+from telethon.crypto import AuthKey
+from telethon.sessions import StringSession
+
+from tgkit.sandbox.delivery import Delivery
+from tgkit.sandbox.login import Logins
+from tgkit.sandbox.model import User
+from tgkit.sandbox.sender import SandboxSender, Server
+
+__all__ = ["SANDBOX_API_HASH", "SANDBOX_API_ID", "Accounts"]
+
+SANDBOX_API_ID = 2040
+SANDBOX_API_HASH = "b18441a1ff607e10a989891a5462e627"  # Telegram's public desktop sample pair
+
+
+class Accounts:
+    """Authorization keys of the world's clients, and logins in progress."""
+
+    def __init__(self, rng: random.Random, delivery: Delivery) -> None:
+        self._rng = rng
+        self._delivery = delivery
+        self._authorizations: dict[int, int] = {}
+        self.logins = Logins(random.Random(rng.getrandbits(64)))
+
+    def new_client(self, server: Server, user: User | None,
+                   **client_options: object) -> TelegramClient:
+        auth_key = AuthKey(self._rng.randbytes(256))
+        if user is not None:
+            self._authorizations[auth_key.key_id] = user.id
+        client = TelegramClient(StringSession(), SANDBOX_API_ID, SANDBOX_API_HASH,
+                                **client_options)  # type: ignore[arg-type]
+        client._sender = SandboxSender(server, auth_key, client._updates_queue,
+                                       on_lost=lambda: _stop_background_loops(client))
+        return client
+
+    def account_id(self, auth_key: AuthKey) -> int | None:
+        return self._authorizations.get(auth_key.key_id)
+
+    def authorize(self, sender: SandboxSender, user: User | None) -> None:
+        if user is None:
+            self._authorizations.pop(sender.auth_key.key_id, None)
+        else:
+            self._authorizations[sender.auth_key.key_id] = user.id
+        self._delivery.moved(sender, user.id if user else None)
+
+
+def _stop_background_loops(client: TelegramClient) -> None:
+    """After a lost connection, stop the client's update and keepalive loops, as
+    ``client.disconnect()`` would; ``client.connect()`` starts fresh ones. Without
+    this a reconnect would leave two update loops sharing one update state."""
+    for handle in (client._updates_handle, client._keepalive_handle):
+        if handle is not None and not handle.done():
+            handle.cancel()
