@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 from tgkit.notebook.loop import BackgroundLoop
@@ -57,3 +59,35 @@ def refreshers(name: str) -> list[str]:
         return [task.get_name() for task in asyncio.all_tasks() if task.get_name() == wanted]
 
     return on_loop(background_loop(), names)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def kernel_env(**overrides: str | None) -> dict[str, str]:
+    """The environment for a test kernel: this checkout importable, ``overrides`` applied."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+async def execute_notebook(
+    nb: Any, *, cwd: Path, env: dict[str, str], cell_timeout: float = 120
+) -> Any:
+    """Run every cell of ``nb`` in a fresh kernel of this interpreter; return ``nb`` with outputs.
+
+    Raises nbclient's CellExecutionError (naming the cell) if a cell fails.
+    """
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        nb, kernel_name="python3", timeout=cell_timeout, resources={"metadata": {"path": str(cwd)}}
+    )
+    await client.async_execute(env=env)
+    return nb

@@ -304,6 +304,16 @@ class Dashboard:
                 return
         raise KeyError(f"{op_id} is neither running nor queued on this dashboard")
 
+    def send_state(self) -> None:
+        """Redraw, then re-send every widget's state to the frontend.
+
+        Call it in a notebook's last cell so the widget state saved with the
+        notebook (e.g. by nbclient or nbconvert) is the current one.
+        """
+        self.refresh_now()
+        for widget in _walk(self.widget):
+            widget.send_state()
+
     def to_html(self) -> str:
         """A static HTML snapshot (what non-widget frontends show)."""
         return render_html(self.runner.run(_call(lambda: dashboard_view(self.sources))))
@@ -318,6 +328,13 @@ class Dashboard:
         bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
         bundle["text/html"] = self.to_html()
         return bundle
+
+
+def _walk(widget: widgets.Widget) -> list[widgets.Widget]:
+    found = [widget]
+    for child in getattr(widget, "children", ()):
+        found.extend(_walk(child))
+    return found
 
 
 async def _call(fn: Callable[[], Any]) -> Any:
