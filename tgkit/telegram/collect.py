@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -123,6 +123,11 @@ class PageCollector:
     def __contains__(self, key: Any) -> bool:
         return key in self._keys
 
+    def unseen(self, keys: Iterable[Any]) -> list[Any]:
+        """The keys (user ids; (chat id, message id) pairs) not collected yet, in order."""
+        known = self._keys
+        return [key for key in keys if key not in known]
+
     def column(self, name: str) -> list[Any]:
         """The values collected so far in column ``name`` (do not modify)."""
         return self._columns[name]
@@ -174,23 +179,27 @@ class PageCollector:
         return result
 
     def _new_rows(self, columns: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
-        keys = list(zip(*(columns[name] for name in self._key_columns), strict=True))
-        if len(self._key_columns) == 1:
-            keys = [key[0] for key in keys]
+        rows = len(next(iter(columns.values()), ()))
+        keys = self._page_keys(columns)
+        if self._keys.isdisjoint(keys) and len(set(keys)) == rows:  # the usual case, in C
+            return {name: columns.get(name) or [None] * rows for name in self._names}
         keep: list[int] = []
         batch: set[Any] = set()
         for index, key in enumerate(keys):
             if key not in self._keys and key not in batch:
                 batch.add(key)
                 keep.append(index)
-        if len(keep) == len(keys):
-            return {name: list(columns.get(name, [None] * len(keys))) for name in self._names}
         return {
             name: [values[i] for i in keep]
             if (values := columns.get(name)) is not None
             else [None] * len(keep)
             for name in self._names
         }
+
+    def _page_keys(self, columns: Mapping[str, list[Any]]) -> list[Any]:
+        if len(self._key_columns) == 1:
+            return list(columns.get(self._key_columns[0], ()))
+        return list(zip(*(columns[name] for name in self._key_columns), strict=True))
 
     def _extend(self, columns: Mapping[str, list[Any]]) -> None:
         for name in self._names:

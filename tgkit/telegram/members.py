@@ -331,10 +331,13 @@ class _MemberScrape:
         users = {user.id: user for user in page.users}
         records: dict[int, Any] = {}
         for participant in page.participants:
-            user_id = _participant_user_id(participant)
-            if user_id in users and user_id not in self._collector:
-                records.setdefault(user_id, participant)
-        self._add_users([users[i] for i in records], records, source, checkpoint)
+            user_id = getattr(participant, "user_id", None)
+            if user_id is None:
+                user_id = _banned_user_id(participant)
+            if user_id in users and user_id not in records:
+                records[user_id] = participant
+        new = self._collector.unseen(records)
+        self._add_users([users[i] for i in new], records, source, checkpoint)
 
     def _add_authors(
         self, messages: list[Any], users: list[Any], since: datetime, offset_id: int
@@ -420,9 +423,8 @@ class _MemberScrape:
         )
 
 
-def _participant_user_id(participant: Any) -> int | None:
-    if isinstance(participant, types.ChannelParticipantLeft):
-        return None  # Telethon skips these too (issue #3231): not a member any more
+def _banned_user_id(participant: Any) -> int | None:
+    """The user of a participant record without ``user_id``: banned ones have ``peer``."""
     if isinstance(participant, types.ChannelParticipantBanned):
         return getattr(participant.peer, "user_id", None)
-    return getattr(participant, "user_id", None)
+    return None  # ChannelParticipantLeft: not a member any more (Telethon skips it too)

@@ -105,8 +105,9 @@ class MonitorState:
         columns = message_columns(
             messages, chat_id=None, users_by_id=users_by_id, collected_at=utc_now()
         )
-        keys = zip(columns["chat_id"], columns["message_id"], strict=True)
-        fresh = [i for i, key in enumerate(keys) if key not in self.collector]
+        keys = list(zip(columns["chat_id"], columns["message_id"], strict=True))
+        unseen = set(self.collector.unseen(keys))
+        fresh = [i for i, key in enumerate(keys) if key in unseen]
         if not fresh:
             return 0
         if len(fresh) < len(columns["message_id"]):
