@@ -1,1 +1,43 @@
-"""SessionManager: many accounts run as one (see tgkit.manager.manager)."""
+"""SessionManager: several Telegram accounts run as one.
+
+``SessionManager`` routes each operation to one of its sessions (idle
+first, then the shortest expected wait, never one in a flood wait for the
+request types needed), applies ``ManagerLimits`` (a global cap, caps per
+kind), runs one collection of a target at a time (identical requests join),
+moves work hit by a long flood wait to another account (continuing from the
+stored checkpoint) and fans lists of targets out with ``scrape_many``::
+
+    from tgkit.manager import ManagerLimits, SessionManager
+    async with SessionManager([alice, bob], limits=ManagerLimits(per_kind={"scrape": 2})) as m:
+        frame, outcomes = await m.scrape_many(["@a", "@b", "@c"])
+
+Modules: ``limits`` (caps, exclusivity), ``routing`` (the choice of a
+session), ``dispatch`` (the manager's queue over bare schedulers; no
+Telegram), ``jobs`` (requests, attempts, handles), ``requests`` (the
+operations as work), ``sessions`` (TelegramSession adapters), ``many``
+(``scrape_many``), ``snapshot`` (views and events), ``manager`` (the facade).
+"""
+
+from tgkit.manager.dispatch import Dispatcher, NoSessionAvailable
+from tgkit.manager.jobs import AttemptRecord, ManagedHandle
+from tgkit.manager.limits import ManagerLimits
+from tgkit.manager.manager import SessionManager
+from tgkit.manager.many import OUTCOME_COLUMNS, ManyResult
+from tgkit.manager.monitoring import ManagedMonitorHandle
+from tgkit.manager.snapshot import DispatchSnapshot, JobView, ManagerEvent, ManagerSnapshot
+
+__all__ = [
+    "OUTCOME_COLUMNS",
+    "AttemptRecord",
+    "DispatchSnapshot",
+    "Dispatcher",
+    "JobView",
+    "ManagedHandle",
+    "ManagedMonitorHandle",
+    "ManagerEvent",
+    "ManagerLimits",
+    "ManagerSnapshot",
+    "ManyResult",
+    "NoSessionAvailable",
+    "SessionManager",
+]

@@ -207,6 +207,10 @@ class Dispatcher:
             )
             self._finish(job, OperationState.FAILED, error=error)
 
+    def wake(self) -> None:
+        """Look at the queue again (e.g. a session just connected)."""
+        self._pump()
+
     @property
     def closed(self) -> bool:
         return self._closed

@@ -272,6 +272,12 @@ class ManagedHandle:
         report["sessions"] = [attempt.session for attempt in self._job.attempts]
         return report
 
+    @property
+    def elapsed(self) -> float | None:
+        """Seconds from the request to its end, queueing and moves included (None until then)."""
+        job = self._job
+        return None if job.finished_at is None else job.finished_at - job.queued_at
+
     def done(self) -> bool:
         return self._future.done()
 

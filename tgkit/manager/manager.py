@@ -1,0 +1,442 @@
+"""SessionManager: several Telegram accounts run as one.
+
+The same operation methods as ``TelegramSession``, each routed to one
+session: an idle one first, then the one with the shortest expected wait;
+never a session in a flood wait for a request type the operation needs; for
+a private target, a member before a session that would have to join. On
+top: a global cap and caps per kind (``ManagerLimits``), one collection of a
+target at a time (an identical request joins the one in flight), and work
+that hits a long flood wait moves to another session and continues from
+the stored checkpoint. Example::
+
+    sessions = [TelegramSession.sandbox(world, user, name=f"acc{i}", store=path)
+                for i, user in enumerate(accounts)]
+    limits = ManagerLimits(per_kind={"scrape": 2})
+    async with SessionManager(sessions, limits=limits) as manager:
+        members = await manager.scrape_group_members("@group")
+        frame, outcomes = await manager.scrape_many(["@a", "@b", "@c"])
+
+The manager connects the sessions that are not connected when it starts and
+disconnects those (only those) when it closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any
+
+import pandas as pd
+
+from tgkit.core import OperationKind, OperationState, SessionClosed
+from tgkit.store import Store
+
+from .dispatch import Dispatcher
+from .jobs import ManagedHandle, Work
+from .limits import ManagerLimits
+from .many import ManyResult, scrape_many
+from .monitoring import ManagedMonitorHandle, MonitorBox
+from .requests import Call, RequestBuilder
+from .sessions import SessionWorker, share_collections, unshare_collections
+from .snapshot import ManagerEvent, ManagerSnapshot
+
+__all__ = ["SessionManager"]
+
+logger = logging.getLogger(__name__)
+
+
+class SessionManager:
+    """Several TelegramSessions as one: routing, caps, exclusivity, flood-aware moves.
+
+    ``sessions``: TelegramSessions with distinct names (``add``/``remove``
+    change the set at run time). ``limits``: a ``ManagerLimits`` (default:
+    no cap beyond one operation per session). ``name`` keys the collections
+    the sessions share in the store, so work moved between accounts resumes.
+
+    Example::
+
+        async with SessionManager([alice, bob]) as manager:
+            df = await manager.scrape_group_members("@group")
+            handle = manager.scrape_messages("@group", days_back=7)
+            handle.session   # the account it runs on
+    """
+
+    def __init__(
+        self,
+        sessions: Iterable[Any] = (),
+        *,
+        limits: ManagerLimits | None = None,
+        name: str = "manager",
+    ) -> None:
+        if limits is not None and not isinstance(limits, ManagerLimits):
+            raise TypeError(f"limits must be a ManagerLimits or None, got {limits!r}")
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"name must be a non-empty string, got {name!r}")
+        self.name = name
+        self._dispatcher = Dispatcher(limits, expected_duration=self._expected_duration)
+        self._requests = RequestBuilder(self._has_reached)
+        self._sessions: dict[str, Any] = {}
+        self._connected_here: set[str] = set()
+        self._reached: set[tuple[str, str]] = set()  # (target key, session) that got through
+        self._listeners: list[Callable[[ManagerEvent], Any]] = []
+        self._unsubscribes: dict[str, list[Callable[[], None]]] = {}
+        self._started = False
+        self._store: Store | None = None
+        if isinstance(sessions, str) or not isinstance(sessions, Iterable):
+            raise TypeError(f"sessions must be a list of TelegramSessions, got {sessions!r}")
+        for session in sessions:
+            self._register(session)
+
+    def __repr__(self) -> str:
+        state = "started" if self._started else "not started"
+        names = ", ".join(self._sessions) or "no sessions"
+        return f"<SessionManager {self.name!r} {state}: {names}>"
+
+    # ------------------------------------------------------------- lifecycle
+    @property
+    def limits(self) -> ManagerLimits:
+        return self._dispatcher.limits
+
+    @property
+    def sessions(self) -> tuple[Any, ...]:
+        """The managed sessions, in the order they were added."""
+        return tuple(self._sessions.values())
+
+    def session(self, name: str) -> Any:
+        """The managed session called ``name``."""
+        try:
+            return self._sessions[name]
+        except KeyError:
+            known = ", ".join(self._sessions) or "none"
+            raise ValueError(f"no session named {name!r} (sessions: {known})") from None
+
+    async def start(self) -> SessionManager:
+        """Connect every session that is not connected yet. Idempotent."""
+        if self._dispatcher.closed:
+            raise SessionClosed("this SessionManager is closed; create a new one")
+        if not self._started:
+            await asyncio.gather(*(self._connect(s) for s in self._sessions.values()))
+            self._started = True
+            self._dispatcher.wake()
+        return self
+
+    async def close(self) -> None:
+        """Fail work not yet handed to a session; disconnect the sessions it connected.
+
+        Work running on a session it disconnects ends as that session's
+        ``disconnect()`` ends it (drained, then cancelled). Idempotent.
+        """
+        self._dispatcher.close()
+        for name in list(self._unsubscribes):
+            for unsubscribe in self._unsubscribes.pop(name):
+                unsubscribe()
+        for session in self._sessions.values():
+            unshare_collections(session)
+        owned = [self._sessions[name] for name in self._connected_here if name in self._sessions]
+        self._connected_here.clear()
+        await asyncio.gather(*(s.disconnect() for s in owned), return_exceptions=True)
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+        self._started = False
+
+    async def __aenter__(self) -> SessionManager:
+        return await self.start()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def add(self, session: Any) -> None:
+        """Manage one more session; it is connected now if the manager has started.
+
+        >>> await manager.add(TelegramSession.sandbox(world, carol, name="carol"))  # doctest: +SKIP
+        """
+        self._register(session)
+        if self._started:
+            try:
+                await self._connect(session)
+            except BaseException:
+                self._forget(session.name)
+                raise
+            self._dispatcher.wake()
+
+    async def remove(self, name: str, *, cancel_running: bool = False) -> Any:
+        """Stop routing to ``name``; its queued work moves to the other sessions.
+
+        Its running operation finishes there, unless ``cancel_running`` (then
+        it continues on another session from its checkpoint). A session the
+        manager connected is disconnected. Returns the session.
+
+        >>> bob = await manager.remove("bob")  # doctest: +SKIP
+        """
+        session = self.session(name)
+        self._dispatcher.remove_worker(name, cancel_running=cancel_running)
+        self._forget(name)
+        if name in self._connected_here:
+            self._connected_here.discard(name)
+            await session.disconnect()
+        return session
+
+    def _register(self, session: Any) -> None:
+        for attribute in ("name", "scheduler", "pacer", "scrape_group_members", "subscribe"):
+            if not hasattr(session, attribute):
+                raise TypeError(f"sessions must be TelegramSessions, got {session!r}")
+        if session.name in self._sessions:
+            raise ValueError(
+                f"two sessions are named {session.name!r}; give each account its own name"
+            )
+        if self._dispatcher.closed:
+            raise SessionClosed("this SessionManager is closed; create a new one")
+        self._sessions[session.name] = session
+        self._unsubscribes[session.name] = [
+            session.subscribe(_from_session(session.name, listener)) for listener in self._listeners
+        ]
+        self._dispatcher.add_worker(SessionWorker(session))
+
+    def _forget(self, name: str) -> None:
+        session = self._sessions.pop(name)
+        unshare_collections(session)
+        for unsubscribe in self._unsubscribes.pop(name, []):
+            unsubscribe()
+        if any(worker.name == name for worker in self._dispatcher.workers):
+            self._dispatcher.remove_worker(name)
+
+    async def _connect(self, session: Any) -> None:
+        if not session.is_connected:
+            await session.connect()
+            self._connected_here.add(session.name)
+        store = self._collection_store()
+        if store is not None:
+            share_collections(session, store, f"manager:{self.name}")
+
+    def _collection_store(self) -> Store | None:
+        """The manager's own connection to the first session's store file.
+
+        Its own, so removing (and disconnecting) that session does not close
+        the collections the others write into.
+        """
+        if self._store is None:
+            for session in self._sessions.values():
+                if session.store is not None:
+                    self._store = Store(session.store.path)
+                    break
+        return self._store
+
+    def _expected_duration(self, kind: OperationKind) -> float:
+        for session in self._sessions.values():
+            return float(session.config.timeout_for(kind))
+        return float(kind.default_timeout)
+
+    # ------------------------------------------------------------ operations
+    def scrape_group_members(
+        self,
+        group_identifier: Any,
+        max_members: int | None = None,
+        fallback_to_messages: bool = True,
+        message_days_back: float = 30,
+        *,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+        resume: bool = True,
+    ) -> ManagedHandle:
+        """Members of a group or channel, on whichever session suits (see the class).
+
+        >>> df = await manager.scrape_group_members("@group")  # doctest: +SKIP
+        """
+        work = self._requests.members(
+            group_identifier, max_members, fallback_to_messages, message_days_back,
+            resume, Call(priority, timeout, queue_timeout),
+        )
+        return self._submit(work)
+
+    def join_and_scrape_members(
+        self,
+        group_identifier: Any,
+        max_members: int | None = None,
+        *,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+        resume: bool = True,
+    ) -> ManagedHandle:
+        """Join if needed (username or invite link), then members; one operation.
+
+        A session already in the group goes first, so no account joins needlessly.
+
+        >>> link = "https://t.me/+AbCdEf123456"
+        >>> df = await manager.join_and_scrape_members(link)  # doctest: +SKIP
+        """
+        work = self._requests.members(
+            group_identifier, max_members, True, 30, resume,
+            Call(priority, timeout, queue_timeout), join=True,
+        )
+        return self._submit(work)
+
+    def scrape_messages(
+        self,
+        chat: Any,
+        *,
+        days_back: float | None = None,
+        since: Any = None,
+        until: Any = None,
+        limit: int | None = None,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+        resume: bool = True,
+    ) -> ManagedHandle:
+        """Messages of ``chat`` in a date window, on whichever session suits.
+
+        >>> df = await manager.scrape_messages("@group", days_back=7)  # doctest: +SKIP
+        """
+        work = self._requests.messages(
+            chat, days_back=days_back, since=since, until=until, limit=limit, resume=resume,
+            call=Call(priority, timeout, queue_timeout),
+        )
+        return self._submit(work)
+
+    def monitor(
+        self,
+        chats: Any,
+        duration: float,
+        on_message: Any = None,
+        *,
+        stall_after: float = 60.0,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+    ) -> ManagedMonitorHandle:
+        """Watch ``chats`` for ``duration`` seconds on one session; returns at once.
+
+        >>> handle = manager.monitor(["@a", "@b"], duration=600)  # doctest: +SKIP
+        >>> handle.frame(); handle.stop(); df = await handle  # doctest: +SKIP
+        """
+        box = MonitorBox()
+        work = self._requests.monitor(
+            chats, duration, on_message, stall_after, Call(priority, timeout, queue_timeout),
+            keep=box.keep,
+        )
+        handle = self._submit(work, ManagedMonitorHandle)
+        handle.box = box
+        return handle
+
+    def send_message(
+        self,
+        chat: Any,
+        text: str,
+        *,
+        priority: int | None = None,
+        timeout: float | None = None,
+        queue_timeout: float | None = None,
+    ) -> ManagedHandle:
+        """Send one text message from whichever session suits; awaiting gives a ``SentMessage``.
+
+        >>> sent = await manager.send_message("@lab_group", "Thanks!")  # doctest: +SKIP
+        """
+        work = self._requests.send(chat, text, Call(priority, timeout, queue_timeout))
+        return self._submit(work)
+
+    async def scrape_many(
+        self, targets: Iterable[Any], *, what: str = "members", join: bool = False, **options: Any
+    ) -> ManyResult:
+        """Collect many targets across the sessions; one frame plus an outcome per target.
+
+        ``what`` is "members" (``join=True`` joins first) or "messages";
+        ``options`` are the single-target method's keyword arguments. A
+        target that fails never loses the others. See ``tgkit.manager.many``.
+
+        >>> frame, outcomes = await manager.scrape_many(["@a", "@b"])  # doctest: +SKIP
+        """
+        self._require_started()
+        return await scrape_many(self, targets, what=what, join=join, **options)
+
+    def _submit(self, work: Work, handle_type: type[ManagedHandle] = ManagedHandle) -> Any:
+        self._require_started()
+        handle = self._dispatcher.submit(work, handle_type=handle_type)
+        target = work.target
+        if target is not None:
+            handle.add_done_callback(lambda h: self._note_reached(target, h))
+        return handle
+
+    def _require_started(self) -> None:
+        if self._dispatcher.closed:
+            raise SessionClosed("this SessionManager is closed; create a new one")
+        if not self._started:
+            raise SessionClosed(
+                "the SessionManager is not started: use `async with manager:` "
+                "or `await manager.start()` first"
+            )
+
+    def _note_reached(self, target: str, handle: ManagedHandle) -> None:
+        if handle.state is OperationState.DONE and handle.session is not None:
+            self._reached.add((target, handle.session))
+
+    def _has_reached(self, target: str, session: str) -> bool:
+        return (target, session) in self._reached
+
+    # ----------------------------------------------------------------- views
+    def snapshot(self) -> ManagerSnapshot:
+        """Every session's snapshot plus the manager's queue, caps and flood waits."""
+        return ManagerSnapshot(
+            taken_at=datetime.now(UTC),
+            sessions=tuple(session.snapshot() for session in self._sessions.values()),
+            manager=self._dispatcher.snapshot(),
+        )
+
+    def subscribe(self, callback: Callable[[ManagerEvent], Any]) -> Callable[[], None]:
+        """Call ``callback(event)`` on manager events and on every session's events.
+
+        A session's own event arrives wrapped: ``ManagerEvent(type="session",
+        session=name, event=...)``. Returns a function that unsubscribes.
+        """
+        undo = [self._dispatcher.subscribe(callback)]
+        self._listeners.append(callback)
+        for name, session in self._sessions.items():
+            unsubscribe = session.subscribe(_from_session(name, callback))
+            self._unsubscribes.setdefault(name, []).append(unsubscribe)
+            undo.append(unsubscribe)
+
+        def unsubscribe_all() -> None:
+            if callback in self._listeners:
+                self._listeners.remove(callback)
+            for step in undo:
+                step()
+
+        return unsubscribe_all
+
+    def cancel(self, op_id: str) -> bool:
+        """Cancel a manager operation (``mop-…``) or any session's operation (``op-…``)."""
+        if self._dispatcher.cancel(op_id):
+            return True
+        return any(session.cancel(op_id) for session in self._sessions.values())
+
+    def history(self) -> pd.DataFrame:
+        """Every session's finished operations, with a ``session`` column, oldest first."""
+        frames = []
+        for name, session in self._sessions.items():
+            frame = session.history()
+            frame.insert(0, "session", pd.array([name] * len(frame), dtype="string"))
+            frames.append(frame)
+        if not frames:
+            return pd.DataFrame({"session": pd.array([], dtype="string")})
+        history = pd.concat(frames, ignore_index=True)
+        if "finished_at" in history.columns and len(history):
+            history = history.sort_values("finished_at", kind="stable", ignore_index=True)
+        return history
+
+
+def _from_session(name: str, callback: Callable[[ManagerEvent], Any]) -> Callable[[Any], Any]:
+    def forward(event: Any) -> Any:
+        at = getattr(event, "at", None) or datetime.now(UTC)
+        return callback(ManagerEvent(type="session", at=at, session=name, event=event))
+
+    return forward
