@@ -6,10 +6,15 @@ small reconnect backoffs, so nothing waits longer than it must.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tgkit.core import SessionConfig
 from tgkit.sandbox import Chat, PeopleMix, User, World
+
+#: An upper bound only: every wait in these tests ends as soon as its condition holds.
+WAIT = 3.0
 
 FAST = SessionConfig(pacing=False, reconnect_backoff=0.01, drain_timeout=0.5)
 
@@ -68,3 +73,18 @@ def build_big() -> Big:
     people = world.add_people(25_000, PeopleMix(deleted=0.01))
     group = world.add_supergroup("Big", username="big_group", members=people)
     return Big(world, me, group)
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait until ``condition()`` holds (at most WAIT seconds)."""
+
+    async def poll() -> None:
+        # The conditions span several objects (handle state, counts, back-fills),
+        # so a short poll is simpler than one event per condition.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+
+    try:
+        await asyncio.wait_for(poll(), WAIT)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from session_worlds import FAST, Small
+from session_worlds import FAST, Small, until
 
 from tgkit.core import OperationState
 from tgkit.errors import OperationTimeout
@@ -13,23 +13,6 @@ from tgkit.frames import frame_dtypes
 from tgkit.session import TelegramSession
 
 pytestmark = pytest.mark.telethon_compat
-
-WAIT = 3.0  # an upper bound only: every wait ends as soon as its condition holds
-
-
-async def until(condition, what: str) -> None:
-    """Wait until ``condition()`` holds (at most WAIT seconds)."""
-
-    async def poll() -> None:
-        # The conditions span several objects (handle state, counts, back-fills),
-        # so a short poll is simpler than one event per condition.
-        while not condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.005)
-
-    try:
-        await asyncio.wait_for(poll(), WAIT)
-    except TimeoutError:
-        raise AssertionError(f"timed out waiting for {what}") from None
 
 
 def _monitor_tasks() -> list[asyncio.Task]:
