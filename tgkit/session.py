@@ -30,6 +30,7 @@ collection, or return a completed one as stored; False starts afresh).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -140,6 +141,7 @@ class TelegramSession:
         self._pacer: Pacer | None = None
         self._store: Store | None = None
         self._owned: list[Callable[[], Any]] = []  # what disconnect() undoes, last first
+        self._collections: Any = None  # collect_into(): where collections go instead
 
     @classmethod
     def sandbox(
@@ -266,6 +268,25 @@ class TelegramSession:
         if not connected_before and self._ctx is None:
             self._owned.append(client.disconnect)
         await self.connect()
+
+    def collect_into(self, collections: Any) -> None:
+        """Open and write this session's collections through ``collections`` from now on.
+
+        ``collections`` is anything with the ``Store`` collection methods
+        (``open_collection``, ``write_page``, ``finish``, ``records``,
+        ``frame``), e.g. a manager's pool that keys collections by pool instead
+        of account so another account can resume them. ``None`` goes back to
+        the session's own store. Flood state and the entity cache stay with
+        the session's store. Survives reconnects.
+
+        >>> session.collect_into(SharedCollections(store, pool="study"))  # doctest: +SKIP
+        """
+        self._collections = collections
+        if self._ctx is not None:
+            self._ctx = dataclasses.replace(self._ctx, store=self._collections_store())
+
+    def _collections_store(self) -> Any:
+        return self._collections if self._collections is not None else self._store
 
     # -- operations --------------------------------------------------------------
 
@@ -541,7 +562,7 @@ class TelegramSession:
         self._pacer = Pacer.from_config(account, config, store=store)
         rpc = Rpc(client, pacer=self._pacer, config=config)
         resolver = Resolver(rpc, store=store, account=account, max_age=config.entity_max_age)
-        return TelegramContext(rpc, resolver, store, account, config)
+        return TelegramContext(rpc, resolver, self._collections_store(), account, config)
 
     def _open_store(self) -> Store | None:
         option = self._store_option
