@@ -7,6 +7,7 @@ that map; ``delivery`` is told so updates follow the account.
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 from telethon import TelegramClient
@@ -41,7 +42,8 @@ class Accounts:
         client = TelegramClient(StringSession(), SANDBOX_API_ID, SANDBOX_API_HASH,
                                 **client_options)  # type: ignore[arg-type]
         client._sender = SandboxSender(server, auth_key, client._updates_queue,
-                                       on_lost=lambda: _stop_background_loops(client))
+                                       on_lost=lambda: _stop_loops(client),
+                                       before_reconnect=lambda: _retire_loops(client))
         return client
 
     def account_id(self, auth_key: AuthKey) -> int | None:
@@ -55,10 +57,22 @@ class Accounts:
         self._delivery.moved(sender, user.id if user else None)
 
 
-def _stop_background_loops(client: TelegramClient) -> None:
-    """After a lost connection, stop the client's update and keepalive loops, as
-    ``client.disconnect()`` would; ``client.connect()`` starts fresh ones. Without
-    this a reconnect would leave two update loops sharing one update state."""
+def _stop_loops(client: TelegramClient) -> None:
+    """After a lost connection, stop the client's update and keepalive loops at once,
+    as ``client.disconnect()`` would; ``client.connect()`` starts fresh ones. Left
+    running, the old update loop would take updates it then never dispatches (it
+    ends as soon as it sees the client disconnected), and a quick reconnect would
+    leave two loops sharing one update state."""
     for handle in (client._updates_handle, client._keepalive_handle):
         if handle is not None and not handle.done():
             handle.cancel()
+
+
+async def _retire_loops(client: TelegramClient) -> None:
+    """Before connecting again, wait until the stopped loops have really ended."""
+    handles = [h for h in (client._updates_handle, client._keepalive_handle)
+               if h is not None and not h.done()]
+    for handle in handles:
+        handle.cancel()
+    if handles:
+        await asyncio.gather(*handles, return_exceptions=True)

@@ -73,7 +73,7 @@ class FloodLimits:
         until = self._blocked_until.get(key)
         if until is not None:
             if now < until:
-                return max(1, math.ceil(until - now))
+                return max(1, math.ceil(round(until - now, 6)))
             del self._blocked_until[key]
         calls = self._calls.setdefault(key, deque())
         while calls and calls[0] <= now - limit.per:

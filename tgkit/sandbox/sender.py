@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from telethon.crypto import AuthKey
@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 
 # What Telethon's MTProtoSender pushes onto the updates queue from results
 # (``_store_own_updates``), so the client's update state sees its own sends.
-_UPDATES_IDS = frozenset((
+UPDATES_IDS = frozenset((
     types.UpdateShortMessage.CONSTRUCTOR_ID, types.UpdateShortChatMessage.CONSTRUCTOR_ID,
     types.UpdateShort.CONSTRUCTOR_ID, types.UpdatesCombined.CONSTRUCTOR_ID,
     types.Updates.CONSTRUCTOR_ID, types.UpdateShortSentMessage.CONSTRUCTOR_ID,
@@ -53,7 +53,8 @@ class Server(Protocol):
 
     latency: float
 
-    def answer(self, sender: SandboxSender, data: bytes) -> bytes: ...
+    def answer(self, sender: SandboxSender, data: bytes) -> tuple[bytes, _OwnUpdates | None]:
+        ...
 
     def connected(self, sender: SandboxSender) -> None: ...
 
@@ -64,11 +65,14 @@ class SandboxSender:
     """Answers a ``TelegramClient``'s requests from a sandbox world, in process."""
 
     def __init__(self, server: Server, auth_key: AuthKey, updates_queue: asyncio.Queue[Any],
-                 on_lost: Callable[[], None] | None = None) -> None:
+                 on_lost: Callable[[], None] | None = None,
+                 before_reconnect: Callable[[], Awaitable[None]] | None = None) -> None:
         self.auth_key = auth_key
         self._server = server
         self._updates_queue = updates_queue
         self._on_lost = on_lost
+        self._before_reconnect = before_reconnect
+        self._generation = 0  # bumped on every lost connection
         self._connection: Connection | None = None
         self._user_connected = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -88,6 +92,8 @@ class SandboxSender:
     async def connect(self, connection: Connection) -> bool:
         if self._user_connected:
             return False
+        if self._before_reconnect is not None:
+            await self._before_reconnect()
         self._connection = connection
         self._loop = asyncio.get_running_loop()
         self._disconnected_future = self._loop.create_future()
@@ -151,15 +157,32 @@ class SandboxSender:
             loop.call_soon_threadsafe(self._lose, error)
 
     def push(self, updates: TLObject) -> None:
-        """Deliver an ``Updates`` object to the client's update loop, from any thread."""
+        """Deliver an ``Updates`` object to the client's update loop, from any thread.
+
+        Every delivery, including a request's own updates (``reserve_slot``), goes
+        through the loop's FIFO of callbacks in the order the world made them, so
+        a client sees updates in ``pts`` order as on a real connection. Call it
+        while holding the world's lock.
+        """
         loop = self._loop
         if loop is None or loop.is_closed() or not self._user_connected:
             return
-        received = roundtrip(updates)
-        if _on_loop(loop):
-            self._updates_queue.put_nowait(received)
-        else:
-            loop.call_soon_threadsafe(self._updates_queue.put_nowait, received)
+        loop.call_soon_threadsafe(self._deliver, roundtrip(updates), self._generation)
+
+    def _deliver(self, updates: TLObject, generation: int) -> None:
+        # Updates in flight when the connection was lost are lost with it, as on a
+        # real network; the client finds the gap and asks for the difference.
+        if self._user_connected and generation == self._generation:
+            self._updates_queue.put_nowait(updates)
+
+    def reserve_slot(self) -> _OwnUpdates:
+        """A place in the delivery order for the updates a request's result carries
+        (Telethon's sender queues those itself); filled once the result is read."""
+        slot = _OwnUpdates(self._updates_queue)
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(slot.deliver)
+        return slot
 
     # Internals
 
@@ -185,7 +208,7 @@ class SandboxSender:
         if future.done():
             return
         try:
-            answer = self._server.answer(self, data)
+            answer, slot = self._server.answer(self, data)
         except RpcFailure as failure:
             error = rpc_message_to_error(types.RpcError(failure.code, failure.message), request)
             if not future.done():
@@ -202,22 +225,15 @@ class SandboxSender:
             return
         with BinaryReader(answer) as reader:
             result = request.read_result(reader)
-        if future.done():
-            return
-        self._store_own_updates(result)
-        future.set_result(result)
-
-    def _store_own_updates(self, result: Any) -> None:
-        if getattr(result, "CONSTRUCTOR_ID", None) in _UPDATES_IDS:
-            result._self_outgoing = True
-            self._updates_queue.put_nowait(result)
-        elif isinstance(result, types.messages.InvitedUsers):
-            result.updates._self_outgoing = True
-            self._updates_queue.put_nowait(result.updates)
+        if slot is not None:
+            slot.fill(result)
+        if not future.done():
+            future.set_result(result)
 
     def _lose(self, error: BaseException) -> None:
         if not self._user_connected:
             return
+        self._generation += 1
         self._close(error)
         if self._on_lost is not None:
             self._on_lost()
@@ -242,6 +258,27 @@ class SandboxSender:
                 done.exception()
         if was_connected:
             self._server.disconnected(self)
+
+
+class _OwnUpdates:
+    """The updates carried by one request's result, delivered in their turn."""
+
+    __slots__ = ("_queue", "_updates")
+
+    def __init__(self, queue: asyncio.Queue[Any]) -> None:
+        self._queue = queue
+        self._updates: Any = None
+
+    def fill(self, result: Any) -> None:
+        if getattr(result, "CONSTRUCTOR_ID", None) in UPDATES_IDS:
+            self._updates = result
+        elif isinstance(result, types.messages.InvitedUsers):
+            self._updates = result.updates
+
+    def deliver(self) -> None:
+        if self._updates is not None:
+            self._updates._self_outgoing = True  # processed, not dispatched, as Telethon does
+            self._queue.put_nowait(self._updates)
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:

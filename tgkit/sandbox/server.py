@@ -12,16 +12,17 @@ from typing import TYPE_CHECKING
 
 from telethon import errors
 from telethon.extensions import BinaryReader
-from telethon.tl import functions
+from telethon.tl import functions, types
 from telethon.tl.tlobject import TLObject
 
 from tgkit.sandbox.rpc import HANDLERS, NEEDS_NO_LOGIN, Call
 from tgkit.sandbox.rpcerror import RpcFailure, error_message
+from tgkit.sandbox.sender import UPDATES_IDS
 from tgkit.sandbox.tlcompat import method_name
 from tgkit.sandbox.views import Viewer
 
 if TYPE_CHECKING:
-    from tgkit.sandbox.sender import SandboxSender
+    from tgkit.sandbox.sender import SandboxSender, _OwnUpdates
     from tgkit.sandbox.world import World
 
 __all__ = ["WorldServer"]
@@ -53,7 +54,8 @@ class WorldServer:
     def disconnected(self, sender: SandboxSender) -> None:
         self._world.delivery.disconnected(sender)
 
-    def answer(self, sender: SandboxSender, data: bytes) -> bytes:
+    def answer(self, sender: SandboxSender, data: bytes) -> tuple[bytes, _OwnUpdates | None]:
+        """The encoded answer, and the slot for the updates it carries (if any)."""
         with BinaryReader(data) as reader:
             request = reader.tgread_object()
         while isinstance(request, _WRAPPERS):
@@ -79,7 +81,8 @@ class WorldServer:
             result = handler(call, request)
             if account is not None and sender.receives_updates:
                 sender.updates_started = True
-        return _encode(result)
+            slot = sender.reserve_slot() if _carries_updates(result) else None
+        return _encode(result), slot
 
     def _planned_failure(self, name: str, account_id: int | None) -> None:
         world = self._world
@@ -102,6 +105,11 @@ def _raise_planned(planned: object) -> None:
     code = getattr(cls, "code", None) if issubclass(cls, errors.RPCError) else None
     failure = RpcFailure.of(message)
     raise RpcFailure(code or failure.code, message)
+
+
+def _carries_updates(result: object) -> bool:
+    return (getattr(result, "CONSTRUCTOR_ID", None) in UPDATES_IDS
+            or isinstance(result, types.messages.InvitedUsers))
 
 
 def _encode(result: object) -> bytes:
