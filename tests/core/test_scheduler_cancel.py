@@ -152,3 +152,18 @@ async def test_two_awaiters_see_the_same_outcome(scheduler: Scheduler) -> None:
 
 async def _await(handle: object) -> object:
     return await handle  # type: ignore[misc]
+
+
+async def test_cancel_from_another_thread_is_carried_out_on_the_loop(
+    scheduler: Scheduler,
+) -> None:
+    probe = Probe()
+    running = scheduler.submit(SCRAPE, probe.op("running", 10.0))
+    queued = scheduler.submit(SCRAPE, probe.op("queued"))
+    await asyncio.sleep(0.001)
+    from_thread = await asyncio.to_thread(lambda: (queued.cancel(), scheduler.cancel(running.id)))
+    assert from_thread == (True, True)
+    results = await asyncio.gather(running, queued, return_exceptions=True)
+    assert all(isinstance(r, asyncio.CancelledError) for r in results)
+    assert probe.cancelled == ["running"] and probe.started == ["running"]
+    assert await asyncio.to_thread(running.cancel) is False  # already ended

@@ -88,9 +88,10 @@ class OperationHandle:
     def cancel(self) -> bool:
         """Cancel the operation: a queued one ends at once, a running one is cancelled.
 
-        Returns False when it had already ended.
+        Returns False when it had already ended. Safe from any thread: from
+        outside the scheduler's loop the cancel is scheduled on that loop.
         """
-        return self._scheduler._cancel(self._op)
+        return self._scheduler._cancel_from_anywhere(self._op)
 
     def done(self) -> bool:
         """True once the operation has ended, in whatever state."""

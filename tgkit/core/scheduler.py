@@ -258,13 +258,27 @@ class Scheduler:
     def cancel(self, op_id: str) -> bool:
         """Cancel the queued or running operation with this id; False if there is none.
 
+        Safe from any thread, like ``OperationHandle.cancel``.
+
         >>> scheduler.cancel("op-7")  # doctest: +SKIP
         True
         """
         for op in self._live_operations():
             if op.id == op_id:
-                return self._cancel(op)
+                return self._cancel_from_anywhere(op)
         return False
+
+    def _cancel_from_anywhere(self, op: Operation) -> bool:
+        try:
+            on_loop = asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop or self._loop is None:
+            return self._cancel(op)
+        if op.state.is_terminal:
+            return False
+        self._loop.call_soon_threadsafe(self._cancel, op)  # another thread: a widget, a cell
+        return True
 
     def _live_operations(self) -> list[Operation]:
         """The running operation, its inline children, and the queue."""
