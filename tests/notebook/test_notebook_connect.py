@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from notebook_helpers import eventually, refreshers
@@ -72,10 +73,16 @@ def test_a_bad_api_hash_is_refused_without_repeating_it(no_credentials: None) ->
     assert "not-a-hash-but-secret" not in str(caught.value)
 
 
-def test_the_same_name_for_a_different_kind_of_session_is_refused() -> None:
+@pytest.fixture(scope="module")
+def demo() -> tuple[Any, Any]:
+    """One demo world for the tests that bring their own client (each gets a new client)."""
+    return demo_world()
+
+
+def test_the_same_name_for_a_different_kind_of_session_is_refused(demo: tuple[Any, Any]) -> None:
     tg = connect("taken", sandbox=True)
     try:
-        world, me = demo_world()
+        world, me = demo
         with pytest.raises(ValueError, match="already open"):
             connect("taken", client=world.client(me))
     finally:
@@ -91,8 +98,8 @@ def test_bad_arguments_are_named() -> None:
         connect(sandbox=True, client=object())
 
 
-def test_a_client_of_your_own_runs_on_tgkits_loop() -> None:
-    world, me = demo_world()
+def test_a_client_of_your_own_runs_on_tgkits_loop(demo: tuple[Any, Any]) -> None:
+    world, me = demo
     tg = connect("own-client", client=world.client(me), store=False)
     try:
         df = tg.members("@small_group", progress=False)
@@ -102,8 +109,10 @@ def test_a_client_of_your_own_runs_on_tgkits_loop() -> None:
         tg.close()
 
 
-async def test_a_client_connected_on_another_loop_needs_loop_kernel() -> None:
-    world, me = demo_world()
+async def test_a_client_connected_on_another_loop_needs_loop_kernel(
+    demo: tuple[Any, Any],
+) -> None:
+    world, me = demo
     client = world.client(me)
     await client.connect()  # connected on this (the "kernel's") loop
     try:
@@ -137,3 +146,38 @@ def test_one_dashboard_over_several_sessions() -> None:
     finally:
         alice.close()
         bob.close()
+
+
+def test_first_login_asks_phone_code_and_password_with_getpass_and_never_logs_them(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tgkit.sandbox import World
+
+    phone, password = "+15550009876", "correct horse battery staple"
+    world = World(seed=3)
+    world.add_user("Lena", username="lena_lab", phone=phone, password=password)
+    asked: list[str] = []
+    given: list[str] = []
+
+    def fake_getpass(question: str = "") -> str:
+        asked.append(question)
+        if "Phone" in question:
+            answer = phone
+        elif "code" in question:
+            answer = world.login_code(phone)
+        else:
+            answer = password
+        given.append(answer)
+        return answer
+
+    monkeypatch.setattr("getpass.getpass", fake_getpass)
+    caplog.set_level("DEBUG")
+    tg = connect("first-login", client=world.login_client(), store=False)
+    try:
+        assert ["Phone" in q for q in asked] == [True, False, False]
+        assert "code" in asked[1] and "password" in asked[2]
+        assert tg.session.is_connected
+        logged = caplog.text + repr(tg) + repr(tg.session)
+        assert all(secret not in logged for secret in given)
+    finally:
+        tg.close()

@@ -15,7 +15,13 @@ from datetime import UTC, datetime
 from html import escape
 
 from tgkit.notebook import templates
-from tgkit.notebook.view import DashboardView, HistoryLine, OperationLine, SessionView
+from tgkit.notebook.view import (
+    DashboardView,
+    FloodLine,
+    HistoryLine,
+    OperationLine,
+    SessionView,
+)
 
 __all__ = [
     "history_table",
@@ -96,23 +102,27 @@ def history_table(recent: Sequence[HistoryLine]) -> str:
 
 
 def pacing_html(session: SessionView) -> str:
-    """Flood waits (server and budget waits) and budget usage, or '' when pacing is off."""
+    """Flood waits in force, requests held back now, budget use; '' when there is none."""
     if not (session.flood_waits or session.budgets or session.pacing_waits):
         return ""
-    floods = _table(
-        ("flood wait on", "until", "left"),
-        (
-            (f.request_type, f.until.strftime("%H:%M:%S UTC"), f"{f.seconds_left} s")
-            for f in (*session.flood_waits, *session.pacing_waits)
-        ),
-    ) if (session.flood_waits or session.pacing_waits) else templates.EMPTY.substitute(
+    floods = _until_table("flood wait on", session.flood_waits) or templates.EMPTY.substitute(
         text="no flood waits"
     )
+    held = _until_table("held back (budget or flood)", session.pacing_waits)
     budgets = _table(
         ("budget", "used", "limit", "window"),
         ((b.name, str(b.used), str(b.limit), f"{b.window_seconds:g} s") for b in session.budgets),
     ) if session.budgets else ""
-    return templates.PACING.substitute(floods=floods, budgets=budgets)
+    return templates.PACING.substitute(floods=floods + held, budgets=budgets)
+
+
+def _until_table(title: str, lines: Sequence[FloodLine]) -> str:
+    if not lines:
+        return ""
+    return _table(
+        (title, "until", "left"),
+        ((f.request_type, f.until.strftime("%H:%M:%S UTC"), f"{f.seconds_left} s") for f in lines),
+    )
 
 
 def _seconds(value: float | None) -> str:
