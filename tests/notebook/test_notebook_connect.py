@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from notebook_helpers import eventually, refreshers
+from notebook_helpers import eventually, on_loop, refreshers
 
+from tgkit.core import SessionConfig
 from tgkit.notebook.connect import SandboxNotice, _choose_mode, connect, open_sessions
+from tgkit.notebook.loop import background_loop
 from tgkit.sandbox import demo_world
 
 
@@ -181,3 +183,41 @@ def test_first_login_asks_phone_code_and_password_with_getpass_and_never_logs_th
         assert all(secret not in logged for secret in given)
     finally:
         tg.close()
+
+
+def test_a_manager_gets_the_same_dashboard_across_its_sessions(demo: tuple[Any, Any]) -> None:
+    from tgkit.manager.limits import ManagerLimits
+    from tgkit.manager.manager import SessionManager
+    from tgkit.notebook import dashboard_for
+    from tgkit.session import TelegramSession
+
+    world, me = demo
+    runner = background_loop()
+    colleague = world.add_user("Sam", username="sam_colleague")
+
+    async def start() -> SessionManager:
+        sessions = [
+            TelegramSession.sandbox(world, user, name=name, config=SessionConfig(pacing=False))
+            for name, user in (("acc0", me), ("acc1", colleague))
+        ]
+        return await SessionManager(sessions, limits=ManagerLimits(max_running=1)).start()
+
+    manager = runner.run(start())
+    try:
+        running = on_loop(runner, lambda: manager.monitor("@small_group", 60))
+        waiting = on_loop(runner, lambda: manager.scrape_messages("@small_group", days_back=1))
+        dash = dashboard_for(manager, name="managed")
+        try:
+            eventually(lambda: dash.refresh_now() or "acc1" in dash.panels)
+            assert list(dash.panels) == ["manager queue", "acc0", "acc1"]
+            held = [p for p in ("acc0", "acc1") if "held by" in dash.panels[p].lock.value]
+            assert len(held) == 1  # the monitor, on one of the two accounts
+            assert dash.panels["manager queue"].queue_ids == (waiting.id,)
+            dash.cancel(waiting.id)  # the manager queue's cancel button
+            eventually(lambda: waiting.done())
+            assert waiting.state.name == "CANCELLED"
+        finally:
+            dash.stop()
+            on_loop(runner, running.stop)
+    finally:
+        runner.run(manager.close())
