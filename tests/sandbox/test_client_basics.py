@@ -81,3 +81,17 @@ async def test_unknown_request_fails_naming_the_method(client: TelegramClient) -
 async def test_get_users_skips_wrong_access_hash(world: World, client: TelegramClient) -> None:
     bob = world.add_user("Bob", username="bob_builder")
     assert await client(functions.users.GetUsersRequest([types.InputUser(bob.id, 12345)])) == []
+
+
+async def test_get_dialogs_lists_the_accounts_chats(world: World, me: User,
+                                                    client: TelegramClient) -> None:
+    chats = [world.add_supergroup(f"Group {n}", members=[me]) for n in range(3)]
+    basic = world.add_basic_group("Family", members=[me, world.add_user("Mum")])
+    world.add_supergroup("Not mine", members=3)
+    for number, chat in enumerate([*chats, basic]):
+        world.post(chat, me, f"latest in {number}")
+    dialogs = await client.get_dialogs()
+    assert [d.name for d in dialogs] == ["Family", "Group 2", "Group 1", "Group 0"]
+    assert dialogs[0].message.text == "latest in 3"
+    many = [world.add_supergroup(f"Many {n}", members=[me]) for n in range(150)]
+    assert len(await client.get_dialogs(limit=None)) == 4 + len(many)

@@ -71,6 +71,7 @@ class Message:
     forwards: int | None = None
     pts: int = 0
     action: str | None = None  # "create" or "join" for service messages
+    serial: int = 0  # world-wide order of posting (orders chats by latest activity)
 
 
 @dataclass(slots=True, eq=False)

@@ -26,6 +26,7 @@ class Timeline:
         self._users = users
         self._rng = rng
         self._next_message_id = 1  # basic groups share one id sequence
+        self._serial = 0
 
     def poster(self, chat: Chat, sender: User | None) -> int | None:
         """The sender id a message of ``sender`` in ``chat`` carries (None: the channel)."""
@@ -53,8 +54,9 @@ class Timeline:
             pts = 0
         if chat.kind is ChatKind.CHANNEL and views is None:
             views = 0
+        self._serial += 1
         message = Message(message_id, chat.id, sender_id, date, text, reply_to, views,
-                          forwards, pts)
+                          forwards, pts, serial=self._serial)
         chat.messages.append(message)
         return message
 

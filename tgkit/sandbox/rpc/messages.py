@@ -1,6 +1,9 @@
-"""Sending and basic groups: ``messages.sendMessage``, ``getFullChat``, ``getChats``."""
+"""Sending, basic groups and the chat list: ``messages.sendMessage``, ``getFullChat``,
+``getChats``, ``getDialogs``."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from telethon.tl import functions, types
 from telethon.tl.types import messages
@@ -8,6 +11,7 @@ from telethon.tl.types import messages
 from tgkit.sandbox.model import Chat, ChatKind, User
 from tgkit.sandbox.rpc.context import Call
 from tgkit.sandbox.rpcerror import RpcFailure
+from tgkit.sandbox.tlcompat import build
 
 __all__ = ["HANDLERS", "MESSAGE_LENGTH_MAX"]
 
@@ -74,7 +78,60 @@ def get_chats(call: Call, request: functions.messages.GetChatsRequest) -> messag
     return messages.Chats(chats=found)
 
 
+def get_dialogs(call: Call, request: functions.messages.GetDialogsRequest) -> object:
+    """The account's chats, most recent activity first, at most 100 a page."""
+    me = call.me.id
+    chats = [chat for chat in call.world.chats.values() if me in chat.members]
+    ordered = sorted(chats, key=_activity, reverse=True)
+    offset = _date(request.offset_date)
+    if offset is not None:
+        ordered = _after(call, ordered, offset, request.offset_peer)
+    page = ordered[:max(0, min(request.limit, 100))]
+    viewer = call.viewer
+    dialogs = [
+        build(types.Dialog, peer=viewer.peer(chat), top_message=chat.last_message_id(),
+              read_inbox_max_id=chat.last_message_id(),
+              read_outbox_max_id=chat.last_message_id(), unread_count=0,
+              unread_mentions_count=0, unread_reactions_count=0,
+              notify_settings=types.PeerNotifySettings(),
+              pts=chat.pts if chat.is_channel else None)
+        for chat in page
+    ]
+    tops = [(chat, chat.messages[-1]) for chat in page if chat.messages]
+    fields = {
+        "dialogs": dialogs,
+        "messages": [viewer.message(message, chat) for chat, message in tops],
+        "chats": [viewer.chat(chat) for chat in page],
+        "users": call.users(m.sender_id for _, m in tops if m.sender_id is not None),
+    }
+    if offset is None and len(page) == len(ordered):
+        return messages.Dialogs(**fields)
+    return messages.DialogsSlice(count=len(chats), **fields)
+
+
+def _after(call: Call, ordered: list[Chat], offset: datetime, peer: object) -> list[Chat]:
+    """The chats after the offset: after ``offset_peer`` if known, else older than the date."""
+    try:
+        anchor = call.peer(peer)
+    except RpcFailure:
+        anchor = None
+    if isinstance(anchor, Chat) and anchor in ordered:
+        return ordered[ordered.index(anchor) + 1:]
+    return [chat for chat in ordered if _activity(chat)[0] < offset]
+
+
+def _activity(chat: Chat) -> tuple[datetime, int]:
+    if chat.messages:
+        return chat.messages[-1].date, chat.messages[-1].serial
+    return chat.created, 0
+
+
+def _date(value: datetime | None) -> datetime | None:
+    return None if value is None or value.timestamp() <= 0 else value
+
+
 HANDLERS = {
+    functions.messages.GetDialogsRequest: get_dialogs,
     functions.messages.SendMessageRequest: send_message,
     functions.messages.GetFullChatRequest: get_full_chat,
     functions.messages.GetChatsRequest: get_chats,
