@@ -27,6 +27,7 @@ from tgkit.core import (
     QueueTimeout,
     Scheduler,
     SchedulerEvent,
+    SessionClosed,
     SessionConfig,
     current_operation,
 )
@@ -82,6 +83,8 @@ class Run:
         self.waiting: dict[str, tuple[int, int]] = {}  # queued op id -> (priority, seq)
         self.handles: dict[str, tuple[Spec, OperationHandle]] = {}
         self.cancel_requested: set[str] = set()
+        self.lock_violations: list[str] = []
+        self.refused: list[Spec] = []
         scheduler.subscribe(self.on_event)
 
     def on_event(self, event: SchedulerEvent) -> None:
@@ -106,6 +109,8 @@ class Run:
             try:
                 op = current_operation()
                 assert op is not None
+                if self.scheduler.lock.holder is not op:
+                    self.lock_violations.append(f"{op.id} ran without holding the lock")
                 op.report_progress(0, 1)
                 if spec.inline_child:
                     await self.scheduler.submit(OperationKind.SEND, _short, label="child")
@@ -123,13 +128,17 @@ class Run:
         loop = asyncio.get_running_loop()
         for spec in mine:
             await asyncio.sleep(spec.submit_after)
-            handle = self.scheduler.submit(
-                spec.kind,
-                self.operation(spec),
-                priority=spec.priority,
-                timeout=spec.timeout,
-                queue_timeout=spec.queue_timeout,
-            )
+            try:
+                handle = self.scheduler.submit(
+                    spec.kind,
+                    self.operation(spec),
+                    priority=spec.priority,
+                    timeout=spec.timeout,
+                    queue_timeout=spec.queue_timeout,
+                )
+            except SessionClosed:
+                self.refused.append(spec)
+                continue
             self.handles[handle.id] = (spec, handle)
             if spec.cancel == "handle":
                 loop.call_later(spec.cancel_after, self.cancel, handle)
@@ -185,6 +194,7 @@ def test_random_mixes_keep_every_promise(all_specs: list[Spec]) -> None:
 
     assert run.max_active <= 1, "two operations ran at once"
     assert run.order_violations == []
+    assert run.lock_violations == []
 
     history = {r.id: r for r in scheduler.history}
     top_level = {op_id: r for op_id, r in history.items() if r.parent_id is None}
@@ -231,3 +241,58 @@ def check_outcome(spec, handle, record, started, cancel_requested) -> None:  # t
 
 def _number(op_id: str) -> int:
     return int(op_id.removeprefix("op-"))
+
+
+async def outside_holder(scheduler: Scheduler, holds: list[float], seen: list[str]) -> None:
+    """Code outside the scheduler taking the session lock now and then."""
+    for hold in holds:
+        async with scheduler.lock.hold("maintenance"):
+            if scheduler.running is not None:
+                seen.append(f"{scheduler.running.id} ran while maintenance held the lock")
+            await asyncio.sleep(hold)
+
+
+async def stopped_midway(
+    all_specs: list[Spec], stop_after: float, holds: list[float]
+) -> tuple[Run, list[str]]:
+    config = SessionConfig(queue_timeout=1.0, drain_timeout=0.002, lock_timeout=0.05)
+    scheduler = Scheduler(config, name="stopping")
+    await scheduler.start()
+    run = Run(scheduler)
+    overlaps: list[str] = []
+    groups = [[s for s in all_specs if s.submitter == i] for i in range(3)]
+    submitters = asyncio.gather(*(run.submitter(group) for group in groups))
+    holder = asyncio.create_task(outside_holder(scheduler, holds, overlaps))
+    await asyncio.sleep(stop_after)
+    await scheduler.stop()
+    await submitters
+    await holder
+    await asyncio.sleep(0.002)  # let cancelled callers settle
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+    return run, overlaps
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    st.lists(specs, min_size=1, max_size=10),
+    st.sampled_from([0.0, 0.002, 0.005, 0.01]),
+    st.lists(st.sampled_from([0.0, 0.001, 0.003]), max_size=4),
+)
+def test_stopping_at_any_moment_ends_everything(
+    all_specs: list[Spec], stop_after: float, holds: list[float]
+) -> None:
+    """stop() mid-flight, with outside code taking the lock too: all end, nothing is left."""
+    run, overlaps = asyncio.run(stopped_midway(all_specs, stop_after, holds))
+    assert overlaps == [] and run.lock_violations == []
+    assert run.max_active <= 1
+    assert len(run.handles) + len(run.refused) == len(all_specs)
+    history = {r.id: r for r in run.scheduler.history}
+    for op_id, (_, handle) in run.handles.items():
+        assert handle.state in TERMINAL
+        assert history[op_id].state is handle.state
+        types = [e.type for e in run.events if e.operation.id == op_id]
+        assert types.count("finished") == 1 and types[-1] == "finished"
+        if handle.state is OperationState.CANCELLED and history[op_id].started_at is None:
+            error = handle.exception()
+            assert isinstance(error, SessionClosed | asyncio.CancelledError)
+    assert run.scheduler.status == "stopped"
