@@ -27,6 +27,19 @@ or wait for approval; history pages of 100; live updates to members; flood
 limits per account and method; dropped connections, one-off errors and
 latency on demand; ``world.stats()`` counting requests per account and
 method. Requests and answers cross Telethon's own TL serialisation.
+
+Threads and loops: every ``World`` method may be called from any thread;
+updates reach each client on its own event loop (``call_soon_threadsafe``),
+latency is awaited there, and ``start_activity`` posts from its own thread.
+
+What it does not simulate: messages between two users (``send_message`` to a
+user fails with ``SANDBOX_PRIVATE_MESSAGES_UNSUPPORTED``), media, edits and
+deletions, forum topics; basic groups number their messages world-wide
+rather than per account. After ``world.disconnect(user)`` the client must
+``connect()`` again; what was posted meanwhile arrives through
+``getDifference`` once the next update shows the gap (Telethon's own update
+loop may drop an update it took in the very instant the connection fails;
+tgkit's monitor back-fills history after a reconnect).
 """
 
 from tgkit.sandbox.activity import Activity
