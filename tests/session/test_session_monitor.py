@@ -27,10 +27,12 @@ def _author(small: Small):
     return small.world.users[next(uid for uid in small.group.members if uid != small.me.id)]
 
 
-async def _started(handle) -> None:
-    # Started and its handler registered: the first request (newest ids) has been answered.
-    await until(lambda: handle.state is OperationState.RUNNING, "the monitor to start")
-    await asyncio.sleep(0.02)
+async def _started(session, handle) -> None:
+    """Wait until the monitor listens: its handler is registered after its first request."""
+    await until(
+        lambda: handle.state is OperationState.RUNNING and session.client.list_event_handlers(),
+        "the monitor to listen",
+    )
 
 
 async def test_live_messages_grow_the_frame_and_stop_cleans_up(small: Small, session):
@@ -38,7 +40,7 @@ async def test_live_messages_grow_the_frame_and_stop_cleans_up(small: Small, ses
     rows = []
     handlers_before = len(session.client.list_event_handlers())
     handle = session.monitor("@small_group", duration=30, on_message=rows.append)
-    await _started(handle)
+    await _started(session, handle)
     assert len(session.client.list_event_handlers()) == handlers_before + 1
 
     posted = [small.world.post(small.group, author, f"live {n}") for n in range(5)]
@@ -69,7 +71,7 @@ async def test_timeout_and_cancel_remove_the_handler_and_keep_the_rows(small: Sm
     handlers_before = len(session.client.list_event_handlers())
 
     timed = session.monitor("@small_group", duration=30, timeout=0.15)
-    await _started(timed)
+    await _started(session, timed)
     small.world.post(small.group, author, "before the timeout")
     with pytest.raises(OperationTimeout):
         await timed
@@ -78,7 +80,7 @@ async def test_timeout_and_cancel_remove_the_handler_and_keep_the_rows(small: Sm
     assert len(timed.operation.partial) == 1
 
     cancelled = session.monitor("@small_group", duration=30)
-    await _started(cancelled)
+    await _started(session, cancelled)
     assert cancelled.cancel()
     with pytest.raises(asyncio.CancelledError):
         await cancelled
@@ -90,7 +92,7 @@ async def test_timeout_and_cancel_remove_the_handler_and_keep_the_rows(small: Sm
 async def test_a_stall_is_back_filled_from_history(small: Small, session):
     author = _author(small)
     handle = session.monitor("@small_group", duration=30, stall_after=0.05)
-    await _started(handle)
+    await _started(session, handle)
     # Messages whose updates never reach this client (as when updates stall):
     # the world delivers a client's own sends as the request's answer, not as updates.
     missed = [
@@ -109,7 +111,7 @@ async def test_a_stall_is_back_filled_from_history(small: Small, session):
 async def test_after_a_lost_connection_nothing_is_missing_or_twice(small: Small, session):
     author = _author(small)
     handle = session.monitor("@small_group", duration=30)
-    await _started(handle)
+    await _started(session, handle)
     before = [small.world.post(small.group, author, f"before {n}") for n in range(3)]
     await until(lambda: handle.count == 3, "the first messages")
     small.world.disconnect(small.me)
@@ -127,7 +129,7 @@ async def test_after_a_lost_connection_nothing_is_missing_or_twice(small: Small,
 
 async def test_a_monitor_blocks_scrapes_until_it_ends(small: Small, session):
     monitor = session.monitor("@small_group", duration=30)
-    await _started(monitor)
+    await _started(session, monitor)
     scrape = session.scrape_messages("@small_group", limit=10)
     await asyncio.sleep(0.05)
     assert scrape.state is OperationState.QUEUED
@@ -148,8 +150,8 @@ async def test_other_sessions_monitors_are_unaffected(small: Small, session):
     async with TelegramSession.sandbox(small.world, other, name="other", config=FAST) as second:
         mine = session.monitor("@small_group", duration=30)
         theirs = second.monitor("@small_group", duration=30)
-        await _started(mine)
-        await _started(theirs)
+        await _started(session, mine)
+        await _started(second, theirs)
         small.world.post(small.group, author, "both see this")
         await until(lambda: mine.count == 1 and theirs.count == 1, "both monitors")
         mine.stop()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from session_worlds import FAST, Small, until
 
@@ -79,8 +77,7 @@ async def test_a_monitor_over_several_chats_stores_its_rows(small: Small, tmp_pa
             small.world, small.me, config=FAST, store=store
         ) as session:
             handle = session.monitor(["@small_group", -small.basic.id], duration=30)
-            await until(lambda: handle.state.name == "RUNNING", "the monitor to start")
-            await asyncio.sleep(0.02)
+            await until(lambda: session.client.list_event_handlers(), "the monitor to listen")
             small.world.post(small.group, author, "in the supergroup")
             small.world.post(small.basic, friend, "in the basic group")
             await until(lambda: handle.count == 2, "both messages")
