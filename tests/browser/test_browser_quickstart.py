@@ -153,6 +153,28 @@ def _all_ran(page) -> bool:  # type: ignore[no-untyped-def]
     return bool(prompts) and all(any(ch.isdigit() for ch in prompt) for prompt in prompts)
 
 
+def _accept_kernel_dialog(page) -> None:  # type: ignore[no-untyped-def]
+    """Lab may still ask which kernel to start (a race with the REST session): accept."""
+    accept = page.locator(".jp-Dialog .jp-mod-accept")
+    if accept.count() and accept.first.is_visible():
+        accept.first.click()
+
+
+def _run_all_cells(page) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(5):
+        page.wait_for_timeout(300)
+        _accept_kernel_dialog(page)
+        try:
+            page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=5_000)
+            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')", timeout=5_000)
+            return
+        except PlaywrightError:  # a dialog got in the way: accept it and try again
+            page.keyboard.press("Escape")
+    pytest.fail("could not run all cells from the Run menu")
+
+
 def _show_dashboard(page) -> None:  # type: ignore[no-untyped-def]
     """Scroll the dashboard (the first cell's output) into view for a screenshot."""
     page.locator(".jp-OutputArea-output .widget-vbox").first.scroll_into_view_if_needed()
@@ -168,6 +190,7 @@ def _busy_cells(page) -> int:  # type: ignore[no-untyped-def]
 def _wait(page, check, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not check():
+        _accept_kernel_dialog(page)
         if time.monotonic() > deadline:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
@@ -188,8 +211,7 @@ def test_quickstart_runs_in_jupyterlab_and_the_dashboard_stays_live(lab: str) ->
             page.goto(lab)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
             page.wait_for_selector(IDLE_KERNEL, timeout=60_000)
-            page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-            page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+            _run_all_cells(page)
 
             # The dashboard renders, then shows the members scrape holding the lock
             # while that cell is still running: the widget updates mid-cell.
