@@ -34,9 +34,7 @@ import dataclasses
 import functools
 import logging
 import os
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -45,11 +43,11 @@ from typing import Any
 import pandas as pd
 from telethon import TelegramClient
 
-from tgkit.core import OperationHandle, OperationKind, Scheduler, SchedulerSnapshot, SessionConfig
-from tgkit.errors import NotAuthorized, SessionClosed, SessionInUse
-from tgkit.pacing import Pacer, PacingSnapshot
-from tgkit.store import Store, check_session_file_free, default_store_path
-from tgkit.telegram.activity import history_frame, queue_frame
+from tgkit.core import OperationHandle, OperationKind, Scheduler, SessionConfig
+from tgkit.errors import NotAuthorized, SessionClosed
+from tgkit.pacing import Pacer
+from tgkit.store import Store, default_store_path
+from tgkit.telegram.activity import SessionSnapshot, entities_frame, history_frame, queue_frame
 from tgkit.telegram.context import TelegramContext
 from tgkit.telegram.join import join_chat
 from tgkit.telegram.login import Prompt, login
@@ -65,28 +63,20 @@ from tgkit.telegram.monitor import (
 from tgkit.telegram.resolve import Resolver
 from tgkit.telegram.rpc import Rpc
 from tgkit.telegram.send import SentMessage, check_text, send_message
+from tgkit.telegram.session_file import (
+    SessionFile,
+    check_api_hash,
+    check_api_id,
+    check_session_name,
+)
 from tgkit.telegram.targets import Target, parse_target
 
 log = logging.getLogger(__name__)
 
 __all__ = ["SessionSnapshot", "TelegramSession"]
 
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-_OPEN_SESSION_FILES: set[Path] = set()  # one client per session file in this process
 #: Extra run time a monitor gets beyond its duration (final back-fill, cleanup).
 MONITOR_GRACE_S = 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class SessionSnapshot:
-    """A session at one moment: its scheduler (lock, queue, recent history) and pacing."""
-
-    name: str
-    account: str | None
-    connected: bool
-    taken_at: datetime
-    scheduler: SchedulerSnapshot
-    pacing: PacingSnapshot | None
 
 
 class TelegramSession:
@@ -116,17 +106,13 @@ class TelegramSession:
         session_dir: str | os.PathLike[str] | None = None,
         store: bool | str | os.PathLike[str] | Store | None = True,
     ) -> None:
-        if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise ValueError(
-                "name must be 1-64 letters, digits, '_', '-' or '.', starting with a letter "
-                f"or digit (it names the session file), got {name!r}"
-            )
+        check_session_name(name)
         config = SessionConfig() if config is None else config
         if not isinstance(config, SessionConfig):
             raise TypeError(f"config must be a SessionConfig, got {type(config).__name__}")
         if client is None:
-            self._api_id = _check_api_id(api_id)
-            self._api_hash = _check_api_hash(api_hash)
+            self._api_id = check_api_id(api_id)
+            self._api_hash = check_api_hash(api_hash)
         elif api_id is not None or api_hash is not None:
             raise ValueError("pass either client or api_id/api_hash, not both")
         if not isinstance(store, bool | str | os.PathLike | Store | None):
@@ -463,17 +449,7 @@ class TelegramSession:
         ctx = self._require_context()
         if self._store is not None:
             return self._store.entities(ctx.account)
-        rows = [
-            {
-                "kind": chat.kind.value,
-                "id": chat.chat_id,
-                "access_hash": getattr(chat.input_peer, "access_hash", None),
-                "username": chat.username,
-                "title": chat.title,
-            }
-            for chat in ctx.resolver.known()
-        ]
-        return pd.DataFrame(rows, columns=["kind", "id", "access_hash", "username", "title"])
+        return entities_frame(ctx.resolver.known())
 
     def cancel(self, op_id: str) -> bool:
         """Cancel a queued or running operation by id; False if there is none."""
@@ -533,27 +509,13 @@ class TelegramSession:
         return self._client
 
     def _create_client(self) -> TelegramClient:
-        folder = self._session_dir or default_store_path().parent
-        path = (folder / f"{self._name}.session").resolve()
-        if path in _OPEN_SESSION_FILES:
-            raise SessionInUse(
-                f"the session file {path} is already open in this process: use the session "
-                "you opened, or another session name"
-            )
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        check_session_file_free(path)
-        # Create the file private before Telethon (and SQLite) open it.
-        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
-        os.chmod(path, 0o600)
-        client = TelegramClient(str(path), self._api_id, self._api_hash)
-        _OPEN_SESSION_FILES.add(path)
-        self._owned.insert(0, lambda: _OPEN_SESSION_FILES.discard(path))
+        session_file = SessionFile(self._session_dir or default_store_path().parent, self._name)
+        client = session_file.open_client(self._api_id, self._api_hash)
+        self._owned.insert(0, session_file.close)
         self._owned.insert(0, self._forget_client)
         return client
 
     def _forget_client(self) -> None:
-        if self._client is not None and self._client.session is not None:
-            self._client.session.close()
         self._client = None
 
     def _build_context(self, client: TelegramClient, account: str) -> TelegramContext:
@@ -609,24 +571,3 @@ def _check_flag(value: object, argument: str) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"{argument} must be True or False, got {value!r}")
     return value
-
-
-def _check_api_id(api_id: object) -> int:
-    if isinstance(api_id, str) and api_id.strip().isdigit():
-        api_id = int(api_id.strip())
-    if isinstance(api_id, bool) or not isinstance(api_id, int) or api_id <= 0:
-        raise ValueError(
-            "api_id must be the number from https://my.telegram.org (API development tools); "
-            "pass api_id and api_hash, or client=..."
-        )
-    return api_id
-
-
-def _check_api_hash(api_hash: object) -> str:
-    if not isinstance(api_hash, str) or not re.fullmatch(r"[0-9a-fA-F]{32}", api_hash.strip()):
-        # Never echo the value: it is a secret.
-        raise ValueError(
-            "api_hash must be the 32-character hex string from https://my.telegram.org; "
-            "pass api_id and api_hash, or client=..."
-        )
-    return api_hash.strip()

@@ -1,4 +1,4 @@
-"""A session's operations as DataFrames: the history and the queue.
+"""What a session shows: its history, queue and entity cache as DataFrames, its snapshot.
 
 ``history_frame(records)`` has one row per finished operation: id, kind,
 label, priority, state, queued_at, started_at, finished_at (UTC), wait_s,
@@ -8,6 +8,10 @@ the request counts by type (``requests_by_type``, a dict).
 ones in dispatch order: id, kind, label, priority, state, waited_s, running_s,
 done, total.
 
+``entities_frame(chats)`` lists resolved chats (kind, id, access_hash,
+username, title) when the session keeps no store. ``SessionSnapshot`` joins
+the scheduler's and the pacer's snapshots.
+
 Example::
 
     history_frame(scheduler.history).tail()
@@ -16,13 +20,24 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 
 from tgkit.core import OperationRecord, OperationView, SchedulerSnapshot
+from tgkit.pacing import PacingSnapshot
+from tgkit.telegram.resolve import ResolvedChat
 
-__all__ = ["HISTORY_COLUMNS", "QUEUE_COLUMNS", "history_frame", "queue_frame"]
+__all__ = [
+    "HISTORY_COLUMNS",
+    "QUEUE_COLUMNS",
+    "SessionSnapshot",
+    "entities_frame",
+    "history_frame",
+    "queue_frame",
+]
 
 HISTORY_COLUMNS = {
     "id": "string",
@@ -112,3 +127,30 @@ def queue_frame(snapshot: SchedulerSnapshot) -> pd.DataFrame:
     """The running operation (if any), then the queued ones in dispatch order."""
     views = ([snapshot.running] if snapshot.running is not None else []) + list(snapshot.queued)
     return _typed([_queue_row(view) for view in views], QUEUE_COLUMNS)
+
+
+def entities_frame(chats: Iterable[ResolvedChat]) -> pd.DataFrame:
+    """Resolved chats as rows: kind, id, access_hash, username, title."""
+    rows = [
+        {
+            "kind": chat.kind.value,
+            "id": chat.chat_id,
+            "access_hash": getattr(chat.input_peer, "access_hash", None),
+            "username": chat.username,
+            "title": chat.title,
+        }
+        for chat in chats
+    ]
+    return pd.DataFrame(rows, columns=["kind", "id", "access_hash", "username", "title"])
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSnapshot:
+    """A session at one moment: its scheduler (lock, queue, recent history) and pacing."""
+
+    name: str
+    account: str | None
+    connected: bool
+    taken_at: datetime
+    scheduler: SchedulerSnapshot
+    pacing: PacingSnapshot | None
