@@ -24,127 +24,20 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from html import escape
 from typing import Any
 
 import ipywidgets as widgets
 
 from tgkit.notebook.loop import Runner
-from tgkit.notebook.static import (
-    history_table,
-    pacing_html,
-    progress_text,
-    queue_table,
-    render_html,
-)
-from tgkit.notebook.view import (
-    DashboardView,
-    OperationLine,
-    SessionView,
-    SnapshotSource,
-    dashboard_view,
-)
+from tgkit.notebook.panel import SessionPanel
+from tgkit.notebook.static import render_html
+from tgkit.notebook.view import DashboardView, SessionView, SnapshotSource, dashboard_view
 
 __all__ = ["Dashboard", "SessionPanel"]
 
 logger = logging.getLogger(__name__)
 
 MIN_INTERVAL, MAX_INTERVAL = 0.25, 0.5
-
-
-class SessionPanel:
-    """The widgets of one session; updated in place from a :class:`SessionView`."""
-
-    def __init__(self, name: str, on_cancel: Callable[[str], None]) -> None:
-        self.name = name
-        self._on_cancel = on_cancel
-        self.title = widgets.HTML(f"<h4>tgkit session <code>{_esc(name)}</code></h4>")
-        self.lock = widgets.HTML("free")
-        self.cancel_running = widgets.Button(
-            description="cancel", button_style="danger", layout={"display": "none"}
-        )
-        self.cancel_running.on_click(lambda _: self._cancel_running())
-        self.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, description="idle")
-        self.progress_text = widgets.HTML("")
-        self.queue = widgets.VBox([])
-        self.queue_rows: list[tuple[str, widgets.HTML, widgets.Button]] = []
-        self.pacing = widgets.HTML("")
-        self.recent = widgets.HTML("")
-        self._running_id: str | None = None
-        self._queue_key: tuple[tuple[str, ...], ...] | None = None
-        self.widget = widgets.VBox([
-            self.title,
-            widgets.HBox([widgets.HTML("Lock:"), self.lock, self.cancel_running]),
-            widgets.HBox([self.progress, self.progress_text]),
-            widgets.HTML("<b>Queue</b> (dispatch order)"),
-            self.queue,
-            self.pacing,
-            widgets.HTML("<b>Recent operations</b>"),
-            self.recent,
-        ])
-
-    def show(self, view: SessionView) -> None:
-        """Bring every widget up to ``view``."""
-        self._show_lock(view.running, view.lock_text)
-        self._show_queue(view.queued)
-        self.pacing.value = pacing_html(view)
-        self.recent.value = history_table(view.recent)
-
-    def _show_lock(self, running: OperationLine | None, lock_text: str) -> None:
-        self._running_id = running.id if running is not None else None
-        if running is None:
-            color = "#2e7d32" if lock_text == "free" else "#e65100"
-            self.lock.value = f'<span style="color:{color}"><b>{_esc(lock_text)}</b></span>'
-            self.cancel_running.layout.display = "none"
-            self.progress.description = "idle"
-            self.progress.value = 0.0
-            self.progress_text.value = ""
-            return
-        self.lock.value = (
-            f'<span style="color:#e65100"><b>held by {_esc(running.id)}</b></span> '
-            f"({_esc(running.kind)} {_esc(repr(running.label))}) for {running.seconds} s"
-        )
-        self.cancel_running.layout.display = None
-        self.cancel_running.tooltip = f"cancel {running.id}"
-        self.progress.description = running.id
-        self.progress.value = running.fraction or 0.0
-        self.progress.bar_style = "" if running.fraction is not None else "info"
-        self.progress_text.value = _esc(progress_text(running))
-
-    def _show_queue(self, queued: Sequence[OperationLine]) -> None:
-        key = tuple((op.id, op.kind, op.label, str(op.priority)) for op in queued)
-        if key != self._queue_key:
-            self._queue_key = key
-            self.queue_rows = [self._queue_row(op.id) for op in queued]
-            self.queue.children = [
-                widgets.HBox([button, text]) for _, text, button in self.queue_rows
-            ] or [widgets.HTML(queue_table(()))]
-        for (_, text, _), (n, op) in zip(self.queue_rows, enumerate(queued, 1), strict=True):
-            text.value = (
-                f"{n}. <b>{_esc(op.id)}</b> {_esc(op.kind)} {_esc(repr(op.label))} "
-                f"priority {op.priority}, waiting {op.seconds} s"
-            )
-
-    def _queue_row(self, op_id: str) -> tuple[str, widgets.HTML, widgets.Button]:
-        button = widgets.Button(description="cancel", tooltip=f"cancel {op_id}")
-        button.on_click(lambda _: self._on_cancel(op_id))
-        return op_id, widgets.HTML(""), button
-
-    def _cancel_running(self) -> None:
-        if self._running_id is not None:
-            self._on_cancel(self._running_id)
-
-    @property
-    def queue_ids(self) -> tuple[str, ...]:
-        """Ids of the queued operations, as displayed (dispatch order)."""
-        return tuple(op_id for op_id, _, _ in self.queue_rows)
-
-    def queue_button(self, op_id: str) -> widgets.Button:
-        """The cancel button of a queued operation."""
-        for row_id, _, button in self.queue_rows:
-            if row_id == op_id:
-                return button
-        raise KeyError(f"{op_id} is not in the displayed queue of {self.name!r}")
 
 
 class Dashboard:
@@ -339,7 +232,3 @@ def _walk(widget: widgets.Widget) -> list[widgets.Widget]:
 
 async def _call(fn: Callable[[], Any]) -> Any:
     return fn()
-
-
-def _esc(text: str) -> str:
-    return escape(text)
