@@ -28,7 +28,7 @@ from telethon.tl import functions, types
 
 from tgkit.errors import InvalidTarget, NotAMember
 from tgkit.telegram.context import TelegramContext
-from tgkit.telegram.resolve import PeerKind, ResolvedChat, resolved_from_entity
+from tgkit.telegram.resolve import PeerKind, ResolvedChat, invite_link, resolved_from_entity
 from tgkit.telegram.targets import Target, TargetKind
 
 log = logging.getLogger(__name__)
@@ -65,14 +65,15 @@ async def _is_member(ctx: TelegramContext, chat: ResolvedChat) -> bool:
 
 async def _join_by_invite(ctx: TelegramContext, target: Target) -> ResolvedChat:
     invite = await ctx.rpc(
-        functions.messages.CheckChatInviteRequest(target.invite_hash), target=target.display
+        functions.messages.CheckChatInviteRequest(target.invite_hash), target=invite_link(target)
     )
     if isinstance(invite, types.ChatInviteAlready):
         log.info("already a member of the chat behind %s", target.display)
         return ctx.resolver.remember(resolved_from_entity(invite.chat, target.display), invite.chat)
     try:
         updates = await ctx.rpc(
-            functions.messages.ImportChatInviteRequest(target.invite_hash), target=target.display
+            functions.messages.ImportChatInviteRequest(target.invite_hash),
+            target=invite_link(target),
         )
     except errors.UserAlreadyParticipantError:
         ctx.resolver.forget_invite(target.invite_hash)

@@ -36,7 +36,7 @@ from tgkit.telegram.targets import Target
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PeerKind", "ResolvedChat", "Resolver", "resolved_from_entity"]
+__all__ = ["PeerKind", "ResolvedChat", "Resolver", "invite_link", "resolved_from_entity"]
 
 
 class PeerKind(enum.Enum):
@@ -100,6 +100,11 @@ def resolved_from_entity(entity: Any, target: str) -> ResolvedChat:
         username=getattr(entity, "username", None),
         target=target,
     )
+
+
+def invite_link(target: Target) -> str:
+    """How error messages name an invite target: ``t.me/+HASH``."""
+    return f"t.me/+{target.invite_hash}"
 
 
 def _from_record(record: Any, target: str) -> ResolvedChat:
@@ -178,13 +183,14 @@ class Resolver:
         if cached is not None:
             return cached
         invite = await self._rpc(
-            functions.messages.CheckChatInviteRequest(target.invite_hash), target=target.display
+            functions.messages.CheckChatInviteRequest(target.invite_hash),
+            target=invite_link(target),
         )
         chat = getattr(invite, "chat", None)
         if chat is None or isinstance(chat, types.ChatForbidden | types.ChannelForbidden):
             raise NotAMember(
                 f"this account is not a member of the chat behind {target.display}; "
-                "join it first with join_and_scrape_members (or join_chat)"
+                "join it first with join_and_scrape_members"
             )
         resolved = self.remember(resolved_from_entity(chat, target.display), chat)
         if isinstance(invite, types.ChatInviteAlready):
