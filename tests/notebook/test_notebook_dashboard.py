@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from notebook_helpers import (
     eventually,
     held_until_cancelled,
@@ -140,3 +142,50 @@ def test_interval_outside_the_throttle_range_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match="interval"):
         Dashboard([scheduler], runner=runner, interval=0.05)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.tuples(
+                st.just("submit"),
+                st.sampled_from(["MONITOR", "SCRAPE", "SEND"]),
+                st.one_of(st.none(), st.integers(min_value=0, max_value=12)),
+            ),
+            st.tuples(st.just("cancel"), st.integers(min_value=0, max_value=20), st.none()),
+            st.tuples(st.just("refresh"), st.none(), st.none()),
+        ),
+        min_size=1,
+        max_size=14,
+    )
+)
+def test_the_dashboard_always_matches_the_scheduler(
+    runner: BackgroundLoop, scheduler: Scheduler, steps: list[tuple]
+) -> None:
+    """Any mix of submissions, cancels and refreshes: the widgets show the scheduler's truth."""
+    dash = Dashboard([scheduler], runner=runner)
+    handles = []
+    for action, first, second in steps:
+        if action == "submit":
+            handles.append(
+                _submit(runner, scheduler, first, held_until_cancelled, priority=second)
+            )
+        elif action == "cancel" and handles:
+            on_loop(runner, handles[first % len(handles)].cancel)
+        else:
+            dash.refresh_now()
+    dash.refresh_now()
+    snapshot = on_loop(runner, scheduler.snapshot)
+    panel = dash.panels["dash-test"]
+    assert panel.queue_ids == tuple(op.id for op in snapshot.queued)
+    lock = panel.lock.get_state()["value"]
+    if snapshot.running is None:
+        assert "free" in lock
+    else:
+        assert f"held by {snapshot.running.id}" in lock
+    for handle in handles:
+        on_loop(runner, handle.cancel)
+    eventually(lambda: not scheduler.is_busy and scheduler.queued_count == 0)
