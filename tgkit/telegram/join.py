@@ -69,7 +69,7 @@ async def _join_by_invite(ctx: TelegramContext, target: Target) -> ResolvedChat:
     )
     if isinstance(invite, types.ChatInviteAlready):
         log.info("already a member of the chat behind %s", target.display)
-        return ctx.resolver.remember(resolved_from_entity(invite.chat, target.display), invite.chat)
+        return ctx.resolver.remember(resolved_from_entity(invite.chat, target.display))
     try:
         updates = await ctx.rpc(
             functions.messages.ImportChatInviteRequest(target.invite_hash),
@@ -82,7 +82,7 @@ async def _join_by_invite(ctx: TelegramContext, target: Target) -> ResolvedChat:
     chat = _joined_chat(updates)
     if chat is None:
         raise NotAMember(f"Telegram accepted {target.display} but named no chat; try again later")
-    return ctx.resolver.remember(resolved_from_entity(chat, target.display), chat)
+    return ctx.resolver.remember(resolved_from_entity(chat, target.display))
 
 
 def _joined_chat(updates: Any) -> Any:

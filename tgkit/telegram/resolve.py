@@ -31,8 +31,9 @@ from telethon import utils
 from telethon.tl import functions, types
 
 from tgkit.errors import ChatNotFound, NotAMember
+from tgkit.store import EntityRecord
 from tgkit.telegram.rpc import Rpc
-from tgkit.telegram.targets import Target
+from tgkit.telegram.targets import PeerType, Target, TargetKind
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,22 @@ class PeerKind(enum.Enum):
     CHANNEL = "channel"  # supergroups and broadcast channels
     CHAT = "chat"  # basic (legacy) groups
     USER = "user"
+
+
+_PEER_TYPES = {
+    PeerKind.CHANNEL: types.PeerChannel,
+    PeerKind.CHAT: types.PeerChat,
+    PeerKind.USER: types.PeerUser,
+}
+
+#: What a numeric id may be: basic groups come as negative ids (``PeerType.CHAT``),
+#: so a bare positive id is a channel (``t.me/c/`` links) or a user.
+_ID_KINDS: dict[PeerType | None, tuple[PeerKind, ...]] = {
+    PeerType.CHANNEL: (PeerKind.CHANNEL,),
+    PeerType.CHAT: (PeerKind.CHAT,),
+    PeerType.USER: (PeerKind.USER,),
+    None: (PeerKind.CHANNEL, PeerKind.USER),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,22 +156,21 @@ class Resolver:
 
     async def resolve(self, target: Target) -> ResolvedChat:
         """The chat ``target`` names; raises ``ChatNotFound``, ``PrivateChat``, ``NotAMember``."""
-        kind = target.kind.name
-        if kind == "ENTITY":
+        if target.kind is TargetKind.ENTITY:
             return self.remember(resolved_from_entity(target.entity, target.display))
-        if kind == "USERNAME":
+        if target.kind is TargetKind.USERNAME:
             return await self._resolve_username(target)
-        if kind == "INVITE":
+        if target.kind is TargetKind.INVITE:
             return await self._resolve_invite(target)
-        return await self._resolve_id(target)
+        return self._resolve_id(target)
 
-    def remember(self, chat: ResolvedChat, entity: Any = None) -> ResolvedChat:
+    def remember(self, chat: ResolvedChat) -> ResolvedChat:
         """Keep ``chat`` in memory and in the store's entity cache."""
         if chat.username:
             self._by_username[chat.username.lower()] = chat
         self._by_id[(chat.kind, chat.chat_id)] = chat
         if self._store is not None:
-            self._store.save_entities(self._account, [_entity_record(chat, entity)])
+            self._store.save_entities(self._account, [_entity_record(chat)])
         return chat
 
     def known(self) -> tuple[ResolvedChat, ...]:
@@ -176,7 +192,7 @@ class Resolver:
         entity = _entity_for_peer(found.peer, found.chats, found.users)
         if entity is None:
             raise ChatNotFound(f"Telegram knows no chat or user named {target.display}")
-        return self.remember(resolved_from_entity(entity, target.display), entity)
+        return self.remember(resolved_from_entity(entity, target.display))
 
     async def _resolve_invite(self, target: Target) -> ResolvedChat:
         cached = self._by_invite.get(target.invite_hash)
@@ -192,35 +208,24 @@ class Resolver:
                 f"this account is not a member of the chat behind {target.display}; "
                 "join it first with join_and_scrape_members"
             )
-        resolved = self.remember(resolved_from_entity(chat, target.display), chat)
+        resolved = self.remember(resolved_from_entity(chat, target.display))
         if isinstance(invite, types.ChatInviteAlready):
             self._by_invite[target.invite_hash] = resolved
         return resolved
 
-    async def _resolve_id(self, target: Target) -> ResolvedChat:
-        candidates = _kinds_for_id(getattr(target, "peer_type", None))
+    def _resolve_id(self, target: Target) -> ResolvedChat:
+        candidates = _ID_KINDS[target.peer_type]
         for kind in candidates:
-            cached = self._by_id.get((kind, target.peer_id)) or self._cached(id=target.peer_id)
-            if cached is not None and cached.kind in candidates:
-                return cached
+            if (kind, target.peer_id) in self._by_id:
+                return self._by_id[(kind, target.peer_id)]
+        cached = self._cached(id=target.peer_id)
+        if cached is not None and cached.kind in candidates:
+            return cached
         peer = _session_peer(self._rpc.client, target.peer_id, candidates)
         if peer is not None:
             return self.remember(peer_chat(peer, target.display))
-        return await self._resolve_id_online(target, candidates)
-
-    async def _resolve_id_online(
-        self, target: Target, candidates: tuple[PeerKind, ...]
-    ) -> ResolvedChat:
-        # Telegram answers getChannels/getChats for ids the account can see, without
-        # an access hash, for chats it is in; anything else needs a username first.
-        if PeerKind.CHANNEL in candidates:
-            found = await self._rpc(
-                functions.channels.GetChannelsRequest([types.InputChannel(target.peer_id, 0)]),
-                target=target.display,
-            )
-            entity = next((c for c in found.chats if c.id == target.peer_id), None)
-            if entity is not None and not isinstance(entity, types.ChannelForbidden):
-                return self.remember(resolved_from_entity(entity, target.display), entity)
+        # A user account cannot look a channel up by id alone (Telegram wants the
+        # access hash it got with the chat), so ask nothing and say what works.
         raise ChatNotFound(
             f"{target.display} is not known to this account: tgkit can only use ids of chats "
             "it has seen; pass the chat's @username or invite link once so the id is cached"
@@ -247,24 +252,6 @@ def peer_chat(peer: Any, target: str) -> ResolvedChat:
     return ResolvedChat(peer, peer.user_id, PeerKind.USER, None, None, target)
 
 
-def _kinds_for_id(peer_type: Any) -> tuple[PeerKind, ...]:
-    name = getattr(peer_type, "value", peer_type)
-    if name in ("channel", "CHANNEL"):
-        return (PeerKind.CHANNEL,)
-    if name in ("chat", "CHAT"):
-        return (PeerKind.CHAT,)
-    if name in ("user", "USER"):
-        return (PeerKind.USER,)
-    return (PeerKind.CHANNEL, PeerKind.CHAT, PeerKind.USER)
-
-
-_PEER_TYPES = {
-    PeerKind.CHANNEL: types.PeerChannel,
-    PeerKind.CHAT: types.PeerChat,
-    PeerKind.USER: types.PeerUser,
-}
-
-
 def _session_peer(client: Any, peer_id: int, kinds: tuple[PeerKind, ...]) -> Any:
     """The input peer Telethon's own session remembers for ``peer_id``, if any."""
     for kind in kinds:
@@ -284,9 +271,7 @@ def _entity_for_peer(peer: Any, chats: list[Any], users: list[Any]) -> Any:
     return next((c for c in chats if c.id == peer_id), None)
 
 
-def _entity_record(chat: ResolvedChat, entity: Any) -> Any:
-    from tgkit.store import EntityRecord
-
+def _entity_record(chat: ResolvedChat) -> EntityRecord:
     return EntityRecord(
         kind=chat.kind.value,
         id=chat.chat_id,

@@ -108,7 +108,6 @@ class Rpc:
         self._pacer = pacer
         self._config = config
         self._sleep = sleep
-        self._reconnect_lock = asyncio.Lock()
         # tgkit decides about every flood wait (recorded, slept through or raised).
         client.flood_sleep_threshold = 0
 
@@ -156,12 +155,11 @@ class Rpc:
         log.warning("connection lost (%s); reconnecting in %.2f s", type(cause).__name__, delay)
         count_in_report("reconnects")
         await self._sleep(delay)
-        async with self._reconnect_lock:
-            try:
-                if not self._client.is_connected():
-                    await self._client.connect()
-            except (ConnectionError, OSError) as exc:
-                log.warning("reconnect attempt %d failed: %s", failures, type(exc).__name__)
+        try:
+            if not self._client.is_connected():
+                await self._client.connect()
+        except (ConnectionError, OSError) as exc:
+            log.warning("reconnect attempt %d failed: %s", failures, type(exc).__name__)
 
     async def ensure_connected(self) -> None:
         """Reconnect if the client lost its connection (bounded retries with backoff).
