@@ -205,3 +205,23 @@ async def test_a_collection_begun_by_one_account_is_resumed_by_another(tmp_path)
         assert world.stats().count("channels.GetParticipants", user=me) == 0
         assert df.attrs["resumed"] is True
     pd_equal(_rows(df), _rows(undisturbed))
+
+
+async def test_a_completed_collection_comes_back_from_the_store_without_requests(tmp_path):
+    world, me = _medium()
+    with Store(tmp_path / "t.db") as store:
+        async with TelegramSession.sandbox(world, me, config=FAST, store=store) as session:
+            first = await session.scrape_group_members("@medium_group")
+            world.reset_stats()
+            again = await session.scrape_group_members("@medium_group")
+            assert world.stats().count() == 0
+            pd.testing.assert_frame_equal(again, first, check_like=False)
+            assert again.attrs["collection_id"] == first.attrs["collection_id"]
+            fresh = await session.scrape_group_members("@medium_group", resume=False)
+            assert world.stats().count("channels.GetParticipants") == 11
+            assert fresh.attrs["collection_id"] != first.attrs["collection_id"]
+            # A relative message window is never answered from an old, complete run.
+            await session.scrape_messages("@medium_group", days_back=1)
+            world.reset_stats()
+            await session.scrape_messages("@medium_group", days_back=1)
+            assert world.stats().count("messages.GetHistory") >= 1
