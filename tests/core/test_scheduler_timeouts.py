@@ -52,7 +52,7 @@ async def test_expiry_uses_one_timer_not_one_per_queued_operation(
     original = loop.call_at
 
     def counting_call_at(when: float, callback: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-        if getattr(callback, "__self__", None) is scheduler._expiry:
+        if getattr(callback, "__self__", None) is scheduler._engine.expiry:
             armed.append("_expire_due")
         return original(when, callback, *args, **kw)
 
@@ -60,10 +60,10 @@ async def test_expiry_uses_one_timer_not_one_per_queued_operation(
     gate = asyncio.Event()
     probe = Probe()
     holder = scheduler.submit(SCRAPE, probe.op("holder", gate=gate))
-    real_clock, now = scheduler._clock, loop.time()
-    scheduler._clock = lambda: now  # all submitted at one instant
+    real_clock, now = scheduler._engine.clock, loop.time()
+    scheduler._engine.clock = lambda: now  # all submitted at one instant
     queued = [scheduler.submit(SCRAPE, probe.op(f"q{i}"), queue_timeout=0.05) for i in range(300)]
-    scheduler._clock = real_clock
+    scheduler._engine.clock = real_clock
     assert armed.count("_expire_due") == 1
     results = await asyncio.gather(*queued, return_exceptions=True)
     assert all(isinstance(r, QueueTimeout) for r in results)

@@ -13,7 +13,7 @@ from tgkit.core.operation import Operation, OperationState, Progress
 from tgkit.core.outcomes import cancelled
 
 if TYPE_CHECKING:
-    from tgkit.core.scheduler import Scheduler
+    from tgkit.core.engine import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +36,11 @@ class OperationHandle:
     >>> members = await handle  # doctest: +SKIP
     """
 
-    __slots__ = ("_op", "_scheduler")
+    __slots__ = ("_engine", "_op")
 
-    def __init__(self, op: Operation, scheduler: Scheduler) -> None:
+    def __init__(self, op: Operation, engine: Engine) -> None:
         self._op = op
-        self._scheduler = scheduler
+        self._engine = engine
 
     def __repr__(self) -> str:
         return f"<OperationHandle {self._op.describe()} {self._op.state.name}>"
@@ -91,7 +91,7 @@ class OperationHandle:
         Returns False when it had already ended. Safe from any thread: from
         outside the scheduler's loop the cancel is scheduled on that loop.
         """
-        return self._scheduler._cancel_from_anywhere(self._op)
+        return self._engine._cancel_from_anywhere(self._op)
 
     def done(self) -> bool:
         """True once the operation has ended, in whatever state."""
@@ -163,9 +163,9 @@ class OperationHandle:
         handed_over = parked.done() and not parked.cancelled() and parked.result() == RUN
         if handed_over and op.state is RUNNING and op._task is None:
             op._cancel_error = cancelled(op, "running", "the task awaiting it was cancelled")
-            self._scheduler._conclude(op, None, None)  # it never started: end it here
+            self._engine._conclude(op, None, None)  # it never started: end it here
         elif not op.state.is_terminal:
-            self._scheduler._cancel(op, reason="the task awaiting it was cancelled")
+            self._engine._cancel(op, reason="the task awaiting it was cancelled")
 
 
 def _call(fn: Callable[[OperationHandle], object], handle: OperationHandle) -> None:

@@ -30,7 +30,7 @@ class SessionLock:
     snapshots and in ``LockTimeout`` messages).
     """
 
-    __slots__ = ("_clock", "_holder", "_since", "_waiters", "guard", "on_release")
+    __slots__ = ("_holder", "_since", "_waiters", "clock", "guard", "on_release")
 
     def __init__(
         self,
@@ -41,7 +41,8 @@ class SessionLock:
         self.on_release = on_release
         #: Called before an outside acquire; may raise to refuse it (deadlock guard).
         self.guard: Callable[[], None] | None = None
-        self._clock = clock
+        #: Where ``held_since`` comes from (the scheduler sets its loop's clock).
+        self.clock = clock
         self._holder: object | None = None
         self._since: float | None = None
         self._waiters: deque[tuple[asyncio.Future[None], object]] = deque()
@@ -78,7 +79,7 @@ class SessionLock:
         if self._holder is not None or self._waiters:
             return False
         self._holder = holder
-        self._since = self._clock()
+        self._since = self.clock()
         return True
 
     async def acquire(self, holder: object = _OUTSIDE) -> None:
@@ -106,7 +107,7 @@ class SessionLock:
             waiter, holder = self._waiters.popleft()
             if not waiter.done():
                 self._holder = holder
-                self._since = self._clock()
+                self._since = self.clock()
                 waiter.set_result(None)
                 return
         self._holder = None

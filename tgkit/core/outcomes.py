@@ -60,6 +60,27 @@ def closed_while_running(op: Operation, scheduler: str, drain_timeout: float) ->
     )
 
 
+def not_open(scheduler: str, *, started: bool) -> SessionClosed:
+    """Submitting before ``start()`` or after ``stop()``."""
+    if not started:
+        return SessionClosed(
+            f"scheduler {scheduler!r} is not started; nothing was queued. "
+            "Await scheduler.start() (connect the session) first"
+        )
+    return SessionClosed(
+        f"scheduler {scheduler!r} is stopped; nothing was queued. "
+        "Start it again (reconnect the session) to submit operations"
+    )
+
+
+def wrong_loop(scheduler: str) -> str:
+    """Submitting from a thread or loop other than the scheduler's."""
+    return (
+        f"Scheduler {scheduler!r}.submit was called outside the event loop it was started on; "
+        "from another thread use asyncio.run_coroutine_threadsafe on that loop"
+    )
+
+
 def seconds(value: float) -> str:
     """Seconds for a message: 61.2, 0.05."""
     return f"{value:.1f}" if value >= 10 else f"{value:.2g}"

@@ -1,18 +1,9 @@
 """Scheduler: one operation at a time per session, in priority order, with timeouts.
 
-How it works, in brief:
-
-- One lock (``SessionLock``), one queue (``OperationQueue``). ``submit``
-  starts the operation at once when the lock is free and nothing is queued
-  (the fast path); otherwise it queues it. A new submission never overtakes
-  a queued one.
-- Nothing polls. Releasing the lock dispatches the next queued operation in
-  the same step. Expiry, run timeouts and the lock guard use one timer each
-  (``DeadlineTimer``), armed for the earliest deadline.
-- A dispatched operation runs in the task awaiting its handle, or in a task
-  of its own when nobody awaits it (``execution.py``), with
-  ``current_operation()`` set. Submitting to the same scheduler from inside an
-  operation runs the inner call inline, under the lock the outer one holds.
+The public face of the session core: checks what is submitted, manages the
+lifecycle (``start``/``stop``), and shows the state (``snapshot``,
+``subscribe``, ``history``). The ``Engine`` behind it holds the lock and the
+queue and moves every operation to exactly one terminal state.
 """
 
 from __future__ import annotations
@@ -21,7 +12,6 @@ import asyncio
 import enum
 import logging
 import math
-import time
 from collections.abc import Callable, Coroutine
 from inspect import CO_COROUTINE
 from types import FunctionType
@@ -29,28 +19,16 @@ from typing import Any
 
 from tgkit.core import execution, outcomes
 from tgkit.core.config import SessionConfig, positive_seconds, priority_value
-from tgkit.core.errors import SessionClosed
-from tgkit.core.events import Subscribers
+from tgkit.core.engine import Engine
 from tgkit.core.handle import OperationHandle
-from tgkit.core.history import History
 from tgkit.core.kinds import OperationKind
 from tgkit.core.lock import SessionLock
 from tgkit.core.operation import Operation, OperationState, _current, current_operation
-from tgkit.core.queue import OperationQueue
 from tgkit.core.submission import check_func, check_label, name_of
-from tgkit.core.timers import DeadlineTimer
-from tgkit.core.views import (
-    EventType,
-    OperationRecord,
-    SchedulerEvent,
-    SchedulerSnapshot,
-    view_of,
-    wall,
-)
+from tgkit.core.views import OperationRecord, SchedulerEvent, SchedulerSnapshot, view_of, wall
 
 logger = logging.getLogger(__name__)
 
-QUEUED = OperationState.QUEUED
 RUNNING = OperationState.RUNNING
 
 
@@ -89,25 +67,15 @@ class Scheduler:
             kind: (config.priority_for(kind), config.timeout_for(kind)) for kind in OperationKind
         }
         self._status = _Status.NEW
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._clock: Callable[[], float] = time.monotonic
-        self._wall_offset = time.time() - time.monotonic()
-        self._lock = SessionLock(self._dispatch)
-        self._lock.guard = self._refuse_lock_from_inside
-        self._queue = OperationQueue()
-        self._running: Operation | None = None
-        self._subscribers = Subscribers()
-        self._history = History(config.history_size)
-        self._expiry = DeadlineTimer(self._expire_due)
-        self._run_timer = DeadlineTimer(self._run_timer_due)
-        self._lock_guard = DeadlineTimer(self._lock_guard_due)
+        self._engine = Engine(config, name)
+        self._engine.lock.guard = self._refuse_lock_from_inside
         self._stopped: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
-        running = self._running.describe() if self._running else "nothing"
+        running = self._engine.running
         return (
-            f"<Scheduler {self._name!r} {self._status.value}: running {running}, "
-            f"{self._queue.size} queued>"
+            f"<Scheduler {self._name!r} {self._status.value}: running "
+            f"{running.describe() if running else 'nothing'}, {self._engine.queue.size} queued>"
         )
 
     # -- lifecycle ---------------------------------------------------------------
@@ -118,15 +86,7 @@ class Scheduler:
             return
         if self._status is _Status.STOPPING:
             await self.stop()
-        loop = asyncio.get_running_loop()
-        self._loop = loop
-        # The standard loops' clock is time.monotonic; calling it directly is cheaper.
-        standard = type(loop).time is asyncio.BaseEventLoop.time
-        self._clock = time.monotonic if standard else loop.time
-        self._lock._clock = self._clock
-        self._wall_offset = time.time() - self._clock()
-        for timer in (self._expiry, self._run_timer, self._lock_guard):
-            timer.bind(loop)
+        self._engine.bind(asyncio.get_running_loop())
         self._status = _Status.STARTED
         logger.debug("scheduler %r started", self._name)
 
@@ -148,23 +108,17 @@ class Scheduler:
         self._status = _Status.STOPPING
         self._stopped = asyncio.get_running_loop().create_future()
         try:
-            self._expiry.cancel()
-            self._lock_guard.cancel()
-            for op in list(self._queue):
-                self._queue.discard(op)
-                self._end(
-                    op, OperationState.CANCELLED, outcomes.closed_before_start(op, self._name)
-                )
+            self._engine.stand_down(including_run_timer=False)  # a drain keeps its timeout
+            self._engine.end_queued(lambda op: outcomes.closed_before_start(op, self._name))
             await self._drain()
         finally:
-            for timer in (self._expiry, self._run_timer, self._lock_guard):
-                timer.cancel()
+            self._engine.stand_down()
             self._status = _Status.STOPPED
             self._stopped.set_result(None)
             logger.debug("scheduler %r stopped", self._name)
 
     async def _drain(self) -> None:
-        op = self._running
+        op = self._engine.running
         if op is None:
             return
         ended = execution.completion(op)
@@ -174,9 +128,9 @@ class Scheduler:
             if done:
                 return
             logger.info("%s did not finish within drain_timeout; cancelling it", op.describe())
-            self._cancel(op, error=closed)
+            self._engine._cancel(op, error=closed)
         except asyncio.CancelledError:
-            self._cancel(op, error=closed)
+            self._engine._cancel(op, error=closed)
             raise
         done, _ = await asyncio.wait({ended}, timeout=_finite(self._config.lock_timeout))
         if not done:
@@ -232,8 +186,9 @@ class Scheduler:
             queue_timeout = self._config.queue_timeout
         else:
             queue_timeout = positive_seconds(queue_timeout, "queue_timeout")
+        engine = self._engine
         parent = _current.get()
-        inline = parent is not None and parent._scheduler is self and parent.state is RUNNING
+        inline = parent is not None and parent._scheduler is engine and parent.state is RUNNING
         self._check_open(inline)
         op = Operation(
             kind,
@@ -244,16 +199,16 @@ class Scheduler:
             priority,
             timeout,
             queue_timeout,
-            self._clock(),
-            self._wall_offset,
+            engine.clock(),
+            engine.wall_offset,
         )
-        op._scheduler = self
+        op._scheduler = engine
         if inline:
             assert parent is not None
-            self._start_inline(op, parent)
+            engine.start_inline(op, parent)
         else:
-            self._enqueue(op)
-        return OperationHandle(op, self)
+            engine.enqueue(op)
+        return OperationHandle(op, engine)
 
     def cancel(self, op_id: str) -> bool:
         """Cancel the queued or running operation with this id; False if there is none.
@@ -263,33 +218,10 @@ class Scheduler:
         >>> scheduler.cancel("op-7")  # doctest: +SKIP
         True
         """
-        for op in self._live_operations():
+        for op in self._engine.live_operations():
             if op.id == op_id:
-                return self._cancel_from_anywhere(op)
+                return self._engine._cancel_from_anywhere(op)
         return False
-
-    def _cancel_from_anywhere(self, op: Operation) -> bool:
-        try:
-            on_loop = asyncio.get_running_loop() is self._loop
-        except RuntimeError:
-            on_loop = False
-        if on_loop or self._loop is None:
-            return self._cancel(op)
-        if op.state.is_terminal:
-            return False
-        self._loop.call_soon_threadsafe(self._cancel, op)  # another thread: a widget, a cell
-        return True
-
-    def _live_operations(self) -> list[Operation]:
-        """The running operation, its inline children, and the queue."""
-        live = []
-        pending = [self._running] if self._running is not None else []
-        while pending:
-            op = pending.pop()
-            live.append(op)
-            pending.extend(op._children or ())
-        live.extend(self._queue)
-        return live
 
     def _check_open(self, inline: bool) -> None:
         status = self._status
@@ -298,244 +230,20 @@ class Scheduler:
                 loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
             except RuntimeError:
                 loop = None
-            if loop is not self._loop:
-                raise RuntimeError(
-                    f"Scheduler {self._name!r}.submit was called outside the event loop it "
-                    "was started on; from another thread use "
-                    "asyncio.run_coroutine_threadsafe on that loop"
-                )
+            if loop is not self._engine.loop:
+                raise RuntimeError(outcomes.wrong_loop(self._name))
             return
-        if status is _Status.NEW:
-            raise SessionClosed(
-                f"scheduler {self._name!r} is not started; nothing was queued. "
-                "Await scheduler.start() (connect the session) first"
-            )
-        raise SessionClosed(
-            f"scheduler {self._name!r} is stopped; nothing was queued. "
-            "Start it again (reconnect the session) to submit operations"
-        )
-
-    def _enqueue(self, op: Operation) -> None:
-        if self._subscribers.callbacks:
-            self._emit("queued", op)
-        if not self._queue.size and self._running is None and self._lock.try_acquire(op):
-            self._start(op)
-            return
-        self._queue.push(op)
-        deadline = op.queued_at + op.queue_timeout
-        if deadline < self._expiry.at:
-            self._expiry.arm(deadline)
-        if self._running is None:
-            self._dispatch()
-
-    def _cancel(
-        self,
-        op: Operation,
-        *,
-        reason: str = "cancelled through its handle",
-        error: BaseException | None = None,
-    ) -> bool:
-        if op.state is QUEUED:
-            self._queue.discard(op)
-            error = error or outcomes.cancelled(op, "queued", reason)
-            self._end(op, OperationState.CANCELLED, error)
-            return True
-        if op.state is RUNNING:
-            if op._cancel_error is None and not op._timed_out:
-                op._cancel_error = error or outcomes.cancelled(op, "running", reason)
-            execution.cancel_task_of(op)
-            return True
-        return False
-
-    # -- running -----------------------------------------------------------------
-
-    def _dispatch(self) -> None:
-        """Start the next queued operation if the lock is free. Called on every release."""
-        if self._running is not None or not self._queue.size:
-            return
-        if self._lock.holder is not None:
-            self._arm_lock_guard()
-            return
-        op = self._queue.pop()
-        assert op is not None
-        self._lock.try_acquire(op)
-        self._start(op)
-
-    def _start(self, op: Operation) -> None:
-        self._lock_guard.cancel()
-        self._running = op
-        self._launch(op)
-        assert op.started_at is not None
-        deadline = op.started_at + op.timeout
-        if deadline < self._run_timer.at:
-            self._run_timer.arm(deadline)
-
-    def _start_inline(self, op: Operation, parent: Operation) -> None:
-        op.parent_id = parent.id
-        op._parent = parent
-        if parent._children is None:
-            parent._children = set()
-        parent._children.add(op)
-        if self._subscribers.callbacks:
-            self._emit("queued", op)
-        self._launch(op)
-        if op.timeout != math.inf:
-            assert self._loop is not None and op.started_at is not None
-            # inline operations are rare: a timer each (lock holders share one)
-            self._loop.call_at(op.started_at + op.timeout, self._time_out, op)
-
-    def _launch(self, op: Operation) -> None:
-        """RUNNING from now: hand it to its parked awaiter, or to whoever takes it first."""
-        assert self._loop is not None
-        op.state = RUNNING
-        op.started_at = self._clock()
-        runner = op._runner
-        if runner is not None and not runner.done():
-            op._runner = None
-            op._claimed = True
-            runner.set_result(execution.RUN)
-        else:
-            self._loop.call_soon(self._run_unclaimed, op)
-        if self._subscribers.callbacks:
-            self._emit("started", op)
-
-    def _run_unclaimed(self, op: Operation) -> None:
-        if op._claimed or op.state is not RUNNING:
-            return
-        op._claimed = True
-        assert self._loop is not None and op._context is not None
-        self._loop.create_task(execution.run_in_own_task(op), context=op._context)
-
-    def _run_timer_due(self) -> None:
-        # One timer serves every lock holder: it was armed for the earliest
-        # deadline seen and is re-armed here for the current holder's.
-        op = self._running
-        if op is None or op._timed_out or op.started_at is None:
-            return
-        deadline = op.started_at + op.timeout
-        if deadline <= self._clock():
-            self._time_out(op)
-        elif deadline != math.inf:
-            self._run_timer.arm(deadline)
-
-    def _time_out(self, op: Operation) -> None:
-        if op.state is not RUNNING or op._timed_out:
-            return
-        logger.info("%s ran past its timeout of %s s; cancelling it", op.describe(), op.timeout)
-        op._timed_out = True
-        execution.cancel_task_of(op)
-
-    def _conclude(self, op: Operation, result: Any, error: BaseException | None) -> None:
-        """End a RUNNING operation in the state its flags and outcome call for."""
-        if op._timed_out:
-            timed_out = outcomes.timed_out(op)
-            if error is not None and not isinstance(error, asyncio.CancelledError):
-                timed_out.__cause__ = error
-            self._end(op, OperationState.TIMED_OUT, timed_out)
-        elif op._cancel_error is not None:
-            self._end(op, OperationState.CANCELLED, op._cancel_error)
-        elif error is None:
-            self._end(op, OperationState.DONE, None, result)
-        elif isinstance(error, asyncio.CancelledError):
-            self._end(op, OperationState.CANCELLED, error)
-        else:
-            self._end(op, OperationState.FAILED, error)
-
-    def _end(
-        self, op: Operation, state: OperationState, error: BaseException | None, result: Any = None
-    ) -> None:
-        """Put ``op`` in its terminal state, tell everyone, and release the lock if it held it."""
-        op.state = state
-        op.finished_at = self._clock()
-        op.error = error
-        op.result_value = result
-        # The context maps current_operation to op: drop it (and the task that
-        # holds it) so a finished operation is freed by refcount, not by the GC.
-        op._context = op._task = None
-        parent = op._parent
-        if parent is not None and parent._children is not None:
-            parent._children.discard(op)
-        self._history.add(op)
-        execution.wake_all(op)
-        if self._subscribers.callbacks:
-            self._emit("finished", op)
-        if op._done_callbacks:
-            assert self._loop is not None
-            for callback in op._done_callbacks:
-                self._loop.call_soon(callback, op)
-        if op is self._running:
-            self._running = None
-            self._lock.release()
-            if self._running is None and self._queue.size:
-                self._dispatch()  # the lock went to outside code: guard the queue
-            if self._running is None and not self._queue.size:
-                self._went_idle()
-
-    def _went_idle(self) -> None:
-        """Leave nothing on the loop while there is nothing to do."""
-        self._run_timer.cancel()
-        self._expiry.cancel()
-
-    # -- expiry and the lock guard ----------------------------------------------
-
-    def _expire_due(self) -> None:
-        now = self._clock()
-        for op in self._queue.pop_expired(now):
-            error = outcomes.expired(op, now - op.queued_at, self._blocker())
-            self._end(op, OperationState.EXPIRED, error)
-        deadline = self._queue.earliest_deadline()
-        if deadline is not None:
-            self._expiry.arm(deadline)
-
-    def _blocker(self) -> str:
-        if self._running is not None:
-            return self._running.describe()
-        holder = self._lock.holder_name
-        return f"{holder!s} holding the session lock" if holder else "other operations"
-
-    def _arm_lock_guard(self) -> None:
-        """Code outside the scheduler holds the lock: expire operations that wait too long."""
-        since = self._lock.held_since
-        if since is None or not self._queue.size:
-            return
-        first_queued = min(op.queued_at for op in self._queue)
-        self._lock_guard.arm(max(first_queued, since) + self._config.lock_timeout)
-
-    def _lock_guard_due(self) -> None:
-        since = self._lock.held_since
-        if self._running is not None or since is None:
-            return
-        now = self._clock()
-        limit = self._config.lock_timeout
-        holder = self._lock.holder_name or "someone"
-        for op in list(self._queue):
-            if max(op.queued_at, since) + limit > now:
-                continue
-            self._queue.discard(op)
-            error = outcomes.lock_held_outside(op, now - op.queued_at, holder, now - since, limit)
-            self._end(op, OperationState.EXPIRED, error)
-        self._arm_lock_guard()
+        raise outcomes.not_open(self._name, started=status is not _Status.NEW)
 
     def _refuse_lock_from_inside(self) -> None:
         op = current_operation()
-        if op is not None and op._scheduler is self and op.state is RUNNING:
+        if op is not None and op._scheduler is self._engine and op.state is RUNNING:
             raise RuntimeError(
                 f"{op.describe()} already runs under scheduler {self._name!r}'s lock; "
                 "taking the lock again from inside it would deadlock"
             )
 
     # -- observing -----------------------------------------------------------------
-
-    def _on_progress(self, op: Operation) -> None:
-        if op.state is RUNNING and self._subscribers.callbacks:
-            self._emit("progress", op)
-
-    def _emit(self, event_type: EventType, op: Operation) -> None:
-        now = self._clock()
-        event = SchedulerEvent(
-            event_type, self._name, view_of(op, now), wall(now, self._wall_offset)
-        )
-        self._subscribers.send(event)
 
     def subscribe(self, callback: Callable[[SchedulerEvent], object]) -> Callable[[], None]:
         """Call ``callback(event)`` on every queued / started / progress / finished event.
@@ -546,7 +254,7 @@ class Scheduler:
         >>> unsubscribe = scheduler.subscribe(lambda e: print(e.type, e.operation.id))
         ... # doctest: +SKIP
         """
-        return self._subscribers.add(callback)
+        return self._engine.subscribers.add(callback)
 
     def snapshot(self, recent: int = 20) -> SchedulerSnapshot:
         """An immutable view: the lock holder, the queue in order, the ``recent`` last finished.
@@ -554,22 +262,23 @@ class Scheduler:
         >>> scheduler.snapshot().queued  # doctest: +SKIP
         (OperationView(id='op-9', ...),)
         """
-        now = self._clock()
-        running = self._running
+        engine = self._engine
+        now = engine.clock()
+        running = engine.running
         return SchedulerSnapshot(
             name=self._name,
-            taken_at=wall(now, self._wall_offset),
+            taken_at=wall(now, engine.wall_offset),
             status=self._status.value,
             running=None if running is None else view_of(running, now),
-            lock_holder=self._lock.holder_name,
-            queued=tuple(view_of(op, now) for op in self._queue),
-            recent=self._history.recent(recent),
+            lock_holder=engine.lock.holder_name,
+            queued=tuple(view_of(op, now) for op in engine.queue),
+            recent=engine.history.recent(recent),
         )
 
     @property
     def history(self) -> tuple[OperationRecord, ...]:
         """Records of the last ``config.history_size`` finished operations, oldest first."""
-        return self._history.records()
+        return self._engine.history.records()
 
     @property
     def name(self) -> str:
@@ -589,22 +298,22 @@ class Scheduler:
     @property
     def lock(self) -> SessionLock:
         """The session lock; ``async with scheduler.lock.hold("why"):`` excludes all operations."""
-        return self._lock
+        return self._engine.lock
 
     @property
     def is_busy(self) -> bool:
         """True while an operation (or outside code) holds the lock."""
-        return self._lock.locked()
+        return self._engine.lock.locked()
 
     @property
     def running(self) -> Operation | None:
         """The operation holding the lock, or None."""
-        return self._running
+        return self._engine.running
 
     @property
     def queued_count(self) -> int:
         """How many operations wait in the queue."""
-        return self._queue.size
+        return self._engine.queue.size
 
 
 def _finite(seconds: float) -> float | None:

@@ -1,0 +1,303 @@
+"""Engine: the lock, the queue and the running operation of one scheduler.
+
+It takes checked ``Operation`` objects from the ``Scheduler`` (its public
+face) and moves each from QUEUED through RUNNING to exactly one terminal
+state:
+
+- ``enqueue`` starts an operation at once when the lock is free and nothing
+  is queued (the fast path), otherwise queues it; a new operation never
+  overtakes a queued one.
+- Releasing the lock dispatches the next queued operation in the same step.
+  Nothing polls: expiry, run timeouts and the lock guard use one timer each
+  (``DeadlineTimer``), armed for the earliest deadline.
+- A dispatched operation is handed to the task parked on its handle, or runs
+  in a task of its own if nobody takes it within the step (``execution.py``).
+- ``_end`` is the one place an operation ends: history, wake-ups, events,
+  done callbacks, and the release of the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tgkit.core import execution, outcomes
+from tgkit.core.config import SessionConfig
+from tgkit.core.errors import LockTimeout
+from tgkit.core.events import Subscribers
+from tgkit.core.history import History
+from tgkit.core.lock import SessionLock
+from tgkit.core.lock_guard import LockGuard
+from tgkit.core.operation import Operation, OperationState
+from tgkit.core.queue import OperationQueue
+from tgkit.core.timers import DeadlineTimer
+from tgkit.core.views import EventType, SchedulerEvent, view_of, wall
+
+logger = logging.getLogger(__name__)
+
+QUEUED = OperationState.QUEUED
+RUNNING = OperationState.RUNNING
+
+
+class Engine:
+    """Runs the operations it is given one at a time. Used through ``Scheduler``."""
+
+    def __init__(self, config: SessionConfig, name: str) -> None:
+        self.name = name
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.clock: Callable[[], float] = time.monotonic
+        self.wall_offset = time.time() - time.monotonic()
+        self.lock = SessionLock(self._dispatch)
+        self.queue = OperationQueue()
+        self.running: Operation | None = None
+        self.subscribers = Subscribers()
+        self.history = History(config.history_size)
+        self.expiry = DeadlineTimer(self._expire_due)
+        self._run_timer = DeadlineTimer(self._run_timer_due)
+        self._lock_guard = LockGuard(self.lock, self.queue, config.lock_timeout, self._lock_gone)
+
+    def bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Run on ``loop`` from now on."""
+        self.loop = loop
+        # The standard loops' clock is time.monotonic; calling it directly is cheaper.
+        standard = type(loop).time is asyncio.BaseEventLoop.time
+        self.clock = time.monotonic if standard else loop.time
+        self.lock.clock = self.clock
+        self.wall_offset = time.time() - self.clock()
+        self.expiry.bind(loop)
+        self._run_timer.bind(loop)
+        self._lock_guard.bind(loop, self.clock)
+
+    def stand_down(self, *, including_run_timer: bool = True) -> None:
+        """Disarm the timers (the run timer stays while a drain still needs it)."""
+        self.expiry.cancel()
+        self._lock_guard.cancel()
+        if including_run_timer:
+            self._run_timer.cancel()
+
+    # -- taking operations in ------------------------------------------------------
+
+    def enqueue(self, op: Operation) -> None:
+        """Start ``op`` now if the lock is free and nothing waits, else queue it."""
+        if self.subscribers.callbacks:
+            self._emit("queued", op)
+        if not self.queue.size and self.running is None and self.lock.try_acquire(op):
+            self._start(op)
+            return
+        self.queue.push(op)
+        deadline = op.queued_at + op.queue_timeout
+        if deadline < self.expiry.at:
+            self.expiry.arm(deadline)
+        if self.running is None:
+            self._dispatch()
+
+    def start_inline(self, op: Operation, parent: Operation) -> None:
+        """Run ``op`` now, under the lock its running ``parent`` holds."""
+        op.parent_id = parent.id
+        op._parent = parent
+        if parent._children is None:
+            parent._children = set()
+        parent._children.add(op)
+        if self.subscribers.callbacks:
+            self._emit("queued", op)
+        self._launch(op)
+        if op.timeout != math.inf:
+            assert self.loop is not None and op.started_at is not None
+            # inline operations are rare: a timer each (lock holders share one)
+            self.loop.call_at(op.started_at + op.timeout, self._time_out, op)
+
+    # -- cancelling ----------------------------------------------------------------
+
+    def _cancel(
+        self,
+        op: Operation,
+        *,
+        reason: str = "cancelled through its handle",
+        error: BaseException | None = None,
+    ) -> bool:
+        if op.state is QUEUED:
+            self.queue.discard(op)
+            error = error or outcomes.cancelled(op, "queued", reason)
+            self._end(op, OperationState.CANCELLED, error)
+            return True
+        if op.state is RUNNING:
+            if op._cancel_error is None and not op._timed_out:
+                op._cancel_error = error or outcomes.cancelled(op, "running", reason)
+            execution.cancel_task_of(op)
+            return True
+        return False
+
+    def _cancel_from_anywhere(self, op: Operation) -> bool:
+        try:
+            on_loop = asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            on_loop = False
+        if on_loop or self.loop is None:
+            return self._cancel(op)
+        if op.state.is_terminal:
+            return False
+        self.loop.call_soon_threadsafe(self._cancel, op)  # another thread: a widget, a cell
+        return True
+
+    def live_operations(self) -> list[Operation]:
+        """The running operation, its inline children, and the queue."""
+        live = []
+        pending = [self.running] if self.running is not None else []
+        while pending:
+            op = pending.pop()
+            live.append(op)
+            pending.extend(op._children or ())
+        live.extend(self.queue)
+        return live
+
+    def end_queued(self, error_for: Callable[[Operation], BaseException]) -> None:
+        """End every queued operation CANCELLED with ``error_for(op)``."""
+        for op in list(self.queue):
+            self.queue.discard(op)
+            self._end(op, OperationState.CANCELLED, error_for(op))
+
+    # -- running -----------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        """Start the next queued operation if the lock is free. Called on every release."""
+        if self.running is not None or not self.queue.size:
+            return
+        if self.lock.holder is not None:
+            self._lock_guard.watch()  # held outside the scheduler
+            return
+        op = self.queue.pop()
+        assert op is not None
+        self.lock.try_acquire(op)
+        self._start(op)
+
+    def _start(self, op: Operation) -> None:
+        self._lock_guard.cancel()
+        self.running = op
+        self._launch(op)
+        assert op.started_at is not None
+        deadline = op.started_at + op.timeout
+        if deadline < self._run_timer.at:
+            self._run_timer.arm(deadline)
+
+    def _launch(self, op: Operation) -> None:
+        """RUNNING from now: hand it to its parked awaiter, or to whoever takes it first."""
+        assert self.loop is not None
+        op.state = RUNNING
+        op.started_at = self.clock()
+        runner = op._runner
+        if runner is not None and not runner.done():
+            op._runner = None
+            op._claimed = True
+            runner.set_result(execution.RUN)
+        else:
+            self.loop.call_soon(self._run_unclaimed, op)
+        if self.subscribers.callbacks:
+            self._emit("started", op)
+
+    def _run_unclaimed(self, op: Operation) -> None:
+        if op._claimed or op.state is not RUNNING:
+            return
+        op._claimed = True
+        assert self.loop is not None and op._context is not None
+        self.loop.create_task(execution.run_in_own_task(op), context=op._context)
+
+    def _run_timer_due(self) -> None:
+        # One timer serves every lock holder: it was armed for the earliest
+        # deadline seen and is re-armed here for the current holder's.
+        op = self.running
+        if op is None or op._timed_out or op.started_at is None:
+            return
+        deadline = op.started_at + op.timeout
+        if deadline <= self.clock():
+            self._time_out(op)
+        elif deadline != math.inf:
+            self._run_timer.arm(deadline)
+
+    def _time_out(self, op: Operation) -> None:
+        if op.state is not RUNNING or op._timed_out:
+            return
+        logger.info("%s ran past its timeout of %s s; cancelling it", op.describe(), op.timeout)
+        op._timed_out = True
+        execution.cancel_task_of(op)
+
+    # -- ending ------------------------------------------------------------------
+
+    def _conclude(self, op: Operation, result: Any, error: BaseException | None) -> None:
+        """End a RUNNING operation in the state its flags and outcome call for."""
+        if op._timed_out:
+            timed_out = outcomes.timed_out(op)
+            if error is not None and not isinstance(error, asyncio.CancelledError):
+                timed_out.__cause__ = error
+            self._end(op, OperationState.TIMED_OUT, timed_out)
+        elif op._cancel_error is not None:
+            self._end(op, OperationState.CANCELLED, op._cancel_error)
+        elif error is None:
+            self._end(op, OperationState.DONE, None, result)
+        elif isinstance(error, asyncio.CancelledError):
+            self._end(op, OperationState.CANCELLED, error)
+        else:
+            self._end(op, OperationState.FAILED, error)
+
+    def _end(
+        self, op: Operation, state: OperationState, error: BaseException | None, result: Any = None
+    ) -> None:
+        """Put ``op`` in its terminal state, tell everyone, and release the lock if it held it."""
+        op.state = state
+        op.finished_at = self.clock()
+        op.error = error
+        op.result_value = result
+        # The context maps current_operation to op: drop it (and the task that
+        # holds it) so a finished operation is freed by refcount, not by the GC.
+        op._context = op._task = None
+        parent = op._parent
+        if parent is not None and parent._children is not None:
+            parent._children.discard(op)
+        self.history.add(op)
+        execution.wake_all(op)
+        if self.subscribers.callbacks:
+            self._emit("finished", op)
+        if op._done_callbacks:
+            assert self.loop is not None
+            for callback in op._done_callbacks:
+                self.loop.call_soon(callback, op)
+        if op is self.running:
+            self.running = None
+            self.lock.release()
+            if self.running is None and self.queue.size:
+                self._dispatch()  # the lock went to outside code: guard the queue
+            if self.running is None and not self.queue.size:
+                self._run_timer.cancel()  # idle: leave nothing on the loop
+                self.expiry.cancel()
+
+    def _expire_due(self) -> None:
+        now = self.clock()
+        for op in self.queue.pop_expired(now):
+            error = outcomes.expired(op, now - op.queued_at, self._blocker())
+            self._end(op, OperationState.EXPIRED, error)
+        deadline = self.queue.earliest_deadline()
+        if deadline is not None:
+            self.expiry.arm(deadline)
+
+    def _blocker(self) -> str:
+        if self.running is not None:
+            return self.running.describe()
+        holder = self.lock.holder_name
+        return f"{holder!s} holding the session lock" if holder else "other operations"
+
+    def _lock_gone(self, op: Operation, error: LockTimeout) -> None:
+        self._end(op, OperationState.EXPIRED, error)
+
+    # -- events ------------------------------------------------------------------
+
+    def _on_progress(self, op: Operation) -> None:
+        if op.state is RUNNING and self.subscribers.callbacks:
+            self._emit("progress", op)
+
+    def _emit(self, event_type: EventType, op: Operation) -> None:
+        now = self.clock()
+        event = SchedulerEvent(event_type, self.name, view_of(op, now), wall(now, self.wall_offset))
+        self.subscribers.send(event)
