@@ -54,8 +54,11 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         print(json.dumps(summary, default=str, sort_keys=True))
         return
     for name, value in summary.items():
-        if value is not None:
-            print(f"{name.replace('_', ' ')}: {value}")
+        if value is None:
+            continue
+        if name.endswith("coverage") and isinstance(value, float):
+            value = f"{value:.1%}"
+        print(f"{name.replace('_', ' ')}: {value}")
 
 
 def progress_bar(description: str) -> Callable[[int, int | None], None] | None:
