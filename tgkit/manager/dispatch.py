@@ -36,41 +36,28 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
-from tgkit.core import OperationKind, OperationState, Scheduler
+from tgkit.core import OperationKind, OperationState
 from tgkit.errors import SessionClosed, TgkitError
 
+from .floods import FloodLedger
 from .jobs import Attempt, Job, ManagedHandle, Outcome, Work, classify
 from .limits import Caps, ManagerLimits, TargetLocks
-from .routing import Candidate, Decision, DurationEstimator, Reach, choose_session
-from .snapshot import DispatchSnapshot, JobView, ManagerEvent
+from .placement import Placement, Worker
+from .routing import Decision, DurationEstimator
+from .snapshot import DispatchSnapshot, JobView, ManagerEvent, job_view
 
 __all__ = ["Dispatcher", "NoSessionAvailable", "Worker"]
 
 logger = logging.getLogger(__name__)
 
-ANY_REQUEST = "*"  # a flood wait whose request type is unknown blocks every type
 H = TypeVar("H", bound=ManagedHandle)
 
 
 class NoSessionAvailable(TgkitError):
     """No session of the manager can take the operation (none left, or none can reach it)."""
-
-
-class Worker(Protocol):
-    """A session as the dispatcher needs it."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def scheduler(self) -> Scheduler: ...
-
-    def flood_wait_remaining(self, request_type: str) -> float:
-        """Seconds left of this session's flood wait on ``request_type`` (0: none)."""
-        ...
 
 
 class Dispatcher:
@@ -94,7 +81,10 @@ class Dispatcher:
         self._removed: set[str] = set()
         self._pending: list[Job] = []
         self._active: dict[str, Job] = {}
-        self._flood: dict[tuple[str, str], float] = {}
+        self._floods = FloodLedger(clock)
+        self._placement = Placement(
+            self._workers, self._floods, self._estimate, lambda name: self._chosen.get(name, 0)
+        )
         self._chosen: dict[str, int] = {}
         self._ids: Iterator[int] = itertools.count(1)
         self._choices: Iterator[int] = itertools.count(1)
@@ -151,9 +141,7 @@ class Dispatcher:
 
     def record_flood(self, session: str, request_type: str | None, seconds: float) -> None:
         """Remember that ``session`` may not send ``request_type`` for ``seconds``."""
-        key = (session, request_type or ANY_REQUEST)
-        until = self._clock() + max(seconds, 0.0)
-        self._flood[key] = max(until, self._flood.get(key, 0.0))
+        self._floods.record(session, request_type, seconds)
 
     # -------------------------------------------------------------- jobs
     def submit(self, work: Work, *, handle_type: type[H] = ManagedHandle) -> H:  # type: ignore[assignment]
@@ -245,7 +233,7 @@ class Dispatcher:
         for job in list(self._pending):
             if not self._admissible(job):
                 continue
-            decision = self._route(job, loads)
+            decision = self._placement.decide(job, loads)
             if decision.session is not None:
                 self._start(job, self._workers[decision.session], loads)
             elif decision.wait is not None:
@@ -269,56 +257,6 @@ class Dispatcher:
             job.reason = f"waiting for {holder.id} to finish collecting {job.work.target}"
             return False
         return True
-
-    def _route(self, job: Job, loads: dict[str, tuple[bool, float]]) -> Decision:
-        if not self._workers:
-            return Decision(None, None, "the manager has no sessions; add one with add(session)")
-        candidates = []
-        for name, worker in self._workers.items():
-            if worker.scheduler.status != "started":
-                continue  # disconnected under the manager: it can take nothing now
-            if name not in loads:
-                loads[name] = self._load(worker)
-            idle, wait = loads[name]
-            candidates.append(
-                Candidate(
-                    name=name,
-                    idle=idle,
-                    expected_wait=wait,
-                    flood_wait=self._flood_remaining(worker, job),
-                    reach=self._reach(worker, job),
-                    tried=name in job.flood_hits,
-                    order=self._chosen.get(name, 0),
-                )
-            )
-        if not candidates:
-            return Decision(None, None, "none of the manager's sessions is connected")
-        return choose_session(candidates)
-
-    def _reach(self, worker: Worker, job: Job) -> Reach:
-        if worker.name in job.unreachable:
-            return Reach.UNREACHABLE
-        if job.work.reach is None:
-            return Reach.OPEN
-        return job.work.reach(worker)
-
-    def _load(self, worker: Worker) -> tuple[bool, float]:
-        """Is ``worker`` idle, and how long would new work wait there."""
-        snap = worker.scheduler.snapshot(recent=0)
-        running = snap.running
-        wait = self._estimate.queue_wait(
-            running=None if running is None else (running.kind, running.running_seconds),
-            queued=[view.kind for view in snap.queued],
-        )
-        return running is None and not snap.queued, wait
-
-    def _flood_remaining(self, worker: Worker, job: Job) -> float:
-        now = self._clock()
-        remaining = self._flood.get((worker.name, ANY_REQUEST), 0.0) - now
-        for request_type in job.request_types:
-            known = self._flood.get((worker.name, request_type), 0.0) - now
-            remaining = max(remaining, known, worker.flood_wait_remaining(request_type))
-        return max(remaining, 0.0)
 
     def _wait_for_flood(self, job: Job, decision: Decision) -> None:
         until = self._clock() + (decision.wait or 0.0)
@@ -520,54 +458,10 @@ class Dispatcher:
             scheduler = worker.scheduler
             if scheduler.is_busy or scheduler.queued_count:
                 continue
-            job = self._stealable_for(worker, snapshots)
+            job = self._placement.stealable_for(worker, self._active.values(), snapshots)
             if job is not None:
                 self._move(job, worker)
                 snapshots.clear()
-
-    def _stealable_for(self, worker: Worker, snapshots: dict[str, Any]) -> Job | None:
-        """The job queued elsewhere that would start latest, if it may run on ``worker``."""
-        best: tuple[float, Job] | None = None
-        for job in self._active.values():
-            attempt = job.current
-            if attempt is None or attempt.handle is None or attempt.session == worker.name:
-                continue
-            if attempt.handle.state is not OperationState.QUEUED:
-                continue
-            if not self._reaches_as_well(worker, job, attempt.session):
-                continue
-            if self._flood_remaining(worker, job) > 0:
-                continue
-            start = self._expected_start(attempt, snapshots)
-            if best is None or start > best[0]:
-                best = (start, job)
-        return None if best is None else best[1]
-
-    def _reaches_as_well(self, worker: Worker, job: Job, current: str) -> bool:
-        """``worker`` may take ``job`` over: never a joiner in place of a member."""
-        reach = self._reach(worker, job)
-        if reach is Reach.UNREACHABLE:
-            return False
-        holder = self._workers.get(current)
-        return holder is None or reach.rank <= self._reach(holder, job).rank
-
-    def _expected_start(self, attempt: Attempt, snapshots: dict[str, Any]) -> float:
-        worker = self._workers.get(attempt.session)
-        if worker is None or attempt.handle is None:
-            return 0.0
-        if attempt.session not in snapshots:
-            snapshots[attempt.session] = worker.scheduler.snapshot(recent=0)
-        snap = snapshots[attempt.session]
-        ahead: list[OperationKind] = []
-        for view in snap.queued:
-            if view.id == attempt.handle.id:
-                break
-            ahead.append(view.kind)
-        running = snap.running
-        return self._estimate.queue_wait(
-            running=None if running is None else (running.kind, running.running_seconds),
-            queued=ahead,
-        )
 
     def _move(self, job: Job, worker: Worker) -> None:
         attempt = job.current
@@ -609,31 +503,10 @@ class Dispatcher:
 
     def view(self, job: Job) -> JobView:
         """An immutable view of ``job`` now."""
-        now = self._clock()
-        handles = [h for h in job.handles if not h.done()]
-        state = job.state if job.done else _live_state(job)
-        return JobView(
-            id=job.id,
-            kind=job.kind,
-            label=job.work.label,
-            priority=job.priority,
-            state=state,
-            target=job.work.target,
-            session=job.attempts[-1].session if job.attempts else None,
-            attempts=tuple(a.record() for a in job.attempts),
-            waited_seconds=(job.finished_at or now) - job.queued_at,
-            reason=job.reason,
-            flood_until=None if job.waiting_until is None else self._wall(job.waiting_until),
-            joined_by=max(len(handles) - 1, 0),
-        )
+        return job_view(job, self._clock(), self._floods.wall)
 
     def snapshot(self) -> DispatchSnapshot:
         """The manager's queue, work handed to sessions, caps and flood waits."""
-        now = self._clock()
-        floods: dict[str, dict[str, datetime]] = {}
-        for (session, request_type), until in self._flood.items():
-            if until > now:
-                floods.setdefault(session, {})[request_type] = self._wall(until)
         return DispatchSnapshot(
             taken_at=datetime.now(UTC),
             limits=self.limits,
@@ -641,20 +514,9 @@ class Dispatcher:
             active=tuple(self.view(job) for job in self._active.values()),
             running_by_kind=self._caps.by_kind(),
             targets=self._locks.held_targets(),
-            flood_waits=floods,
+            flood_waits=self._floods.active(),
             sessions=tuple(self._workers),
         )
-
-    def _wall(self, monotonic: float) -> datetime:
-        return datetime.now(UTC) + timedelta(seconds=monotonic - self._clock())
-
-
-def _live_state(job: Job) -> OperationState:
-    current = job.current
-    if current is not None and current.handle is not None:
-        if current.handle.state is OperationState.RUNNING:
-            return OperationState.RUNNING
-    return OperationState.QUEUED
 
 
 def _queue_order(job: Job) -> tuple[int, int]:
@@ -663,4 +525,3 @@ def _queue_order(job: Job) -> tuple[int, int]:
 
 def _kind_timeout(kind: OperationKind) -> float:
     return float(kind.default_timeout)
-

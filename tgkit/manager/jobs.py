@@ -155,6 +155,15 @@ class Job:
         return None
 
     @property
+    def live_state(self) -> OperationState:
+        """RUNNING while a session runs it, else QUEUED (for an unfinished job)."""
+        current = self.current
+        if current is not None and current.handle is not None:
+            if current.handle.state is OperationState.RUNNING:
+                return OperationState.RUNNING
+        return OperationState.QUEUED
+
+    @property
     def latest_handle(self) -> OperationHandle | None:
         for attempt in reversed(self.attempts):
             if attempt.handle is not None:
@@ -230,13 +239,7 @@ class ManagedHandle:
         """QUEUED until a session runs it, RUNNING, then one terminal state."""
         if self._detached:
             return OperationState.CANCELLED
-        if self._job.done:
-            return self._job.state
-        current = self._job.current
-        if current is not None and current.handle is not None:
-            if current.handle.state is OperationState.RUNNING:
-                return OperationState.RUNNING
-        return OperationState.QUEUED
+        return self._job.state if self._job.done else self._job.live_state
 
     @property
     def session(self) -> str | None:

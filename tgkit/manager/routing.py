@@ -31,6 +31,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tgkit.core import OperationKind
 
@@ -164,3 +165,25 @@ class DurationEstimator:
         """
         wait = 0.0 if running is None else self.remaining(*running)
         return wait + sum(self.expected(kind) for kind in queued)
+
+    def load(self, snapshot: Any) -> tuple[bool, float]:
+        """Is the scheduler of ``snapshot`` idle, and how long would new work wait there."""
+        running = snapshot.running
+        wait = self.queue_wait(
+            running=None if running is None else (running.kind, running.running_seconds),
+            queued=[view.kind for view in snapshot.queued],
+        )
+        return running is None and not snapshot.queued, wait
+
+    def start_of(self, snapshot: Any, operation_id: str) -> float:
+        """How long until the queued operation ``operation_id`` of ``snapshot`` starts."""
+        ahead: list[OperationKind] = []
+        for view in snapshot.queued:
+            if view.id == operation_id:
+                break
+            ahead.append(view.kind)
+        running = snapshot.running
+        return self.queue_wait(
+            running=None if running is None else (running.kind, running.running_seconds),
+            queued=ahead,
+        )

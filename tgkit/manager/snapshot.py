@@ -11,17 +11,17 @@ wrapped with the session's name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from tgkit.core import OperationKind, OperationState
 
-from .jobs import AttemptRecord
+from .jobs import AttemptRecord, Job
 from .limits import ManagerLimits
 
-__all__ = ["DispatchSnapshot", "JobView", "ManagerEvent", "ManagerSnapshot"]
+__all__ = ["DispatchSnapshot", "JobView", "ManagerEvent", "ManagerSnapshot", "job_view"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +100,22 @@ class ManagerEvent:
     session: str | None = None
     detail: str = ""
     event: Any = None
+
+
+def job_view(job: Job, now: float, wall: Callable[[float], datetime]) -> JobView:
+    """The view of ``job`` at ``now`` (the dispatcher's clock; ``wall`` converts it)."""
+    waiting = sum(1 for handle in job.handles if not handle.done())
+    return JobView(
+        id=job.id,
+        kind=job.kind,
+        label=job.work.label,
+        priority=job.priority,
+        state=job.state if job.done else job.live_state,
+        target=job.work.target,
+        session=job.attempts[-1].session if job.attempts else None,
+        attempts=tuple(attempt.record() for attempt in job.attempts),
+        waited_seconds=(job.finished_at or now) - job.queued_at,
+        reason=job.reason,
+        flood_until=None if job.waiting_until is None else wall(job.waiting_until),
+        joined_by=max(waiting - 1, 0),
+    )
