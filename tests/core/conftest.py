@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from core_probes import FAST, other_tasks
 
-from tgkit.core import Scheduler, SessionConfig
-
-# Small limits so timing tests take milliseconds, not seconds.
-FAST = SessionConfig(queue_timeout=1.0, lock_timeout=0.2, drain_timeout=0.2)
+from tgkit.core import Scheduler
 
 
 @pytest.fixture
@@ -20,8 +17,3 @@ async def scheduler() -> AsyncIterator[Scheduler]:
     yield started
     await started.stop()
     assert other_tasks() == set(), "the scheduler left a task behind"
-
-
-def other_tasks() -> set[asyncio.Task[object]]:
-    """Every task on the loop except the one asking."""
-    return asyncio.all_tasks() - {asyncio.current_task()}

@@ -7,6 +7,16 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from tgkit.core import SessionConfig
+
+# Small limits so timing tests take milliseconds, not seconds.
+FAST = SessionConfig(queue_timeout=1.0, lock_timeout=0.2, drain_timeout=0.2)
+
+
+def other_tasks() -> set[asyncio.Task[object]]:
+    """Every task on the loop except the one asking."""
+    return asyncio.all_tasks() - {asyncio.current_task()}
+
 
 @dataclass
 class Probe:

@@ -7,7 +7,7 @@ import asyncio
 import contextvars
 
 import pytest
-from core_probes import Probe
+from core_probes import FAST, Probe
 
 from tgkit.core import (
     OperationKind,
@@ -152,8 +152,6 @@ async def test_a_subscriber_cancelling_a_just_started_operation(scheduler: Sched
 
 
 async def test_stop_while_an_awaiter_runs_the_operation() -> None:
-    from conftest import FAST
-
     scheduler = Scheduler(FAST.replace(drain_timeout=0.01))
     await scheduler.start()
     probe = Probe()

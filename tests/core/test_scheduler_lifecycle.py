@@ -6,8 +6,7 @@ import asyncio
 import logging
 
 import pytest
-from conftest import FAST, other_tasks
-from core_probes import Probe
+from core_probes import FAST, Probe, other_tasks
 
 from tgkit.core import OperationKind, OperationState, Scheduler, SessionClosed, SessionConfig
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import FAST, other_tasks
-from core_probes import Probe
+from core_probes import FAST, Probe, other_tasks
 
 from tgkit.core import (
     OperationKind,
