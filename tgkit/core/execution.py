@@ -40,7 +40,7 @@ async def run_here(op: Operation) -> None:
     """
     task = asyncio.current_task()
     assert task is not None
-    owner = op._scheduler
+    owner = op._engine
     assert owner is not None
     op._task = task
     cancelling = task.cancelling()
@@ -124,7 +124,7 @@ async def end_children(op: Operation) -> None:
 
     They run under ``op``'s lock, so the lock must not be released before.
     """
-    owner = op._scheduler
+    owner = op._engine
     assert owner is not None
     children = list(op._children or ())
     for child in children:

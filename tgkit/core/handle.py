@@ -28,7 +28,9 @@ class OperationHandle:
     ran too long, ``SessionClosed`` if the scheduler stopped first,
     ``CancelledError`` if it was cancelled). Cancelling the task that awaits
     the handle cancels the operation (wrap in ``asyncio.shield`` to avoid
-    that). The attributes are plain state, safe to read from any thread.
+    that): a dispatched operation runs in the task awaiting it. The
+    attributes are plain state, safe to read from any thread, and
+    ``cancel()`` is safe to call from any thread.
 
     >>> handle = scheduler.submit(OperationKind.SCRAPE, scrape, "@group")  # doctest: +SKIP
     >>> handle.state  # doctest: +SKIP

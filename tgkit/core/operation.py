@@ -29,7 +29,7 @@ _current: contextvars.ContextVar[Operation | None] = contextvars.ContextVar(
 
 
 class _Owner(Protocol):
-    """What an operation needs from the scheduler that runs it."""
+    """What an operation needs from the engine that runs it (``tgkit.core.engine``)."""
 
     def _on_progress(self, op: Operation) -> None: ...
 
@@ -105,11 +105,11 @@ class Operation:
         "_claimed",
         "_context",
         "_done_callbacks",
+        "_engine",
         "_parent",
         "_queued",
         "_report",
         "_runner",
-        "_scheduler",
         "_task",
         "_timed_out",
         "_waiters",
@@ -179,7 +179,7 @@ class Operation:
         self._runner: asyncio.Future[str] | None = None
         self._waiters: list[asyncio.Future[str]] | None = None
         self._cancels_sent = 0
-        self._scheduler: _Owner | None = None
+        self._engine: _Owner | None = None  # the Engine that runs it
         self._done_callbacks: list[Callable[[Operation], None]] | None = None
         self._children: set[Operation] | None = None
         self._cancel_error: BaseException | None = None
@@ -236,8 +236,8 @@ class Operation:
         if total is not None and total < 0:
             raise ValueError(f"total must be an int >= 0 or None, got {total!r}")
         self.progress = Progress(done, total)
-        if self._scheduler is not None:
-            self._scheduler._on_progress(self)
+        if self._engine is not None:
+            self._engine._on_progress(self)
 
     def set_partial(self, value: Any) -> None:
         """Keep ``value`` as what was gathered so far; it survives failure and timeout.

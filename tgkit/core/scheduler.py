@@ -164,6 +164,11 @@ class Scheduler:
         from inside an operation of this scheduler, the new operation runs
         inline at once, under the lock the outer one holds.
 
+        Once dispatched, an operation that is being awaited runs in the
+        awaiting task, like a direct call (so cancelling that task cancels
+        it); one nobody awaits runs in a task of its own, in the context it
+        was submitted from. Either way ``current_operation()`` is set.
+
         >>> handle = scheduler.submit(OperationKind.SEND, send, "@chat", "hi",
         ...                           timeout=30)  # doctest: +SKIP
         """
@@ -188,7 +193,7 @@ class Scheduler:
             queue_timeout = positive_seconds(queue_timeout, "queue_timeout")
         engine = self._engine
         parent = _current.get()
-        inline = parent is not None and parent._scheduler is engine and parent.state is RUNNING
+        inline = parent is not None and parent._engine is engine and parent.state is RUNNING
         self._check_open(inline)
         op = Operation(
             kind,
@@ -202,7 +207,7 @@ class Scheduler:
             engine.clock(),
             engine.wall_offset,
         )
-        op._scheduler = engine
+        op._engine = engine
         if inline:
             assert parent is not None
             engine.start_inline(op, parent)
@@ -237,7 +242,7 @@ class Scheduler:
 
     def _refuse_lock_from_inside(self) -> None:
         op = current_operation()
-        if op is not None and op._scheduler is self._engine and op.state is RUNNING:
+        if op is not None and op._engine is self._engine and op.state is RUNNING:
             raise RuntimeError(
                 f"{op.describe()} already runs under scheduler {self._name!r}'s lock; "
                 "taking the lock again from inside it would deadlock"
