@@ -9,10 +9,12 @@ same process. Reported:
 
 - dispatch latency: from one operation's end to the next one's start
   (median and p99), for both;
-- total time as a ratio: scheduler / bare lock (medians over the rounds).
+- total time as a ratio: scheduler / bare lock, for the best round of each
+  (the least disturbed by the rest of the machine, as ``timeit`` advises) and
+  for the median round.
 
     .venv/bin/python benchmarks/bench_scheduler.py [--operations 10000]
-        [--tasks 100] [--rounds 5]
+        [--tasks 100] [--rounds 7]
 
 Targets: p50 latency under 50 µs and a ratio under 2.0.
 """
@@ -89,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--operations", type=int, default=10_000)
     parser.add_argument("--tasks", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
 
     totals: dict[str, list[float]] = {"scheduler": [], "bare lock": []}
@@ -104,15 +106,19 @@ def main() -> None:
 
     print(f"{args.operations} trivial operations from {args.tasks} tasks, {args.rounds} rounds")
     for name in totals:
-        total = statistics.median(totals[name])
+        best, median = min(totals[name]), statistics.median(totals[name])
         p50 = percentile(gaps[name], 0.50) * 1e6
         p99 = percentile(gaps[name], 0.99) * 1e6
         print(
-            f"  {name:<10} total {total * 1e3:8.1f} ms  "
-            f"dispatch latency p50 {p50:6.1f} µs  p99 {p99:7.1f} µs"
+            f"  {name:<10} total best {best * 1e3:7.1f} ms, median {median * 1e3:7.1f} ms  "
+            f"dispatch latency p50 {p50:5.1f} µs  p99 {p99:6.1f} µs"
         )
-    ratio = statistics.median(totals["scheduler"]) / statistics.median(totals["bare lock"])
-    print(f"  ratio scheduler / bare lock: {ratio:.2f}  (target < 2.0; p50 target < 50 µs)")
+    best = min(totals["scheduler"]) / min(totals["bare lock"])
+    median = statistics.median(totals["scheduler"]) / statistics.median(totals["bare lock"])
+    print(
+        f"  ratio scheduler / bare lock: best {best:.2f}, median {median:.2f}  "
+        "(target < 2.0; p50 latency target < 50 µs)"
+    )
 
 
 if __name__ == "__main__":

@@ -59,6 +59,7 @@ class Engine:
         self.expiry = DeadlineTimer(self._expire_due)
         self._run_timer = DeadlineTimer(self._run_timer_due)
         self._lock_guard = LockGuard(self.lock, self.queue, config.lock_timeout, self._lock_gone)
+        self._guarding = False  # the lock guard watches an outside holder
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Run on ``loop`` from now on."""
@@ -75,6 +76,7 @@ class Engine:
     def stand_down(self, *, including_run_timer: bool = True) -> None:
         """Disarm the timers (the run timer stays while a drain still needs it)."""
         self.expiry.cancel()
+        self._guarding = False
         self._lock_guard.cancel()
         if including_run_timer:
             self._run_timer.cancel()
@@ -167,6 +169,7 @@ class Engine:
         if self.running is not None or not self.queue.size:
             return
         if self.lock.holder is not None:
+            self._guarding = True
             self._lock_guard.watch()  # held outside the scheduler
             return
         op = self.queue.pop()
@@ -175,7 +178,9 @@ class Engine:
         self._start(op)
 
     def _start(self, op: Operation) -> None:
-        self._lock_guard.cancel()
+        if self._guarding:
+            self._guarding = False
+            self._lock_guard.cancel()
         self.running = op
         self._launch(op)
         assert op.started_at is not None

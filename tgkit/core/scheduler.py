@@ -39,6 +39,9 @@ class _Status(enum.Enum):
     STOPPED = "stopped"
 
 
+_STARTED = _Status.STARTED
+
+
 class Scheduler:
     """Runs async operations one at a time, highest priority first, FIFO within a priority.
 
@@ -194,7 +197,9 @@ class Scheduler:
         engine = self._engine
         parent = _current.get()
         inline = parent is not None and parent._engine is engine and parent.state is RUNNING
-        self._check_open(inline)
+        # asyncio._get_running_loop: get_running_loop without the exception, for the hot path
+        if self._status is not _STARTED or asyncio._get_running_loop() is not engine.loop:
+            self._check_open(inline)
         op = Operation(
             kind,
             func,
