@@ -157,7 +157,8 @@ class MonitorHandle:
     ``frame()`` gives the rows so far, ``count`` how many, ``backfills`` what
     was recovered from history, ``stop()`` ends it normally (a final
     back-fill, then the frame), ``cancel()`` ends it at once. Awaiting the
-    handle waits for the end and returns the final frame.
+    handle waits for the end and returns the final frame. Like the scheduler,
+    it is used from the event loop's thread (the notebook layer hops there).
 
     Example::
 
@@ -252,7 +253,7 @@ class _Watch:
         self._options = options
         self._state = state
         self._client = ctx.rpc.client
-        self._confirmed: dict[int, int] = {}  # chat id -> newest id history confirmed
+        self._confirmed: dict[int, int] = {}  # marked chat id -> newest id history confirmed
         self._operation: Any = None
 
     async def run(self) -> None:
@@ -260,7 +261,7 @@ class _Watch:
         # Newest ids first: a message posted before the handler is in place is
         # newer than them, so the final back-fill finds it if no update did.
         for chat in self._state.chats:
-            self._confirmed[chat.chat_id] = await self._newest_id(chat)
+            self._confirmed[chat.marked_id] = await self._newest_id(chat)
         builder = events.NewMessage(chats=[chat.input_peer for chat in self._state.chats])
         self._client.add_event_handler(self._on_event, builder)
         try:
@@ -323,7 +324,7 @@ class _Watch:
             log.info("monitor back-filled %d missed messages (%s)", added, reason)
 
     async def _backfill_chat(self, chat: ResolvedChat) -> int:
-        confirmed = self._confirmed.get(chat.chat_id, 0)
+        confirmed = self._confirmed.get(chat.marked_id, 0)
         offset_id, newest, added = 0, confirmed, 0
         while True:
             result = await self._history(chat, offset_id, HISTORY_PAGE)
@@ -335,7 +336,7 @@ class _Watch:
             offset_id = page[-1].id
             if len(page) < len(result.messages) or len(result.messages) < HISTORY_PAGE:
                 break
-        self._confirmed[chat.chat_id] = newest
+        self._confirmed[chat.marked_id] = newest
         return added
 
     async def _newest_id(self, chat: ResolvedChat) -> int:
