@@ -140,11 +140,15 @@ class TelegramSession:
         store: bool | str | os.PathLike[str] | Store | None = False,
         session_dir: str | os.PathLike[str] | None = None,
     ) -> TelegramSession:
-        """A session on a ``tgkit.sandbox`` world, as ``user`` (default: the world's researcher).
+        """A session on a ``tgkit.sandbox`` world, logged in as ``user``.
+
+        Without ``user`` the client is not logged in: ``connect()`` raises
+        ``NotAuthorized`` and ``login(phone, lambda: world.login_code(phone))``
+        logs in as the world user with that phone.
 
         The store is off by default (a sandbox world lives in memory); pass
-        ``store=path`` (or ``store=True`` with ``session_dir``) to try resuming on
-        the sandbox.
+        ``store=path`` (or ``store=True`` with ``session_dir``) to try resuming
+        on the sandbox.
 
         >>> world, me = demo_world()  # doctest: +SKIP
         >>> session = TelegramSession.sandbox(world, me)  # doctest: +SKIP
@@ -554,8 +558,6 @@ class TelegramSession:
                     await result
             except Exception:
                 log.exception("session %r: cleanup step failed", self._name)
-        if not isinstance(self._store_option, Store):
-            self._store = None
 
 
 def _targets(chats: Any) -> tuple[Target, ...]:
