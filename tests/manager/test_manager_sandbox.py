@@ -321,3 +321,38 @@ async def test_add_a_session_at_run_time() -> None:
         await handle
     assert not second.is_connected
 
+
+
+async def test_closing_ends_waiting_and_running_work_with_session_closed() -> None:
+    accounts = build_accounts(2, members=2000, latency=0.05)  # a scrape outlasts drain_timeout
+    manager = manager_for(accounts, limits=ManagerLimits(max_running=1))
+    await manager.start()
+    running = manager.scrape_group_members("@group_one")
+    waiting = manager.scrape_group_members("@group_two")
+    while running.state is not OperationState.RUNNING:  # noqa: ASYNC110
+        await asyncio.sleep(0.005)
+    await manager.close()
+    with pytest.raises(SessionClosed):
+        await waiting
+    with pytest.raises(SessionClosed):  # drained for 0.2 s, then stopped: not a CancelledError
+        await running
+    assert running.state is OperationState.CANCELLED
+    assert all(not s.is_connected for s in manager.sessions)
+    with pytest.raises(SessionClosed, match="closed"):
+        manager.scrape_group_members("@group_one")
+
+
+async def test_subscribers_follow_sessions_added_later_and_leave_cleanly() -> None:
+    accounts = build_accounts(2)
+    first, second = sessions_for(accounts)
+    seen: list[str | None] = []
+    async with SessionManager([first]) as manager:
+        unsubscribe = manager.subscribe(lambda e: seen.append(e.session))
+        await manager.add(second)
+        manager.scrape_messages("@group_one", days_back=5)
+        await manager.scrape_messages("@group_two", days_back=5)
+        assert {"acc0", "acc1"} <= set(seen)
+        unsubscribe()
+        seen.clear()
+        await manager.scrape_messages("@group_three", days_back=5)
+    assert seen == []

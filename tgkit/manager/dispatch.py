@@ -351,7 +351,8 @@ class Dispatcher:
             self._requeue(job, f"moved: session {attempt.session} was {attempt.moved[8:]}")
         else:
             attempt.outcome = Outcome.FINAL
-            self._finish(job, OperationState.CANCELLED)
+            reason = None if job.cancel_requested else error
+            self._finish(job, OperationState.CANCELLED, error=reason)
 
     def _after_error(
         self,

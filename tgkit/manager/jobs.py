@@ -172,13 +172,19 @@ class Job:
 
     def finish(self, state: OperationState, *, result: Any = None,
                error: BaseException | None = None) -> None:
-        """End the job once, resolving every handle still attached."""
+        """End the job once, resolving every handle still attached.
+
+        CANCELLED with an ``error`` (e.g. ``SessionClosed`` when a session
+        stopped under it) raises that error to callers, as a core handle does.
+        """
         if self.done:
             return
         self.state = state
         if state is OperationState.DONE:
             self.future.set_result(result)
-        elif state is OperationState.CANCELLED:
+        elif state is OperationState.CANCELLED and (
+            error is None or isinstance(error, asyncio.CancelledError)
+        ):
             self.future.cancel()
         else:
             self.future.set_exception(error or RuntimeError("operation failed"))

@@ -81,8 +81,9 @@ class SessionManager:
         self._sessions: dict[str, Any] = {}
         self._connected_here: set[str] = set()
         self._reached: set[tuple[str, str]] = set()  # (target key, session) that got through
-        self._listeners: list[Callable[[ManagerEvent], Any]] = []
-        self._unsubscribes: dict[str, list[Callable[[], None]]] = {}
+        self._listeners: list[_Listener] = []
+        # session name → listener → its subscription to that session
+        self._subscriptions: dict[str, dict[_Listener, Callable[[], None]]] = {}
         self._started = False
         self._store: Store | None = None
         if isinstance(sessions, str) or not isinstance(sessions, Iterable):
@@ -130,8 +131,8 @@ class SessionManager:
         ``disconnect()`` ends it (drained, then cancelled). Idempotent.
         """
         self._dispatcher.close()
-        for name in list(self._unsubscribes):
-            for unsubscribe in self._unsubscribes.pop(name):
+        for name in list(self._subscriptions):
+            for unsubscribe in self._subscriptions.pop(name).values():
                 unsubscribe()
         for session in self._sessions.values():
             unshare_collections(session)
@@ -196,15 +197,16 @@ class SessionManager:
         if self._dispatcher.closed:
             raise SessionClosed("this SessionManager is closed; create a new one")
         self._sessions[session.name] = session
-        self._unsubscribes[session.name] = [
-            session.subscribe(_from_session(session.name, listener)) for listener in self._listeners
-        ]
+        self._subscriptions[session.name] = {
+            listener: session.subscribe(listener.wrapped(session.name))
+            for listener in self._listeners
+        }
         self._dispatcher.add_worker(SessionWorker(session))
 
     def _forget(self, name: str) -> None:
         session = self._sessions.pop(name)
         unshare_collections(session)
-        for unsubscribe in self._unsubscribes.pop(name, []):
+        for unsubscribe in self._subscriptions.pop(name, {}).values():
             unsubscribe()
         if any(worker.name == name for worker in self._dispatcher.workers):
             self._dispatcher.remove_worker(name)
@@ -398,20 +400,22 @@ class SessionManager:
         A session's own event arrives wrapped: ``ManagerEvent(type="session",
         session=name, event=...)``. Returns a function that unsubscribes.
         """
-        undo = [self._dispatcher.subscribe(callback)]
-        self._listeners.append(callback)
+        listener = _Listener(callback)
+        listener.undo_manager = self._dispatcher.subscribe(callback)
+        self._listeners.append(listener)
         for name, session in self._sessions.items():
-            unsubscribe = session.subscribe(_from_session(name, callback))
-            self._unsubscribes.setdefault(name, []).append(unsubscribe)
-            undo.append(unsubscribe)
+            self._subscriptions[name][listener] = session.subscribe(listener.wrapped(name))
 
-        def unsubscribe_all() -> None:
-            if callback in self._listeners:
-                self._listeners.remove(callback)
-            for step in undo:
-                step()
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+                listener.undo_manager()
+            for subscriptions in self._subscriptions.values():
+                undo = subscriptions.pop(listener, None)
+                if undo is not None:
+                    undo()
 
-        return unsubscribe_all
+        return unsubscribe
 
     def cancel(self, op_id: str) -> bool:
         """Cancel a manager operation (``mop-…``) or any session's operation (``op-…``)."""
@@ -434,9 +438,16 @@ class SessionManager:
         return history
 
 
-def _from_session(name: str, callback: Callable[[ManagerEvent], Any]) -> Callable[[Any], Any]:
-    def forward(event: Any) -> Any:
-        at = getattr(event, "at", None) or datetime.now(UTC)
-        return callback(ManagerEvent(type="session", at=at, session=name, event=event))
+class _Listener:
+    """One ``subscribe`` callback, forwarding each session's events wrapped."""
 
-    return forward
+    def __init__(self, callback: Callable[[ManagerEvent], Any]) -> None:
+        self.callback = callback
+        self.undo_manager: Callable[[], None] = lambda: None
+
+    def wrapped(self, session: str) -> Callable[[Any], Any]:
+        def forward(event: Any) -> Any:
+            at = getattr(event, "at", None) or datetime.now(UTC)
+            return self.callback(ManagerEvent(type="session", at=at, session=session, event=event))
+
+        return forward
