@@ -160,25 +160,29 @@ async def part_one(members: int, rounds: int) -> None:
     print("targets: time ratio < 1.15, peak memory ratio < 1.5 (store off)")
 
 
-async def part_two(members: int) -> None:
+async def part_two(size: int) -> None:
     started = time.perf_counter()
-    world, me = build_world(members, seed=1)
+    world, me = build_world(size, seed=1)
     built = time.perf_counter() - started
     world.reset_stats()
     frame = await with_tgkit(world, me, None)
     pages = world.stats().count("channels.GetParticipants")
     total = world.stats().count(user=me)
-    deleted = sum(world.users[uid].deleted for uid in world.chat("bench_group").members)
+    members = world.chat("bench_group").members
+    deleted = sum(world.users[uid].deleted for uid in members)
+    missing = set(members) - set(frame["user_id"])
+    findable_missing = sum(not world.users[uid].deleted for uid in missing)
     print()
-    print(f"Part 2: {members:,}-member group (world built in {built:.1f} s, pacing off)")
+    print(f"Part 2: {size:,}-member group (world built in {built:.1f} s, pacing off)")
     print(
         f"  rows {len(frame):,} of {frame.attrs['reported_total']:,} reported: "
         f"coverage {frame.attrs['coverage']:.2%} ({deleted:,} deleted accounts in the group)"
     )
+    print(f"  missing {len(missing):,}, of which not deleted (findable): {findable_missing}")
     print(f"  sources {frame['source'].value_counts().to_dict()}")
     print(
         f"  requests {total:,} ({pages:,} participant pages): "
-        f"{total / members * 10_000:.0f} per 10,000 members"
+        f"{total / size * 10_000:.0f} per 10,000 members"
     )
     print(f"  time {frame.attrs['seconds']:.2f} s")
     print(f"  note: {frame.attrs['coverage_note']}")
