@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
 from session_worlds import FAST, Big, Small
 
 from tgkit.errors import AdminRequired, InvalidTarget, NotAMember
 from tgkit.frames import frame_dtypes
+from tgkit.sandbox import World
 from tgkit.session import TelegramSession
 
 pytestmark = pytest.mark.telethon_compat
@@ -136,3 +140,23 @@ async def test_bad_input_fails_before_any_request(small: Small, session):
         await session.scrape_group_members("@ada_research")
     assert small.world.stats().count("channels.GetParticipants") == 0
     assert session.history()["label"].tolist() == ["members @ada_research"]
+
+
+async def test_a_query_that_reaches_the_cap_is_refined_until_everyone_is_found():
+    world = World(seed=2)
+    me = world.add_user("Ada", username="ada_research")
+    rng = random.Random(1)
+    # 11,000 people whose only name starts with "Ann": "a", "an" and "ann" each reach
+    # the 10,000 cap, so only longer prefixes can find the ones the listing missed.
+    people = [
+        world.add_user("Ann" + rng.choice(string.ascii_lowercase) + rng.choice("xyz"))
+        for _ in range(11_000)
+    ]
+    group = world.add_supergroup("Anns", username="ann_group", members=people)
+    world.join(group, me)
+    async with TelegramSession.sandbox(world, me, config=FAST) as session:
+        df = await session.scrape_group_members("@ann_group")
+    assert _ids(df) == set(group.members)
+    assert df.attrs["coverage"] == 1.0 and df.attrs["coverage_note"] is None
+    assert df.attrs["refined_queries"][:3] == ["a", "an", "ann"]
+    assert df.attrs["search_queries"] > len(df.attrs["refined_queries"])

@@ -24,8 +24,9 @@ admin                       channel's posts are signed by the channel, so there 
 ``max_members`` stops as soon as that many rows are collected, asking the last
 page for only the rows still needed. Progress (rows / expected) is reported to
 the running operation. ``df.attrs`` holds target, reported_total, rows,
-coverage, sources, strategy and, when coverage is below 100 %, the reason
-(``coverage_note``).
+coverage, sources, strategy, the sweep's ``search_queries`` (how many) and
+``refined_queries`` (those that reached the cap and were split) and, when
+coverage is below 100 %, the reason (``coverage_note``).
 
 Example::
 
@@ -145,6 +146,8 @@ class _MemberScrape:
         self.strategy = "unknown"
         self._notes: list[str] = []
         self._listing_cap = SEARCH_CAP
+        self._queries: list[str] = []  # search queries sent by this run, in order
+        self._refined: list[str] = []  # those whose results reached the cap
 
     # -- strategy ---------------------------------------------------------
 
@@ -254,9 +257,11 @@ class _MemberScrape:
             offset = delivered = 0
         while queue and self._missing() and not self._enough():
             query = queue[0]
+            self._queries.append(query)
             offset, delivered, count = await self._search(query, queue, offset, delivered)
             queue.pop(0)
             if delivered >= self._listing_cap or delivered < count:
+                self._refined.append(query)
                 queue[0:0] = sweep.refinements(query, sweep.next_letters(query, self._names()))
                 log.debug("search %r reached the cap (%d); refining", query, delivered)
             offset = delivered = 0
@@ -420,6 +425,8 @@ class _MemberScrape:
             strategy=self.strategy,
             coverage_note="; ".join(notes) or None,
             resumed=self._collector.resumed,
+            search_queries=len(self._queries),
+            refined_queries=list(self._refined),
         )
 
 
