@@ -6,6 +6,7 @@ import pytest
 from session_worlds import Small
 
 from tgkit.errors import ChatNotFound, InviteInvalid, JoinRequestPending, PrivateChat
+from tgkit.telegram.errors import TooManyChannels
 
 pytestmark = pytest.mark.telethon_compat
 
@@ -87,3 +88,11 @@ async def test_banned_account_cannot_join(small: Small, session):
     with pytest.raises(PrivateChat):
         await session.join_and_scrape_members("@strict_group")
     assert small.me.id not in group.members
+
+
+async def test_an_account_in_500_channels_cannot_join_another(small: Small, session):
+    for number in range(500 - small.world.channel_count(small.me)):
+        small.world.join(small.world.add_supergroup(f"Filler {number}"), small.me)
+    small.world.add_supergroup("One more", username="one_more_group", members=5)
+    with pytest.raises(TooManyChannels, match="500"):
+        await session.join_and_scrape_members("@one_more_group")
