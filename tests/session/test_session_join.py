@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 from session_worlds import Small
 
-from tgkit.errors import ChatNotFound, InviteInvalid, JoinRequestPending, PrivateChat
-from tgkit.telegram.errors import TooManyChannels
+from tgkit.errors import (
+    ChatNotFound,
+    InviteInvalid,
+    JoinRequestPending,
+    PrivateChat,
+    TooManyChannels,
+)
 
 pytestmark = pytest.mark.telethon_compat
 
