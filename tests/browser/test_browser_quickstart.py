@@ -111,6 +111,11 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     settings = home / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
+    # Lab 4 detaches the DOM of cells scrolled out of view ("windowing"); while the
+    # run scrolls down, the dashboard in the first cell must stay in the page.
+    tracker = home / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     log = home / "lab.log"
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser",
