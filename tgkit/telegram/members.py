@@ -36,6 +36,7 @@ Example::
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +52,7 @@ from tgkit.telegram.checks import optional_count, positive_number
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert import member_columns
+from tgkit.telegram.messages import HISTORY_PAGE, history_page
 from tgkit.telegram.resolve import PeerKind, ResolvedChat
 from tgkit.telegram.targets import Target
 
@@ -61,7 +63,6 @@ __all__ = ["PAGE_SIZE", "SEARCH_CAP", "MemberOptions", "scrape_members"]
 PAGE_SIZE = 200
 #: Telegram stops one listing or one search query at about this many users.
 SEARCH_CAP = 10_000
-HISTORY_PAGE = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +149,7 @@ class _MemberScrape:
         self._listing_cap = SEARCH_CAP
         self._queries: list[str] = []  # search queries sent by this run, in order
         self._refined: list[str] = []  # those whose results reached the cap
+        self._last_count: int | None = None  # Telegram's count on the last page
 
     # -- strategy ---------------------------------------------------------
 
@@ -231,18 +233,15 @@ class _MemberScrape:
 
     async def _listing(self) -> bool:
         """The recent-members listing; True when it stopped short of Telegram's count."""
-        offset = self._collector.checkpoint.get("offset", 0)
-        count = None
-        while not self._enough():
-            page = await self._participants(types.ChannelParticipantsRecent(), offset)
-            count = page.count
-            if not page.participants:
-                break
-            offset += len(page.participants)
-            self._add_page(page, "participants", {"phase": "participants", "offset": offset})
-            if offset >= page.count:
-                break
-        stopped_short = count is not None and offset < count
+        offset, more = self._collector.checkpoint.get("offset", 0), True
+        while more and not self._enough():
+            offset, more = await self._page(
+                types.ChannelParticipantsRecent(),
+                offset,
+                "participants",
+                lambda after: {"phase": "participants", "offset": after},
+            )
+        stopped_short = self._last_count is not None and offset < self._last_count
         if stopped_short:
             self._listing_cap = offset
         return stopped_short
@@ -250,59 +249,63 @@ class _MemberScrape:
     async def _sweep(self) -> None:
         state = self._collector.checkpoint
         if state.get("phase") == "search":
-            queue = list(state["queue"])
-            offset, delivered = state["offset"], state["delivered"]
+            queue, offset = list(state["queue"]), state["offset"]
         else:
-            queue = sweep.initial_queries(self._names())
-            offset = delivered = 0
+            queue, offset = sweep.initial_queries(self._names()), 0
         while queue and self._missing() and not self._enough():
             query = queue[0]
             self._queries.append(query)
-            offset, delivered, count = await self._search(query, queue, offset, delivered)
+            delivered = await self._search(query, queue, offset)
             queue.pop(0)
-            if delivered >= self._listing_cap or delivered < count:
+            if delivered >= self._listing_cap or delivered < (self._last_count or 0):
                 self._refined.append(query)
                 queue[0:0] = sweep.refinements(query, sweep.next_letters(query, self._names()))
                 log.debug("search %r reached the cap (%d); refining", query, delivered)
-            offset = delivered = 0
-            self._collector.advance(self._search_checkpoint(queue, 0, 0))
+            offset = 0
+            self._collector.advance(self._search_checkpoint(queue, 0))
 
-    async def _search(
-        self, query: str, queue: list[str], offset: int, delivered: int
-    ) -> tuple[int, int, int]:
-        count = 0
-        while self._missing() and not self._enough():
-            page = await self._participants(types.ChannelParticipantsSearch(query), offset)
-            count = page.count
-            if not page.participants:
-                break
-            offset += len(page.participants)
-            delivered += len(page.participants)
-            self._add_page(page, "search", self._search_checkpoint(queue, offset, delivered))
-            if offset >= page.count:
-                break
-        return offset, delivered, count
+    async def _search(self, query: str, queue: list[str], offset: int) -> int:
+        """Page one search query from ``offset``; return how many results it gave in all."""
+        more = True
+        while more and self._missing() and not self._enough():
+            offset, more = await self._page(
+                types.ChannelParticipantsSearch(query),
+                offset,
+                "search",
+                lambda after: self._search_checkpoint(queue, after),
+            )
+        return offset
 
-    def _search_checkpoint(self, queue: list[str], offset: int, delivered: int) -> dict[str, Any]:
-        return {
-            "phase": "search",
-            "queue": list(queue),
-            "offset": offset,
-            "delivered": delivered,
-            "cap": self._listing_cap,
-        }
+    def _search_checkpoint(self, queue: list[str], offset: int) -> dict[str, Any]:
+        return {"phase": "search", "queue": list(queue), "offset": offset, "cap": self._listing_cap}
 
     async def _admins(self) -> None:
-        offset = 0
-        while not self._enough():
-            page = await self._participants(types.ChannelParticipantsAdmins(), offset)
-            if not page.participants:
-                break
-            offset += len(page.participants)
-            self._add_page(page, "admins", {"phase": "admins", "offset": offset})
-            if offset >= page.count:
-                break
+        offset, more = 0, True
+        while more and not self._enough():
+            offset, more = await self._page(
+                types.ChannelParticipantsAdmins(),
+                offset,
+                "admins",
+                lambda after: {"phase": "admins", "offset": after},
+            )
         self._collector.advance({"phase": "messages"})
+
+    async def _page(
+        self,
+        filter: Any,
+        offset: int,
+        source: str,
+        checkpoint: Callable[[int], dict[str, Any]],
+    ) -> tuple[int, bool]:
+        """Fetch and keep one page from ``offset``; return the next offset and whether
+        the listing goes on (Telegram's count not reached, the page not empty)."""
+        page = await self._participants(filter, offset)
+        self._last_count = page.count
+        if not page.participants:
+            return offset, False
+        offset += len(page.participants)
+        self._add_page(page, source, checkpoint(offset))
+        return offset, offset < page.count
 
     async def _message_authors(self) -> None:
         state = self._collector.checkpoint
@@ -310,16 +313,7 @@ class _MemberScrape:
         offset_id = state.get("offset_id", 0)
         while not self._enough():
             history = await self._rpc(
-                functions.messages.GetHistoryRequest(
-                    peer=self._chat.input_peer,
-                    offset_id=offset_id,
-                    offset_date=None,
-                    add_offset=0,
-                    limit=HISTORY_PAGE,
-                    max_id=0,
-                    min_id=0,
-                    hash=0,
-                )
+                history_page(self._chat.input_peer, offset_id, None, HISTORY_PAGE)
             )
             messages = [m for m in history.messages if getattr(m, "date", None) is not None]
             if not messages:
