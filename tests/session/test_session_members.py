@@ -117,6 +117,15 @@ async def test_broadcast_channel_without_admin_rights_is_refused(small: Small, s
     assert small.world.stats().count("channels.GetParticipants") == 0  # decided, not failed into
 
 
+async def test_an_admin_lists_its_own_channel_and_sees_itself_as_admin(small: Small, session):
+    small.world.promote(small.channel, small.me)
+    df = await session.scrape_group_members("@news_channel")
+    me = df[df["user_id"] == small.me.id]
+    assert me["role"].tolist() == ["admin"]
+    assert _ids(df) <= set(small.channel.members)
+    assert df.attrs["reported_total"] == len(small.channel.members)
+
+
 async def test_basic_group_comes_from_the_full_chat(small: Small, session):
     df = await session.scrape_group_members(-small.basic.id)
     assert _ids(df) == set(small.basic.members)

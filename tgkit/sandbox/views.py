@@ -144,11 +144,14 @@ class Viewer:
         if user_id == chat.creator_id:
             return types.ChannelParticipantCreator(user_id=user_id, admin_rights=_CREATOR_RIGHTS)
         if user_id in chat.admins:
+            is_self = user_id == self.viewer_id
+            # In the TL schema `self` and `inviter_id` share one flag: both or neither.
             return build(
                 types.ChannelParticipantAdmin, user_id=user_id,
                 promoted_by=chat.creator_id or user_id,
                 date=chat.admins[user_id], admin_rights=_ADMIN_RIGHTS,
-                is_self=(user_id == self.viewer_id) or None,
+                is_self=is_self or None,
+                inviter_id=(chat.creator_id or user_id) if is_self else None,
             )
         if user_id == self.viewer_id:
             return build(
