@@ -14,6 +14,7 @@
  ├── TooManyChannels      the account is already in 500 channels and supergroups
      ├── FloodWait            Telegram asked to wait ``seconds`` longer than tgkit may sleep
      ├── SessionInUse         another process holds this session file
+ ├── ConnectionLost       the connection dropped and reconnecting failed (also a ConnectionError)
      ├── NotAuthorized        the account is not logged in
      ├── SessionClosed        the session is stopped; the operation did not run
      ├── OperationTimeout     the operation ran past its ``timeout`` and was cancelled
@@ -37,6 +38,7 @@ __all__ = [
     "AdminRequired",
     "Banned",
     "ChatNotFound",
+    "ConnectionLost",
     "FloodWait",
     "InvalidTarget",
     "InviteInvalid",
@@ -110,6 +112,13 @@ class FloodWait(TgkitError):
 
 class SessionInUse(TgkitError):
     """Raised when another process or client holds this session file open."""
+
+
+class ConnectionLost(TgkitError, ConnectionError):
+    """Raised when the connection to Telegram dropped and could not be re-established.
+
+    What was collected before it dropped is kept (in the store and ``handle.partial``).
+    """
 
 
 class NotAuthorized(TgkitError):

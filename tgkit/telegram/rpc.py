@@ -43,7 +43,7 @@ from telethon import TelegramClient, errors
 from telethon.tl.tlobject import TLRequest
 
 from tgkit.core import SessionConfig, current_operation
-from tgkit.errors import FloodWait, TgkitError
+from tgkit.errors import ConnectionLost, FloodWait
 from tgkit.telegram.errors import map_telethon_error
 
 log = logging.getLogger(__name__)
@@ -51,10 +51,6 @@ log = logging.getLogger(__name__)
 __all__ = ["ConnectionLost", "RequestPacer", "Rpc", "count_in_report", "request_type"]
 
 _FLOOD_ERRORS = (errors.FloodWaitError, errors.FloodPremiumWaitError)
-
-
-class ConnectionLost(TgkitError, ConnectionError):
-    """Raised when the connection to Telegram could not be re-established."""
 
 
 class RequestPacer(Protocol):
