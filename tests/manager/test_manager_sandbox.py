@@ -93,6 +93,9 @@ async def test_a_long_flood_wait_moves_the_collection_and_keeps_its_rows(tmp_pat
         OperationState.FAILED, OperationState.FAILED, OperationState.DONE
     ]
     assert "FloodWait" in (handle.attempts[0].error or "")
+    report = handle.report
+    assert report["sessions"] == ["acc0", "acc1", "acc2"]
+    assert report["requests"][PARTICIPANTS] == accounts.world.stats().count(PARTICIPANTS)
     # every page was fetched once; the two extra calls are the ones answered with a flood wait
     assert accounts.world.stats().count(PARTICIPANTS) == _pages(frame) + 2
     assert frame.attrs["resumed"] is True

@@ -274,9 +274,21 @@ class ManagedHandle:
 
     @property
     def report(self) -> dict[str, Any]:
-        """The latest attempt's report, plus ``attempts`` and ``sessions``."""
-        handle = self._job.latest_handle
-        report = dict(handle.report) if handle is not None else {}
+        """The latest attempt's report, with request counts and waits summed over attempts.
+
+        Adds ``attempts`` (how many) and ``sessions`` (where, in order).
+        """
+        handles = [a.handle for a in self._job.attempts if a.handle is not None]
+        report = dict(handles[-1].report) if handles else {}
+        requests: dict[str, int] = {}
+        for handle in handles:
+            for request_type, count in handle.report.get("requests", {}).items():
+                requests[request_type] = requests.get(request_type, 0) + count
+        if requests:
+            report["requests"] = requests
+        for key in ("budget_wait_s", "flood_wait_s"):
+            if any(key in handle.report for handle in handles):
+                report[key] = sum(float(handle.report.get(key, 0.0)) for handle in handles)
         report["attempts"] = len(self._job.attempts)
         report["sessions"] = [attempt.session for attempt in self._job.attempts]
         return report

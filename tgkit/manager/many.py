@@ -50,7 +50,16 @@ OUTCOME_COLUMNS: Mapping[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class ManyResult:
-    """What ``scrape_many`` returns: the rows of every target, and how each went."""
+    """What ``scrape_many`` returns: the rows of every target, and how each went.
+
+    ``frame`` has the collection's columns after a ``target`` column;
+    ``outcomes`` has ``OUTCOME_COLUMNS``. It unpacks as ``frame, outcomes``.
+
+    Example::
+
+        result = await manager.scrape_many(["@a", "@b"])
+        result.failed[["target", "error"]]
+    """
 
     frame: pd.DataFrame
     outcomes: pd.DataFrame
