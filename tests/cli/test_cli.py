@@ -177,3 +177,35 @@ def test_ctrl_c_mid_scrape_leaves_a_resumable_collection(tmp_path: Path) -> None
                              "--store", tmp_path / "fresh.db", "--json"))
     assert resumed["rows"] == fresh["rows"]
     assert resumed["collection_id"] == 1, "the interrupted collection is continued, not restarted"
+
+
+def test_login_on_the_sandbox_asks_for_the_code_and_never_echoes_the_phone() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tgkit", "login", "--sandbox", "--json"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,  # no controlling terminal: getpass reads stdin
+    )
+    assert process.stdin is not None and process.stderr is not None
+    process.stdin.write("+15550001234\n")
+    process.stdin.flush()
+    seen = ""
+    while "the code sent is" not in seen:
+        line = process.stderr.readline()
+        assert line, f"login ended before asking for the code:\n{seen}"
+        seen += line
+    code = seen.rsplit("the code sent is", 1)[1].split()[0]
+    stdout, stderr = process.communicate(f"{code}\n", timeout=60)
+    assert process.returncode == 0, stderr
+    assert json.loads(stdout.strip().splitlines()[-1]) == {
+        "account": "@demo_researcher", "logged_in": True, "session": "sandbox"
+    }
+    assert "5550001234" not in stdout + seen + stderr
+
+
+def test_login_with_a_wrong_code_is_refused() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tgkit", "login", "--sandbox", "--phone", "+15550001234"],
+        input="000000\n" * 3, capture_output=True, text=True, timeout=60, start_new_session=True,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "the login code was wrong 3 times" in result.stderr

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -80,22 +82,54 @@ def _account_session(args: argparse.Namespace, store_path: Path) -> TelegramSess
 
 
 async def run_login(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
-    """Interactive login: the code and the 2FA password are asked for, never echoed."""
+    """Interactive login: the code and the 2FA password are asked for, never echoed.
+
+    With ``--sandbox`` it walks through the same flow on the demo world, which
+    shows the code it "sent" (the demo researcher's phone is +15550001234).
+    """
     if args.sandbox:
-        return {"login": "not needed on the sandbox"}
+        return await _sandbox_login(args)
     creds = load_credentials()
     if creds is None:
         raise NotAuthorized("set TG_API_ID and TG_API_HASH (from my.telegram.org) first")
     session_dir = args.session_dir or default_session_dir()
-    session = TelegramSession(args.name, creds.api_id, creds.api_hash, session_dir=session_dir)
-    phone = args.phone or getpass.getpass("Phone number (international format): ")
+    session = TelegramSession(
+        args.name, creds.api_id, creds.api_hash, session_dir=session_dir, store=False
+    )
+    phone = args.phone or await _ask("Phone number (international format): ")
     await session.login(
         phone,
-        code_callback=lambda: getpass.getpass("Login code Telegram sent you: "),
-        password_callback=lambda: getpass.getpass("2FA password: "),
+        code_callback=lambda: _ask("Login code Telegram sent you: "),
+        password_callback=lambda: _ask("Two-step verification password: "),
     )
     await session.disconnect()
     return {"logged_in": True, "session": args.name, "session_dir": str(session_dir)}
+
+
+async def _sandbox_login(args: argparse.Namespace) -> dict[str, Any]:
+    from tgkit.sandbox import demo_world
+
+    world, researcher = demo_world()
+    session = TelegramSession.sandbox(world, None, name="sandbox")
+    asked = args.phone or await _ask("Phone number (Enter for the demo researcher's): ")
+    phone = asked or researcher.phone
+
+    async def code() -> str:
+        print(f"(sandbox) the code sent is {world.login_code(phone)}", file=sys.stderr)
+        return await _ask("Login code: ")
+
+    await session.login(phone, code, lambda: _ask("Two-step verification password: "))
+    me = await session.client.get_me()
+    await session.disconnect()
+    return {"logged_in": True, "session": "sandbox", "account": f"@{me.username}"}
+
+
+async def _ask(prompt: str) -> str:
+    """Ask without echoing, off the event loop (getpass blocks); "" at end of input."""
+    try:
+        return await asyncio.to_thread(getpass.getpass, prompt)
+    except EOFError:
+        return ""
 
 
 async def run_members(args: argparse.Namespace, state: RunState) -> dict[str, Any]:

@@ -29,7 +29,12 @@ _REFUSED = (
     errors.SessionInUse,
 )
 _BAD_INPUT = (errors.InvalidTarget, errors.ChatNotFound, ValueError, TypeError)
-_INTERRUPTED = (errors.OperationTimeout, errors.QueueTimeout, errors.SessionClosed)
+_INTERRUPTED = (
+    errors.OperationTimeout,
+    errors.QueueTimeout,
+    errors.SessionClosed,
+    errors.ConnectionLost,
+)
 
 
 def exit_code_for(error: BaseException) -> ExitCode:
