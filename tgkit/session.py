@@ -44,6 +44,7 @@ import pandas as pd
 from telethon import TelegramClient
 
 from tgkit.core import OperationHandle, OperationKind, Scheduler, SessionConfig
+from tgkit.credentials import default_session_dir
 from tgkit.errors import NotAuthorized, SessionClosed
 from tgkit.pacing import Pacer
 from tgkit.store import Store, default_store_path
@@ -513,7 +514,7 @@ class TelegramSession:
         return self._client
 
     def _create_client(self) -> TelegramClient:
-        session_file = SessionFile(self._session_dir or default_store_path().parent, self._name)
+        session_file = SessionFile(self._session_dir or default_session_dir(), self._name)
         client = session_file.open_client(self._api_id, self._api_hash)
         self._owned.insert(0, session_file.close)
         self._owned.insert(0, self._forget_client)
