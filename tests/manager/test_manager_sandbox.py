@@ -359,3 +359,20 @@ async def test_subscribers_follow_sessions_added_later_and_leave_cleanly() -> No
         seen.clear()
         await manager.scrape_messages("@group_three", days_back=5)
     assert seen == []
+
+
+async def test_a_session_that_cannot_connect_leaves_nothing_connected() -> None:
+    from tgkit.errors import NotAuthorized
+    from tgkit.session import TelegramSession
+
+    accounts = build_accounts(2)
+    good = sessions_for(accounts)[0]
+    logged_out = TelegramSession(
+        "logged_out", client=accounts.world.login_client(), config=good.config, store=False
+    )
+    manager = SessionManager([good, logged_out])
+    with pytest.raises(NotAuthorized):
+        await manager.start()
+    assert not good.is_connected
+    with pytest.raises(SessionClosed, match="not started"):
+        manager.scrape_group_members("@group_one")

@@ -119,9 +119,19 @@ class SessionManager:
         if self._dispatcher.closed:
             raise SessionClosed("this SessionManager is closed; create a new one")
         if not self._started:
-            await asyncio.gather(*(self._connect(s) for s in self._sessions.values()))
+            sessions = list(self._sessions.values())
+            outcomes = await asyncio.gather(
+                *(self._connect(s) for s in sessions), return_exceptions=True
+            )
+            failed = [(s, e) for s, e in zip(sessions, outcomes, strict=True) if e is not None]
+            if failed:
+                await self._disconnect_owned()
+                session, error = failed[0]
+                logger.error("session %r could not connect: %s", session.name, error)
+                raise error
             self._started = True
             self._dispatcher.wake()
+            logger.info("manager %r started with %s", self.name, ", ".join(self._sessions))
         return self
 
     async def close(self) -> None:
@@ -136,13 +146,16 @@ class SessionManager:
                 unsubscribe()
         for session in self._sessions.values():
             unshare_collections(session)
+        await self._disconnect_owned()
+        self._started = False
+
+    async def _disconnect_owned(self) -> None:
         owned = [self._sessions[name] for name in self._connected_here if name in self._sessions]
         self._connected_here.clear()
         await asyncio.gather(*(s.disconnect() for s in owned), return_exceptions=True)
         if self._store is not None:
             self._store.close()
             self._store = None
-        self._started = False
 
     async def __aenter__(self) -> SessionManager:
         return await self.start()
@@ -168,6 +181,7 @@ class SessionManager:
                 self._forget(session.name)
                 raise
             self._dispatcher.wake()
+        logger.info("manager %r: added session %r", self.name, session.name)
 
     async def remove(self, name: str, *, cancel_running: bool = False) -> Any:
         """Stop routing to ``name``; its queued work moves to the other sessions.
@@ -181,6 +195,7 @@ class SessionManager:
         session = self.session(name)
         self._dispatcher.remove_worker(name, cancel_running=cancel_running)
         self._forget(name)
+        logger.info("manager %r: removed session %r", self.name, name)
         if name in self._connected_here:
             self._connected_here.discard(name)
             await session.disconnect()
