@@ -152,3 +152,19 @@ def test_target_locks_hold_and_join() -> None:
     locks.release("@g", "job-1")
     locks.forget(("members", "@g"), "job-1")
     assert locks.holder("@g") is None and locks.in_flight(("members", "@g")) is None
+
+
+def test_the_concurrency_part_imports_nothing_from_telegram_or_pandas() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from tgkit.manager import Dispatcher, ManagerLimits\n"
+        "import tgkit.manager.placement, tgkit.manager.floods, tgkit.manager.routing\n"
+        "print(sorted(m for m in ('telethon', 'pandas') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -18,13 +18,24 @@ operations as work), ``sessions`` (TelegramSession adapters), ``many``
 (``scrape_many``), ``snapshot`` (views and events), ``manager`` (the facade).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# The concurrency part (dispatch, limits, routing, jobs, ...) imports nothing
+# from Telegram or pandas; the facade and scrape_many load on first use.
 from tgkit.manager.dispatch import Dispatcher, NoSessionAvailable
 from tgkit.manager.jobs import AttemptRecord, ManagedHandle
 from tgkit.manager.limits import ManagerLimits
-from tgkit.manager.manager import SessionManager
-from tgkit.manager.many import OUTCOME_COLUMNS, ManyResult
-from tgkit.manager.monitoring import ManagedMonitorHandle
 from tgkit.manager.snapshot import DispatchSnapshot, JobView, ManagerEvent, ManagerSnapshot
+
+_LAZY = {
+    "SessionManager": "tgkit.manager.manager",
+    "ManyResult": "tgkit.manager.many",
+    "OUTCOME_COLUMNS": "tgkit.manager.many",
+    "ManagedMonitorHandle": "tgkit.manager.monitoring",
+}
 
 __all__ = [
     "OUTCOME_COLUMNS",
@@ -41,3 +52,12 @@ __all__ = [
     "NoSessionAvailable",
     "SessionManager",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tgkit.manager' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
