@@ -343,3 +343,14 @@ async def test_subscribers_see_the_life_of_an_operation(sessions: list[FakeSessi
     await dispatcher.submit(work(sleeper(0.0)))
     assert [t for t, _ in events] == ["queued", "dispatched", "finished"]
     assert events[-1][1] == "DONE"
+
+
+async def test_a_session_not_started_takes_no_work(sessions: list[FakeSession]) -> None:
+    a, _b, _c = sessions
+    (idle_but_stopped,) = [FakeSession("new")]  # never started: looks idle, takes nothing
+    dispatcher = dispatcher_for([a, idle_but_stopped])
+    a.scheduler.submit(SCRAPE, busy(0.02))
+    handles = [dispatcher.submit(work(sleeper(0.0, i))) for i in range(2)]
+    assert {h.session for h in handles} == {"a"}
+    assert [await h for h in handles] == [("a", 0), ("a", 1)]
+    assert all(len(h.attempts) == 1 for h in handles)

@@ -457,7 +457,7 @@ class Dispatcher:
         snapshots: dict[str, Any] = {}
         for worker in list(self._workers.values()):
             scheduler = worker.scheduler
-            if scheduler.is_busy or scheduler.queued_count:
+            if scheduler.status != "started" or scheduler.is_busy or scheduler.queued_count:
                 continue
             job = self._placement.stealable_for(worker, self._active.values(), snapshots)
             if job is not None:
