@@ -181,6 +181,12 @@ async def test_scrape_many_messages_and_bad_targets() -> None:
             await manager.scrape_many(["@group_one", "no spaces allowed"])
         with pytest.raises(ValueError, match="what"):
             await manager.scrape_many(["@group_one"], what="reactions")
+        with pytest.raises(TypeError, match="join"):
+            await manager.scrape_many(["@group_one"], join="yes")
+        with pytest.raises(ValueError, match="join"):
+            await manager.scrape_many(["@group_one"], what="messages", join=True)
+        with pytest.raises(TypeError, match="max_member"):  # a misspelt option, nothing sent
+            await manager.scrape_many(["@group_one", "@group_two"], max_member=10)
         frame, outcomes = await manager.scrape_many(
             ["@group_one", "@group_two"], what="messages", days_back=30
         )

@@ -90,6 +90,8 @@ async def scrape_many(
     given = _distinct_targets(targets)
     if what not in ("members", "messages"):
         raise ValueError(f'what must be "members" or "messages", got {what!r}')
+    if not isinstance(join, bool):
+        raise TypeError(f"join must be True or False, got {join!r}")
     if join and what != "members":
         raise ValueError("join=True joins groups to list their members; use it with what='members'")
     start = _starter(manager, what, join)
