@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from tgkit.store import _codec
+from tgkit.store import _codec, _items
 from tgkit.store._records import (
     FINAL_STATUSES,
     ITEM_KEYS,
@@ -116,28 +116,45 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def write_page(
+def write_records(
     conn: sqlite3.Connection,
+    known: _items.KnownItems,
     collection_id: int,
     records: Sequence[Mapping[str, Any]],
     checkpoint: Mapping[str, Any],
 ) -> int:
-    """Store a page and its checkpoint in one transaction; return how many items were new."""
-    kind = _kind_of(conn, collection_id)
-    rows = _item_rows(collection_id, kind, records)
+    """Store a page of records and its checkpoint; return how many items were new."""
+    page = _items.page_from_records(_kind_of(conn, collection_id), records)
+    return _write(conn, known, collection_id, page, checkpoint)
+
+
+def write_columns(
+    conn: sqlite3.Connection,
+    known: _items.KnownItems,
+    collection_id: int,
+    columns: Mapping[str, Sequence[Any]],
+    checkpoint: Mapping[str, Any],
+) -> int:
+    """Store a page given as one list per field and its checkpoint; return new items."""
+    page = _items.page_from_columns(_kind_of(conn, collection_id), columns)
+    return _write(conn, known, collection_id, page, checkpoint)
+
+
+def _write(
+    conn: sqlite3.Connection,
+    known: _items.KnownItems,
+    collection_id: int,
+    page: _items.Page,
+    checkpoint: Mapping[str, Any],
+) -> int:
+    """The page's new items and the checkpoint, in one transaction."""
     checkpoint_json = _codec.dumps(dict(checkpoint))
     with immediate(conn):
-        before = conn.total_changes
-        conn.executemany(
-            "INSERT INTO items (collection_id, item_key, record) VALUES (?, ?, ?) "
-            "ON CONFLICT (collection_id, item_key) DO NOTHING",
-            rows,
-        )
-        new = conn.total_changes - before
+        page_id, new = _items.add_page(conn, known, collection_id, page)
         updated = conn.execute(
             "UPDATE collections SET checkpoint = ?, rows = rows + ?, updated_at = ? "
             "WHERE id = ? AND status = 'running'",
-            (checkpoint_json, new, time.time(), collection_id),
+            (checkpoint_json, len(new), time.time(), collection_id),
         ).rowcount
         if updated != 1:
             status = _select(conn, collection_id)[5]
@@ -145,30 +162,13 @@ def write_page(
                 f"Collection {collection_id} is {status}; pages can only be written to a "
                 "running collection. Open it again with open_collection(..., resume=True)."
             )
-    return new
+    if new:
+        known.added(collection_id, page_id, new)
+    return len(new)
 
 
 def _kind_of(conn: sqlite3.Connection, collection_id: int) -> str:
     return _select(conn, collection_id)[3]
-
-
-def _item_rows(
-    collection_id: int, kind: str, records: Sequence[Mapping[str, Any]]
-) -> list[tuple[int, str, str]]:
-    fields = ITEM_KEYS[kind]
-    rows = []
-    for index, record in enumerate(records):
-        parts = []
-        for field in fields:
-            value = record.get(field) if isinstance(record, Mapping) else None
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(
-                    f"records[{index}] needs an integer {field!r} ({kind} records are keyed "
-                    f"by {' + '.join(fields)}), got {value!r}"
-                )
-            parts.append(str(value))
-        rows.append((collection_id, ":".join(parts), _codec.dumps(dict(record))))
-    return rows
 
 
 def finish(
@@ -201,13 +201,7 @@ def get(conn: sqlite3.Connection, collection_id: int) -> Collection:
 def records(conn: sqlite3.Connection, collection_id: int) -> list[dict[str, Any]]:
     """All items of a collection, in the order they were first written."""
     _select(conn, collection_id)
-    texts = [
-        row[0]
-        for row in conn.execute(
-            "SELECT record FROM items WHERE collection_id = ? ORDER BY seq", (collection_id,)
-        )
-    ]
-    return _codec.loads_many(texts)
+    return _items.records(conn, collection_id)
 
 
 def attrs(conn: sqlite3.Connection, collection_id: int) -> dict[str, Any]:

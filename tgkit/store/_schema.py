@@ -8,8 +8,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tgkit.store._records import StoreError
+from tgkit.store._upgrade import upgrade
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tgkit_meta (
@@ -34,14 +35,13 @@ CREATE TABLE IF NOT EXISTS collections (
 );
 CREATE INDEX IF NOT EXISTS collections_by_key
     ON collections (account, target, kind, params, id);
-CREATE TABLE IF NOT EXISTS items (
-    seq            INTEGER PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS pages (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,  -- only grows: see _items.KnownItems
     collection_id  INTEGER NOT NULL REFERENCES collections (id),
-    item_key       TEXT NOT NULL,
-    record         TEXT NOT NULL,
-    UNIQUE (collection_id, item_key)
+    keys           TEXT NOT NULL,  -- JSON: [user_id, ...] or [[chat_id, message_id], ...]
+    body           TEXT NOT NULL   -- JSON: the records (see _pages)
 );
-CREATE INDEX IF NOT EXISTS items_in_order ON items (collection_id, seq);
+CREATE INDEX IF NOT EXISTS pages_in_order ON pages (collection_id, id);
 CREATE TABLE IF NOT EXISTS flood_waits (
     account       TEXT NOT NULL,
     request_type  TEXT NOT NULL,
@@ -114,6 +114,12 @@ def _ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
             raise StoreError(
                 f"The store {path} was written by a newer tgkit (schema {row[0]}, this tgkit "
                 f"reads up to {SCHEMA_VERSION}). Upgrade tgkit or use another store path."
+            )
+        elif int(row[0]) < SCHEMA_VERSION:
+            upgrade(conn, int(row[0]))
+            conn.execute(
+                "UPDATE tgkit_meta SET value = ? WHERE key = 'schema_version'",
+                (str(SCHEMA_VERSION),),
             )
 
 

@@ -5,7 +5,7 @@ A ``PageCollector`` is what a scrape writes its pages into. For each page it
 1. drops rows already collected (by user id for members, by chat and message
    id for messages),
 2. commits the new rows *and* the pager's checkpoint to the store in one
-   transaction (``Store.write_page``) when a store is in use, and only then
+   transaction (``Store.write_columns``) when a store is in use, and only then
 3. appends them to the columns the final DataFrame is built from, and reports
    progress to the running operation.
 
@@ -136,9 +136,7 @@ class PageCollector:
         """Add a page (one list per column); store it with ``checkpoint``; return new rows."""
         fresh = self._new_rows(columns)
         if self._store is not None:
-            self._store.write_page(
-                self._collection.id, self._records(fresh), checkpoint=dict(checkpoint)
-            )
+            self._store.write_columns(self._collection.id, fresh, checkpoint=dict(checkpoint))
         self.checkpoint = dict(checkpoint)
         self._extend(fresh)
         return len(fresh[self._names[0]])
@@ -210,13 +208,6 @@ class PageCollector:
             self._keys.update(key_values[0][start:])
         else:
             self._keys.update(zip(*(values[start:] for values in key_values), strict=True))
-
-    def _records(self, columns: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
-        names = self._names
-        return [
-            dict(zip(names, row, strict=True))
-            for row in zip(*(columns[n] for n in names), strict=True)
-        ]
 
 
 def frame_columns(kind: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:

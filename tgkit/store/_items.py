@@ -1,0 +1,229 @@
+"""The items of a collection: pages of records, each with the keys of its items.
+
+An item is identified by its key (members by user id, messages by chat and
+message id). Each write adds at most one row to ``pages``: the items not
+stored before, their keys and their records as one JSON document (see
+:mod:`_pages`), so writing a page twice adds nothing. Reading a collection
+back concatenates its pages in the order written.
+
+Which keys are stored already is answered from memory (:class:`KnownItems`)
+rather than from an index on disk: inserting a page's random user ids into a
+B-tree dirtied a database page per item and made every commit write hundreds of
+kilobytes. The memory is caught up inside each write transaction from the
+pages other connections committed since (page ids only grow), so two
+connections or processes writing one collection still store each item once.
+
+Pages are checked and encoded by :func:`page_from_records` or
+:func:`page_from_columns` before any transaction starts, so a bad record
+leaves the store untouched and the write lock is held only for the inserts.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tgkit.store import _pages
+from tgkit.store._records import ITEM_KEYS
+
+_KEY_LIMIT = 2**63  # SQLite integers are 64-bit; keep keys portable to other readers
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A page ready to write: each item's key (a user id, or a (chat id, message
+    id) pair), in order, and the JSON text of its records. ``subset(indexes)``
+    encodes only those records (the ones not stored yet, when some were)."""
+
+    keys: list[Hashable]
+    body: str
+    subset: Callable[[list[int]], str]
+
+
+class KnownItems:
+    """The keys stored in the most recently written collections, as far as this
+    connection has read its pages. Holds ``capacity`` collections at most.
+
+    >>> known = KnownItems()
+    >>> known.stored(conn, collection_id=1)  # doctest: +SKIP
+    set()
+    """
+
+    __slots__ = ("_capacity", "_collections")
+
+    def __init__(self, capacity: int = 2) -> None:
+        self._capacity = capacity
+        self._collections: OrderedDict[int, tuple[int, set[Hashable]]] = OrderedDict()
+
+    def stored(self, conn: sqlite3.Connection, collection_id: int) -> set[Hashable]:
+        """The collection's stored keys, caught up with pages committed since last read.
+
+        Call inside the write transaction, so no page can be committed meanwhile.
+        """
+        last_page, keys = self._collections.pop(collection_id, (0, set()))
+        for page_id, page_keys in conn.execute(
+            "SELECT id, keys FROM pages WHERE collection_id = ? AND id > ? ORDER BY id",
+            (collection_id, last_page),
+        ):
+            keys.update(_decode_keys(page_keys))
+            last_page = page_id
+        self._remember(collection_id, last_page, keys)
+        return keys
+
+    def added(self, collection_id: int, page_id: int, keys: list[Hashable]) -> None:
+        """Our own page ``page_id`` with ``keys`` is committed."""
+        known = self._collections.get(collection_id)
+        if known is not None and known[0] < page_id:
+            known[1].update(keys)
+            self._collections[collection_id] = (page_id, known[1])
+
+    def _remember(self, collection_id: int, last_page: int, keys: set[Hashable]) -> None:
+        self._collections[collection_id] = (last_page, keys)
+        while len(self._collections) > self._capacity:
+            self._collections.popitem(last=False)
+
+
+def page_from_columns(kind: str, columns: Mapping[str, Sequence[Any]]) -> Page:
+    """A page of records given as one list per field (all of one length)."""
+    rows = _check_columns(columns)
+    keys = _keys(kind, [columns.get(field) or [None] * rows for field in ITEM_KEYS[kind]])
+    first = _first_sightings(keys)
+    if first is not None:
+        columns = {name: [values[i] for i in first] for name, values in columns.items()}
+        keys, rows = [keys[i] for i in first], len(first)
+
+    def subset(indexes: list[int]) -> str:
+        chosen = {name: [values[i] for i in indexes] for name, values in columns.items()}
+        return _pages.encode_columns(chosen, rows=len(indexes))
+
+    return Page(keys, _pages.encode_columns(columns, rows=rows), subset)
+
+
+def page_from_records(kind: str, records: Sequence[Mapping[str, Any]]) -> Page:
+    """A page of records (mappings); stored as columns when all have the same fields."""
+    columns = _pages.columns_of(records)
+    if columns is not None:
+        return page_from_columns(kind, columns)
+    fields = ITEM_KEYS[kind]
+    keys = _keys(kind, [[_field(record, field) for record in records] for field in fields])
+    first = _first_sightings(keys)
+    if first is not None:
+        records, keys = [records[i] for i in first], [keys[i] for i in first]
+
+    def subset(indexes: list[int]) -> str:
+        return _pages.encode_records([records[i] for i in indexes])
+
+    return Page(keys, _pages.encode_records(records), subset)
+
+
+def add_page(
+    conn: sqlite3.Connection, known: KnownItems, collection_id: int, page: Page
+) -> tuple[int, list[Hashable]]:
+    """Insert the page's items not stored yet, inside the caller's transaction.
+
+    Returns the new page's id (0 when nothing was new) and the new items' keys;
+    tell ``known.added`` once the transaction has committed.
+    """
+    if not page.keys:
+        return 0, []
+    stored = known.stored(conn, collection_id)
+    if stored.isdisjoint(page.keys):  # the usual case: every item is new
+        keys, body = page.keys, page.body
+    else:
+        new = [index for index, key in enumerate(page.keys) if key not in stored]
+        if not new:
+            return 0, []
+        keys, body = [page.keys[index] for index in new], page.subset(new)
+    cursor = conn.execute(
+        "INSERT INTO pages (collection_id, keys, body) VALUES (?, ?, ?)",
+        (collection_id, encode_keys(keys), body),
+    )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid, keys
+
+
+def records(conn: sqlite3.Connection, collection_id: int) -> list[dict[str, Any]]:
+    """All records of a collection, in the order they were first written."""
+    bodies = [
+        row[0]
+        for row in conn.execute(
+            "SELECT body FROM pages WHERE collection_id = ? ORDER BY id", (collection_id,)
+        )
+    ]
+    return _pages.decode_pages(bodies)
+
+
+def encode_keys(keys: Sequence[Hashable]) -> str:
+    """A page's keys as JSON: ``[7, 9]`` or ``[[chat, message], ...]``."""
+    return json.dumps(keys, separators=(",", ":"))
+
+
+def _decode_keys(text: str) -> list[Hashable]:
+    keys = json.loads(text)
+    if keys and isinstance(keys[0], list):
+        return [tuple(key) for key in keys]
+    return keys
+
+
+def _check_columns(columns: Mapping[str, Sequence[Any]]) -> int:
+    if not isinstance(columns, Mapping):
+        raise TypeError(f"columns must be a mapping of field name to values, got {columns!r}")
+    lengths = {name: len(values) for name, values in columns.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(
+            f"columns must all have the same length, got {lengths}; pass one value per "
+            "record in every column"
+        )
+    for name in columns:
+        if not isinstance(name, str):
+            raise TypeError(f"column names must be strings, got {name!r}")
+    return next(iter(lengths.values()), 0)
+
+
+def _field(record: Any, field: str) -> Any:
+    return record.get(field) if isinstance(record, Mapping) else None
+
+
+def _keys(kind: str, key_columns: list[Sequence[Any]]) -> list[Hashable]:
+    """Each record's key: its user id, or its (chat id, message id)."""
+    checked = [
+        _key_column(kind, field, values)
+        for field, values in zip(ITEM_KEYS[kind], key_columns, strict=True)
+    ]
+    if len(checked) == 1:
+        return list(checked[0])
+    return list(zip(*checked, strict=True))
+
+
+def _key_column(kind: str, field: str, values: Sequence[Any]) -> Sequence[int]:
+    if not all(type(value) is int for value in values):
+        for index, value in enumerate(values):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(
+                    f"records[{index}] needs an integer {field!r} ({kind} records are keyed "
+                    f"by {' + '.join(ITEM_KEYS[kind])}), got {value!r}"
+                )
+        values = [int(value) for value in values]
+    if values and (min(values) < -_KEY_LIMIT or max(values) >= _KEY_LIMIT):
+        index, value = next(
+            (i, v) for i, v in enumerate(values) if not -_KEY_LIMIT <= v < _KEY_LIMIT
+        )
+        raise ValueError(f"records[{index}] has {field!r} {value}, which does not fit in 64 bits")
+    return values
+
+
+def _first_sightings(keys: list[Hashable]) -> list[int] | None:
+    """Indexes of each key's first record when the page repeats a key, else None."""
+    if len(set(keys)) == len(keys):
+        return None
+    seen: set[Hashable] = set()
+    first = []
+    for index, key in enumerate(keys):
+        if key not in seen:
+            seen.add(key)
+            first.append(index)
+    return first
