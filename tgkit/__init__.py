@@ -36,6 +36,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "TelegramSession": "tgkit.session",
     "SessionManager": "tgkit.manager",
+    "ManagerLimits": "tgkit.manager",
     "Store": "tgkit.store",
     "connect": "tgkit.notebook",
     "parse_target": "tgkit.telegram.targets",

@@ -14,6 +14,7 @@
  ├── TooManyChannels      the account is already in 500 channels and supergroups
      ├── FloodWait            Telegram asked to wait ``seconds`` longer than tgkit may sleep
      ├── SessionInUse         another process holds this session file
+ ├── NoSessionAvailable   a SessionManager has no session left that can take the operation
  ├── ConnectionLost       the connection dropped and reconnecting failed (also a ConnectionError)
      ├── NotAuthorized        the account is not logged in
      ├── SessionClosed        the session is stopped; the operation did not run
@@ -44,6 +45,7 @@ __all__ = [
     "InviteInvalid",
     "JoinRequestPending",
     "LockTimeout",
+    "NoSessionAvailable",
     "NotAMember",
     "NotAuthorized",
     "OperationTimeout",
@@ -118,6 +120,13 @@ class ConnectionLost(TgkitError, ConnectionError):
     """Raised when the connection to Telegram dropped and could not be re-established.
 
     What was collected before it dropped is kept (in the store and ``handle.partial``).
+    """
+
+
+class NoSessionAvailable(TgkitError):
+    """Raised when no session of a SessionManager can take the operation.
+
+    None is left (all removed or closed), or none can reach the target.
     """
 
 

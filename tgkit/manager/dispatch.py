@@ -40,7 +40,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from tgkit.core import OperationKind, OperationState
-from tgkit.errors import SessionClosed, TgkitError
+from tgkit.errors import NoSessionAvailable, SessionClosed
 
 from .floods import FloodLedger
 from .jobs import Attempt, Job, ManagedHandle, Outcome, Work, classify
@@ -54,10 +54,6 @@ __all__ = ["Dispatcher", "NoSessionAvailable", "Worker"]
 logger = logging.getLogger(__name__)
 
 H = TypeVar("H", bound=ManagedHandle)
-
-
-class NoSessionAvailable(TgkitError):
-    """No session of the manager can take the operation (none left, or none can reach it)."""
 
 
 class Dispatcher:

@@ -13,13 +13,12 @@ cache and flood state stay per account: only ``open_collection`` is
 re-keyed. Sessions without a store keep none; all sessions with a store
 share the first one's collections.
 
-This wraps the session's context store in place (``TelegramSession`` has no
-public hook for it yet); ``unshare_collections`` puts the original back.
+It goes through ``TelegramSession.collect_into``; ``unshare_collections``
+gives the session its own store back.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -92,24 +91,12 @@ def share_collections(session: Any, store: Any, pool: str) -> bool:
     Returns False (and changes nothing) when the session is not connected or
     keeps no store.
     """
-    ctx = getattr(session, "_ctx", None)
-    if ctx is None or getattr(ctx, "store", None) is None:
+    if not session.is_connected or session.store is None:
         return False
-    if isinstance(ctx.store, SharedCollections):
-        return True
-    session._ctx = dataclasses.replace(ctx, store=SharedCollections(store, pool))
+    session.collect_into(SharedCollections(store, pool))
     return True
 
 
 def unshare_collections(session: Any) -> None:
     """Give ``session`` its own store back (after ``share_collections``)."""
-    ctx = getattr(session, "_ctx", None)
-    if ctx is not None and isinstance(ctx.store, SharedCollections):
-        session._ctx = dataclasses.replace(ctx, store=session.store)
-
-
-def session_store(session: Any) -> Any:
-    """The store ``session`` writes its collections to (None when it keeps none)."""
-    ctx = getattr(session, "_ctx", None)
-    store = getattr(ctx, "store", None)
-    return store.store if isinstance(store, SharedCollections) else store
+    session.collect_into(None)
