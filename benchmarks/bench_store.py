@@ -1,20 +1,31 @@
-"""Store-only benchmark: what committing every page costs.
+"""What committing every page costs: a store-only part and a whole scrape.
 
-Writes pages of 200 member records and of 100 message records (every column
-of the frames' schemas filled) into a Store (synchronous NORMAL, the default,
-and FULL) and into an in-memory list, the baseline measured in the same run,
-then reads the rows back as records and as a frame. Prints rows per second,
-milliseconds per page, and the ratio to the baseline.
+Part 1, store only: writes pages of 200 member records and of 100 message
+records (every column of the frames' schemas filled) into a Store
+(synchronous NORMAL, the default, and FULL) and into an in-memory list, the
+baseline measured in the same run, then reads the rows back as records and as
+a frame. Prints rows per second, milliseconds per page, and the ratio to the
+baseline.
+
+Part 2, a whole scrape (issue 6): ``scrape_group_members`` of a sandbox group
+of ``--scrape-members`` members (100,000 by default: past the 10k listing cap,
+so the search sweep runs too), pacing off, with the store off and on,
+alternating, ``--rounds`` times each after a warm-up. Prints rows per second
+(best and median), the time ratio store on / store off, the store's share of
+the scrape's time estimated from that difference, and the time measured inside
+the store's calls (encoding and SQLite) directly. Target: the store costs
+under 20 % of scrape time, i.e. a ratio under 1.20.
 
     .venv/bin/python benchmarks/bench_store.py [--rows 50000] [--repeat 3]
-
-The scrape-level benchmark (a sandbox scrape with the store on and off)
-extends this once the session layer exists.
+        [--scrape-members 100000] [--rounds 5] [--skip-pages]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import gc
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,6 +33,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from tgkit.core import SessionConfig
+from tgkit.sandbox import World
+from tgkit.session import TelegramSession
 from tgkit.store import Store
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -113,14 +127,11 @@ def read_back(kind: str, folder: Path) -> tuple[float, float]:
     return as_records, as_frame
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=50_000, help="rows per kind (default 50000)")
-    parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
-    args = parser.parse_args()
+def store_only(rows: int, repeat: int) -> None:
+    print(f"Part 1: store only, {rows:,} rows per kind, best of {repeat}")
     print(f"{'kind':9} {'writer':14} {'rows/s':>12} {'ms/page':>8} {'x baseline':>11}")
     for kind, size in (("members", 200), ("messages", 100)):
-        all_pages = pages(kind, args.rows, size)
+        all_pages = pages(kind, rows, size)
         baseline = None
         for name, writer in (
             ("list", into_list),
@@ -128,26 +139,118 @@ def main() -> None:
             ("store FULL", into_store("FULL")),
         ):
             best = float("inf")
-            for _ in range(args.repeat):
+            for _ in range(repeat):
                 with tempfile.TemporaryDirectory() as folder:
                     best = min(best, writer(kind, all_pages, Path(folder)))
             baseline = baseline or best
             ms_page = best / len(all_pages) * 1000
-            print(
-                f"{kind:9} {name:14} {args.rows / best:12,.0f} {ms_page:8.3f} "
-                f"{best / baseline:11.1f}"
-            )
+            print(f"{kind:9} {name:14} {rows / best:12,.0f} {ms_page:8.3f} {best / baseline:11.1f}")
         with tempfile.TemporaryDirectory() as folder:
             into_store("NORMAL")(kind, all_pages, Path(folder))
             as_records, as_frame = read_back(kind, Path(folder))
         print(
-            f"{kind:9} {'read back':14} {args.rows / as_records:12,.0f} rows/s as records, "
-            f"{args.rows / as_frame:,.0f} rows/s as a frame"
+            f"{kind:9} {'read back':14} {rows / as_records:12,.0f} rows/s as records, "
+            f"{rows / as_frame:,.0f} rows/s as a frame"
         )
     print(
         f"(a paced page request is {PACED_PAGE_INTERVAL * 1000:.0f} ms apart: "
         "the store's ms/page is its share of that)"
     )
+
+
+class TimedStore(Store):
+    """A Store that adds up the seconds spent in its calls (encoding and SQLite)."""
+
+    seconds = 0.0
+
+    def _call(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return super()._call(func, *args, **kwargs)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
+def build_world(members: int) -> tuple[World, Any]:
+    """A world whose @bench_group has ``members`` members, the benchmark account among them."""
+    world = World(seed=1)
+    me = world.add_user("Bench", username="bench_account")
+    group = world.add_supergroup("Bench group", username="bench_group", members=members - 1)
+    world.join(group, me)
+    return world, me
+
+
+async def scrape(world: World, me: Any, store: Store | None) -> tuple[int, float]:
+    """Rows and seconds of one scrape of @bench_group, pacing off."""
+    config = SessionConfig(pacing=False)
+    async with TelegramSession.sandbox(world, me, config=config, store=store or False) as session:
+        started = time.perf_counter()
+        frame = await session.scrape_group_members("@bench_group", resume=False)
+        return len(frame), time.perf_counter() - started
+
+
+async def whole_scrape(members: int, rounds: int) -> None:
+    world, me = build_world(members)
+    seconds: dict[str, list[float]] = {"store off": [], "store on": []}
+    in_store: list[float] = []
+    rows = 0
+    for round_number in range(rounds + 1):  # round 0 warms up imports and caches
+        gc.collect()
+        rows, off = await scrape(world, me, None)
+        gc.collect()
+        with tempfile.TemporaryDirectory() as folder, TimedStore(Path(folder, "s.db")) as store:
+            rows_on, on = await scrape(world, me, store)
+            stored = store.count(1)
+        assert rows_on == rows == stored, "the store changed or lost what was collected"
+        if round_number:
+            seconds["store off"].append(off)
+            seconds["store on"].append(on)
+            in_store.append(store.seconds)
+    report_scrape(members, rounds, rows, seconds, in_store)
+
+
+def report_scrape(
+    members: int, rounds: int, rows: int, seconds: dict[str, list[float]], in_store: list[float]
+) -> None:
+    print()
+    print(
+        f"Part 2: scrape of a {members:,}-member group ({rows:,} rows), pacing off, "
+        f"{rounds} rounds after a warm-up"
+    )
+    print(f"{'way':10} {'best s':>7} {'median s':>9} {'rows/s best':>12} {'rows/s median':>14}")
+    for way, times in seconds.items():
+        best, median = min(times), statistics.median(times)
+        print(f"{way:10} {best:7.3f} {median:9.3f} {rows / best:12,.0f} {rows / median:14,.0f}")
+    off, on = seconds["store off"], seconds["store on"]
+    for label, pick in (("best", min), ("median", statistics.median)):
+        ratio = pick(on) / pick(off)
+        share = (pick(on) - pick(off)) / pick(on)
+        print(
+            f"{label:6} ratio on/off {ratio:5.3f}: the store costs {ratio - 1:6.1%} of the "
+            f"scrape's time without it ({share:5.1%} of the time with it)"
+        )
+    share_measured = statistics.median(s / t for s, t in zip(in_store, on, strict=True))
+    print(
+        f"measured inside the store's calls: median {statistics.median(in_store):.3f} s, "
+        f"{share_measured:.1%} of the scrape with the store on"
+    )
+    print("target: ratio < 1.20 (the store costs under 20 % of scrape time)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000, help="rows per kind (default 50000)")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N runs (default 3)")
+    parser.add_argument(
+        "--scrape-members", type=int, default=100_000, help="group size (0 skips part 2)"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="scrape rounds (default 5)")
+    parser.add_argument("--skip-pages", action="store_true", help="skip part 1")
+    args = parser.parse_args()
+    if not args.skip_pages:
+        store_only(args.rows, args.repeat)
+    if args.scrape_members:
+        asyncio.run(whole_scrape(args.scrape_members, args.rounds))
 
 
 if __name__ == "__main__":
