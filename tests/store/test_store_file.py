@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 from store_helpers import start_python
+from store_pages import member_page, message_page
 
 from tgkit.errors import SessionInUse
 from tgkit.store import (
     Store,
     StoreError,
+    _codec,
     check_session_file_free,
     default_store_path,
 )
@@ -195,3 +197,55 @@ def test_a_live_telethon_session_file_raises_session_in_use(tmp_path: Path) -> N
     finally:
         holder.communicate("close\n", timeout=10)
     assert holder.returncode == 0
+
+
+_SCHEMA_1 = """
+CREATE TABLE tgkit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO tgkit_meta VALUES ('schema_version', '1');
+CREATE TABLE collections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, target TEXT NOT NULL,
+    kind TEXT NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL,
+    checkpoint TEXT NOT NULL DEFAULT '{}', rows INTEGER NOT NULL DEFAULT 0,
+    attrs TEXT NOT NULL DEFAULT '{}', error TEXT, owner_pid INTEGER, owner_host TEXT,
+    created_at REAL NOT NULL, updated_at REAL NOT NULL
+);
+CREATE TABLE items (
+    seq INTEGER PRIMARY KEY, collection_id INTEGER NOT NULL REFERENCES collections (id),
+    item_key TEXT NOT NULL, record TEXT NOT NULL, UNIQUE (collection_id, item_key)
+);
+CREATE INDEX items_in_order ON items (collection_id, seq);
+"""
+
+
+def test_a_schema_1_store_is_upgraded_and_reads_back_exactly(tmp_path: Path) -> None:
+    members, messages = member_page(0, size=5), message_page(0, size=3)
+    path = tmp_path / "tgkit.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(_SCHEMA_1)
+        for kind, rows in (("members", 5), ("messages", 3)):
+            conn.execute(
+                "INSERT INTO collections (account, target, kind, params, status, checkpoint, "
+                "rows, created_at, updated_at) VALUES ('a', '@g', ?, '{}', 'interrupted', "
+                "'{\"next_page\":1}', ?, 0, 0)",
+                (kind, rows),
+            )
+        # stored out of key order, so reading back in the order written is observable
+        items = [(1, str(r["user_id"]), r) for r in reversed(members)] + [
+            (2, f"{r['chat_id']}:{r['message_id']}", r) for r in messages
+        ]
+        conn.executemany(
+            "INSERT INTO items (collection_id, item_key, record) VALUES (?, ?, ?)",
+            [(c, key, _codec.dumps(record)) for c, key, record in items],
+        )
+
+    with Store(path) as store:
+        assert store.records(1) == list(reversed(members))
+        assert store.records(2) == messages
+        again = store.open_collection(account="a", target="@g", kind="members", params={})
+        assert again.id == 1 and again.checkpoint == {"next_page": 1} and again.rows == 5
+        assert store.write_page(1, member_page(0, size=6), checkpoint={"next_page": 2}) == 1
+        assert store.count(1) == len(store.records(1)) == 6
+    with sqlite3.connect(path) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        version = conn.execute("SELECT value FROM tgkit_meta").fetchone()
+    assert "items" not in tables and version == (str(SCHEMA_VERSION),) == ("2",)
