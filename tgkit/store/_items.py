@@ -31,6 +31,7 @@ from tgkit.store import _pages
 from tgkit.store._records import ITEM_KEYS
 
 _KEY_LIMIT = 2**63  # SQLite integers are 64-bit; keep keys portable to other readers
+_KEYS_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,7 @@ def records(conn: sqlite3.Connection, collection_id: int) -> list[dict[str, Any]
 
 def encode_keys(keys: Sequence[Hashable]) -> str:
     """A page's keys as JSON: ``[7, 9]`` or ``[[chat, message], ...]``."""
-    return json.dumps(keys, separators=(",", ":"))
+    return _KEYS_ENCODER.encode(keys)
 
 
 def _decode_keys(text: str) -> list[Hashable]:
