@@ -264,7 +264,7 @@ class TelegramSession:
         """Open and write this session's collections through ``collections`` from now on.
 
         ``collections`` is anything with the ``Store`` collection methods
-        (``open_collection``, ``write_page``, ``finish``, ``records``,
+        (``open_collection``, ``write_page``, ``write_columns``, ``finish``, ``records``,
         ``frame``), e.g. a manager's pool that keys collections by pool instead
         of account so another account can resume them. ``None`` goes back to
         the session's own store. Flood state and the entity cache stay with
