@@ -13,9 +13,12 @@ stored checkpoint) and fans lists of targets out with ``scrape_many``::
 
 Modules: ``limits`` (caps, exclusivity), ``routing`` (the choice of a
 session), ``dispatch`` (the manager's queue over bare schedulers; no
-Telegram), ``jobs`` (requests, attempts, handles), ``requests`` (the
-operations as work), ``sessions`` (TelegramSession adapters), ``many``
-(``scrape_many``), ``snapshot`` (views and events), ``manager`` (the facade).
+Telegram), ``pump`` (when the queue is looked at), ``retries`` (what an
+attempt's end means: finish or move), ``jobs`` (requests, attempts,
+handles), ``requests`` (the operations as work), ``sessions``
+(TelegramSession adapters), ``many`` (``scrape_many``), ``snapshot`` (views
+and events), ``events`` (delivering events to subscribers), ``manager``
+(the facade).
 """
 
 from __future__ import annotations

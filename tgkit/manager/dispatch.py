@@ -10,11 +10,11 @@ within a priority) and hands each to one worker (anything with a ``name``, a
 
 It is event-driven like the scheduler: a submission, an attempt's end, a
 session added or removed, or the end of the earliest flood wait it waits
-for (one timer) runs ``_pump`` once; nothing polls.
+for (one timer) runs one pass over the queue (``pump.Pump``); nothing polls.
 
 An attempt that ends in a flood wait too long to sleep, on an account that
 cannot reach the target, or on a session that closed, goes back to the queue
-ahead of later work and moves to another session (``jobs.classify``); a
+ahead of later work and moves to another session (``retries.RetryPolicy``); a
 session in a flood wait for a request type the job needs is never chosen,
 and when all are waiting the job waits for the earliest. With
 ``limits.rebalance`` an operation still queued behind a busy session moves
@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
-import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -42,16 +41,17 @@ from typing import Any, TypeVar
 from tgkit.core import OperationKind, OperationState
 from tgkit.errors import NoSessionAvailable, SessionClosed
 
+from .events import ManagerSubscribers
 from .floods import FloodLedger
 from .jobs import Attempt, Job, ManagedHandle, Outcome, Work, classify
 from .limits import Caps, ManagerLimits, TargetLocks
 from .placement import Placement, Worker
+from .pump import Pump
+from .retries import RetryPolicy, Verdict
 from .routing import Decision, DurationEstimator
 from .snapshot import DispatchSnapshot, JobView, ManagerEvent, job_view
 
 __all__ = ["Dispatcher", "NoSessionAvailable", "Worker"]
-
-logger = logging.getLogger(__name__)
 
 H = TypeVar("H", bound=ManagedHandle)
 
@@ -71,25 +71,22 @@ class Dispatcher:
         self._caps = Caps(self.limits)
         self._locks: TargetLocks[Job] = TargetLocks()
         self._estimate = DurationEstimator(expected_duration or _kind_timeout)
-        self._classify = classify_error
         self._clock = clock
         self._workers: dict[str, Worker] = {}
         self._removed: set[str] = set()
         self._pending: list[Job] = []
         self._active: dict[str, Job] = {}
         self._floods = FloodLedger(clock)
+        self._retries = RetryPolicy(self.limits, self._floods, self._estimate, classify_error)
         self._placement = Placement(
             self._workers, self._floods, self._estimate, lambda name: self._chosen.get(name, 0)
         )
         self._chosen: dict[str, int] = {}
         self._ids: Iterator[int] = itertools.count(1)
         self._choices: Iterator[int] = itertools.count(1)
-        self._subscribers: list[Callable[[ManagerEvent], Any]] = []
-        self._timer: asyncio.TimerHandle | None = None
+        self._subscribers = ManagerSubscribers()
         self._unsubscribe: dict[str, Callable[[], None]] = {}
-        self._pump_soon: asyncio.Handle | None = None
-        self._pumping = False
-        self._again = False
+        self._pump = Pump(self._one_pass)
         self._closed = False
 
     # ----------------------------------------------------------- workers
@@ -112,7 +109,7 @@ class Dispatcher:
         self._removed.discard(worker.name)
         self._unsubscribe[worker.name] = worker.scheduler.subscribe(self._on_session_event)
         self._emit("session_added", session=worker.name)
-        self._pump()
+        self._pump.run()
 
     def remove_worker(self, name: str, *, cancel_running: bool = False) -> Worker:
         """Stop routing to ``name``; its queued work moves to other sessions.
@@ -132,7 +129,7 @@ class Dispatcher:
             if cancel_running or attempt.handle.state is OperationState.QUEUED:
                 attempt.handle.cancel()  # its end moves the job (see _on_attempt_end)
         self._emit("session_removed", session=name)
-        self._pump()
+        self._pump.run()
         return worker
 
     def record_flood(self, session: str, request_type: str | None, seconds: float) -> None:
@@ -166,7 +163,7 @@ class Dispatcher:
         handle = handle_type(job, self._cancel, joined=False)
         self._enqueue(job)
         self._emit("queued", job)
-        self._pump()
+        self._pump.run()
         return handle
 
     def close(self) -> None:
@@ -178,10 +175,7 @@ class Dispatcher:
         if self._closed:
             return
         self._closed = True
-        for handle in (self._timer, self._pump_soon):
-            if handle is not None:
-                handle.cancel()
-        self._timer = self._pump_soon = None
+        self._pump.close()
         for unsubscribe in self._unsubscribe.values():
             unsubscribe()
         self._unsubscribe.clear()
@@ -193,7 +187,7 @@ class Dispatcher:
 
     def wake(self) -> None:
         """Look at the queue again (e.g. a session just connected)."""
-        self._pump()
+        self._pump.run()
 
     @property
     def closed(self) -> bool:
@@ -204,24 +198,11 @@ class Dispatcher:
         return (*self._pending, *self._active.values())
 
     # ------------------------------------------------------------- pump
-    def _pump(self) -> None:
-        if self._closed:
-            return
-        if self._pumping:
-            self._again = True
-            return
-        self._pumping = True
-        try:
-            earliest = None
-            self._again = True
-            while self._again:
-                self._again = False
-                earliest = self._dispatch_pending()
-                if self.limits.rebalance:
-                    self._rebalance()
-        finally:
-            self._pumping = False
-        self._arm_timer(earliest)
+    def _one_pass(self) -> float | None:
+        earliest = self._dispatch_pending()
+        if self.limits.rebalance:
+            self._rebalance()
+        return earliest
 
     def _dispatch_pending(self) -> float | None:
         earliest: float | None = None
@@ -266,28 +247,11 @@ class Dispatcher:
         error = job.last_error or NoSessionAvailable(f"{job.work.label}: {reason}")
         self._finish(job, OperationState.FAILED, error=error)
 
-    def _arm_timer(self, earliest: float | None) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if earliest is not None and not self._closed:
-            # a hair past the end, so the wait has ended when routing looks again
-            delay = max(earliest, 0.0) + 0.001
-            self._timer = asyncio.get_running_loop().call_later(delay, self._on_timer)
-
     def _on_session_event(self, event: Any) -> None:
         # A session freed up (maybe from work the manager never saw): look
         # again once the scheduler has released its lock.
-        if event.type == "finished" and self._pump_soon is None and not self._closed:
-            self._pump_soon = asyncio.get_running_loop().call_soon(self._pump_later)
-
-    def _pump_later(self) -> None:
-        self._pump_soon = None
-        self._pump()
-
-    def _on_timer(self) -> None:
-        self._timer = None
-        self._pump()
+        if event.type == "finished" and not self._closed:
+            self._pump.soon()
 
     # --------------------------------------------------------- attempts
     def _start(self, job: Job, worker: Worker, loads: dict[str, tuple[bool, float]]) -> None:
@@ -311,7 +275,8 @@ class Dispatcher:
         except Exception as error:  # the session refused it at once (closed, bad input)
             self._active.pop(job.id, None)
             self._caps.release(job.kind)
-            self._after_error(job, attempt, error, None)
+            verdict = self._retries.after_error(job, attempt, error, None, closed=self._closed)
+            self._carry_out(job, verdict)
             return False
         attempt.handle = handle
         self._emit("dispatched", job, session=worker.name)
@@ -321,85 +286,26 @@ class Dispatcher:
     def _on_attempt_end(self, job: Job, attempt: Attempt) -> None:
         if attempt.moved is not None:
             return  # taken away by the manager; its slot went with it
-        handle = attempt.handle
-        assert handle is not None
         self._active.pop(job.id, None)
         self._caps.release(job.kind)
-        state = handle.state
-        if job.done:
-            pass  # cancelled between the attempt's end and this callback
-        elif state is OperationState.DONE:
-            attempt.outcome = Outcome.DONE
-            self._observe(job.kind, handle)
-            self._finish(job, OperationState.DONE, result=handle.result())
-        elif state is OperationState.CANCELLED:
-            self._after_cancel(job, attempt, handle.exception())
-        else:
-            self._after_error(job, attempt, handle.exception(), state)
-        self._pump()
+        if not job.done:  # else cancelled between the attempt's end and this callback
+            removed = attempt.session in self._removed
+            verdict = self._retries.after_end(job, attempt, removed=removed, closed=self._closed)
+            self._carry_out(job, verdict)
+        self._pump.run()
 
-    def _after_cancel(self, job: Job, attempt: Attempt, error: BaseException | None) -> None:
-        removed = attempt.session in self._removed
-        closed_under = isinstance(error, SessionClosed)  # the session stopped under it
-        if (removed or closed_under) and not job.cancel_requested and not self._closed:
-            attempt.moved = "session removed" if removed else "session closed"
-            job.unreachable.add(attempt.session)
-            self._requeue(job, f"moved: session {attempt.session} was {attempt.moved[8:]}")
+    def _carry_out(self, job: Job, verdict: Verdict) -> None:
+        if verdict.move is not None:
+            self._requeue(job, verdict.move)
         else:
-            attempt.outcome = Outcome.FINAL
-            reason = None if job.cancel_requested else error
-            self._finish(job, OperationState.CANCELLED, error=reason)
-
-    def _after_error(
-        self,
-        job: Job,
-        attempt: Attempt,
-        error: BaseException | None,
-        state: OperationState | None,
-    ) -> None:
-        error = error or RuntimeError(f"{job.id} ended without a result")
-        if self._closed:
-            outcome = Outcome.FINAL
-        elif isinstance(error, job.work.unreachable):
-            outcome = Outcome.UNREACHABLE
-        else:
-            outcome = self._classify(error)
-        attempt.outcome = outcome
-        job.last_error = error
-        if outcome is Outcome.FLOOD:
-            self._note_flood(job, attempt.session, error)
-        elif outcome in (Outcome.UNREACHABLE, Outcome.SESSION_GONE):
-            job.unreachable.add(attempt.session)
-        failures = sum(1 for a in job.attempts if a.outcome not in (None, Outcome.DONE))
-        if outcome is Outcome.FINAL or failures >= self.limits.max_attempts:
-            final = state if state is not None and state.is_terminal else OperationState.FAILED
-            self._finish(job, final, error=error)
-        else:
-            self._requeue(job, f"moved off {attempt.session}: {type(error).__name__}")
-
-    def _note_flood(self, job: Job, session: str, error: BaseException) -> None:
-        request_type = getattr(error, "request_type", None)
-        seconds = float(getattr(error, "seconds", 0.0) or 0.0)
-        self.record_flood(session, request_type, seconds)
-        job.flood_hits[session] += 1
-        if request_type:
-            job.request_types.add(request_type)
-        logger.info(
-            "%s hit a %.0f s flood wait on %s; moving it to another session",
-            job.id, seconds, session,
-        )
-
-    def _observe(self, kind: OperationKind, handle: Any) -> None:
-        operation = handle.operation
-        started, finished = operation.started_at, operation.finished_at
-        if started is not None and finished is not None:
-            self._estimate.observe(kind, finished - started)
+            assert verdict.state is not None
+            self._finish(job, verdict.state, result=verdict.result, error=verdict.error)
 
     def _requeue(self, job: Job, reason: str) -> None:
         job.reason = reason
         self._enqueue(job)
         self._emit("moved", job, detail=reason)
-        self._again = True
+        self._pump.again()
 
     def _enqueue(self, job: Job) -> None:
         bisect.insort(self._pending, job, key=_queue_order)
@@ -420,7 +326,7 @@ class Dispatcher:
         job.finished_at = self._clock()
         job.finish(state, result=result, error=error)
         self._emit("finished", job, detail=state.name)
-        self._again = True
+        self._pump.again()
 
     def cancel(self, op_id: str) -> bool:
         """Cancel a manager operation (``mop-…``) or the one running an attempt (``op-…``).
@@ -445,7 +351,7 @@ class Dispatcher:
             current.handle.cancel()  # its end finishes the job as CANCELLED
         else:
             self._finish(job, OperationState.CANCELLED)
-            self._pump()
+            self._pump.run()
         return True
 
     # -------------------------------------------------------- rebalance
@@ -472,13 +378,7 @@ class Dispatcher:
     # ------------------------------------------------------ observation
     def subscribe(self, callback: Callable[[ManagerEvent], Any]) -> Callable[[], None]:
         """Call ``callback(event)`` on every manager event; returns an unsubscribe."""
-        self._subscribers.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
-
-        return unsubscribe
+        return self._subscribers.add(callback)
 
     def _emit(
         self, type_: str, job: Job | None = None, *, session: str | None = None, detail: str = ""
@@ -492,11 +392,7 @@ class Dispatcher:
             session=session,
             detail=detail,
         )
-        for callback in list(self._subscribers):
-            try:
-                callback(event)
-            except Exception:
-                logger.exception("a SessionManager subscriber raised; ignoring it")
+        self._subscribers.send(event)
 
     def view(self, job: Job) -> JobView:
         """An immutable view of ``job`` now."""
