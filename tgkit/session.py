@@ -5,6 +5,9 @@ a private SQLite session file, or handed in, e.g. a sandbox client), one
 ``tgkit.core.Scheduler`` (one operation at a time, by priority), one
 ``tgkit.pacing.Pacer`` (budgets and flood waits) and, by default, the local
 ``tgkit.store.Store`` (every page kept, re-runs resume).
+The Telegram side (client, store, pacer: opened on ``connect()``, undone on
+``disconnect()``) is ``tgkit.telegram.connection``; what each operation checks
+and runs is ``tgkit.telegram.operations``.
 
 Operation methods validate their arguments at once (``InvalidTarget``,
 ``ValueError`` — before any request), submit the work and return its
@@ -34,50 +37,37 @@ import dataclasses
 import functools
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import pandas as pd
 from telethon import TelegramClient
 
-from tgkit.core import OperationHandle, OperationKind, Scheduler, SessionConfig
-from tgkit.credentials import default_session_dir
-from tgkit.errors import NotAuthorized, SessionClosed
+from tgkit.core import OperationHandle, Scheduler, SessionConfig
+from tgkit.errors import SessionClosed
 from tgkit.pacing import Pacer
-from tgkit.store import Store, default_store_path
+from tgkit.store import Store
 from tgkit.telegram.activity import SessionSnapshot, entities_frame, history_frame, queue_frame
+from tgkit.telegram.connection import Connection
 from tgkit.telegram.context import TelegramContext
-from tgkit.telegram.join import join_chat
-from tgkit.telegram.login import Prompt, login
-from tgkit.telegram.members import MemberOptions, scrape_members
-from tgkit.telegram.messages import MessageWindow, scrape_messages
-from tgkit.telegram.monitor import (
-    MessageCallback,
-    MonitorHandle,
-    MonitorOptions,
-    MonitorState,
-    run_monitor,
+from tgkit.telegram.login import Prompt
+from tgkit.telegram.monitor import MessageCallback, MonitorHandle
+from tgkit.telegram.operations import MONITOR_GRACE_S as MONITOR_GRACE_S
+from tgkit.telegram.operations import (
+    OperationPlan,
+    join_members_plan,
+    members_plan,
+    messages_plan,
+    monitor_plan,
+    send_plan,
 )
-from tgkit.telegram.resolve import Resolver
-from tgkit.telegram.rpc import Rpc
-from tgkit.telegram.send import SentMessage, check_text, send_message
-from tgkit.telegram.session_file import (
-    SessionFile,
-    check_api_hash,
-    check_api_id,
-    check_session_name,
-)
-from tgkit.telegram.targets import Target, parse_target
+from tgkit.telegram.session_file import check_session_name
 
 log = logging.getLogger(__name__)
 
 __all__ = ["SessionSnapshot", "TelegramSession"]
-
-#: Extra run time a monitor gets beyond its duration (final back-fill, cleanup).
-MONITOR_GRACE_S = 60.0
 
 
 class TelegramSession:
@@ -111,23 +101,19 @@ class TelegramSession:
         config = SessionConfig() if config is None else config
         if not isinstance(config, SessionConfig):
             raise TypeError(f"config must be a SessionConfig, got {type(config).__name__}")
-        if client is None:
-            self._api_id = check_api_id(api_id)
-            self._api_hash = check_api_hash(api_hash)
-        elif api_id is not None or api_hash is not None:
-            raise ValueError("pass either client or api_id/api_hash, not both")
-        if not isinstance(store, bool | str | os.PathLike | Store | None):
-            raise TypeError("store must be True, False, None, a path or a tgkit.store.Store")
+        self._connection = Connection(
+            name,
+            api_id,
+            api_hash,
+            config=config,
+            client=client,
+            session_dir=session_dir,
+            store=store,
+        )
         self._name = name
         self._config = config
-        self._client = client
-        self._session_dir = Path(session_dir).expanduser() if session_dir is not None else None
-        self._store_option = store
         self._scheduler = Scheduler(config, name=name)
         self._ctx: TelegramContext | None = None
-        self._pacer: Pacer | None = None
-        self._store: Store | None = None
-        self._owned: list[Callable[[], Any]] = []  # what disconnect() undoes, last first
         self._collections: Any = None  # collect_into(): where collections go instead
 
     @classmethod
@@ -178,7 +164,7 @@ class TelegramSession:
 
         Raises ``SessionInUse`` when another client holds the session file.
         """
-        return self._ensure_client()
+        return self._connection.client
 
     @property
     def scheduler(self) -> Scheduler:
@@ -186,11 +172,11 @@ class TelegramSession:
 
     @property
     def pacer(self) -> Pacer | None:
-        return self._pacer
+        return self._connection.pacer
 
     @property
     def store(self) -> Store | None:
-        return self._store
+        return self._connection.store
 
     @property
     def account(self) -> str | None:
@@ -210,18 +196,7 @@ class TelegramSession:
         if self._ctx is not None:
             return self
         try:
-            client = self._ensure_client()
-            if not client.is_connected():
-                await client.connect()
-                self._owned.append(client.disconnect)
-            if not await client.is_user_authorized():
-                raise NotAuthorized(
-                    f"the session {self._name!r} is not logged in: run "
-                    "`await session.login(phone, code_callback)` once (in a notebook, "
-                    "tgkit.connect() asks for the code), then connect again"
-                )
-            me = await client.get_me()
-            self._ctx = self._build_context(client, str(me.id))
+            self._ctx = await self._connection.open(self._collections)
             await self._scheduler.start()
         except BaseException:
             await self._undo()
@@ -253,11 +228,9 @@ class TelegramSession:
 
         >>> await session.login("+44 7700 900123", lambda: input("code: "))  # doctest: +SKIP
         """
-        client = self._ensure_client()
-        connected_before = client.is_connected()
-        await login(client, phone, code_callback, password_callback)
-        if not connected_before and self._ctx is None:
-            self._owned.append(client.disconnect)
+        await self._connection.login(
+            phone, code_callback, password_callback, opened=self._ctx is not None
+        )
         await self.connect()
 
     def collect_into(self, collections: Any) -> None:
@@ -277,7 +250,7 @@ class TelegramSession:
             self._ctx = dataclasses.replace(self._ctx, store=self._collections_store())
 
     def _collections_store(self) -> Any:
-        return self._collections if self._collections is not None else self._store
+        return self._collections if self._collections is not None else self._connection.store
 
     # -- operations --------------------------------------------------------------
 
@@ -298,17 +271,10 @@ class TelegramSession:
         >>> df = await session.scrape_group_members("@group", max_members=500)  # doctest: +SKIP
         >>> df.attrs["coverage"], df["source"].value_counts()  # doctest: +SKIP
         """
-        target = parse_target(group_identifier)
-        options = MemberOptions(max_members, fallback_to_messages, message_days_back)
-        func = functools.partial(self._members, target, options, _check_flag(resume, "resume"))
-        return self._submit(
-            OperationKind.SCRAPE,
-            func,
-            f"members {target.display}",
-            priority,
-            timeout,
-            queue_timeout,
+        plan = members_plan(
+            group_identifier, max_members, fallback_to_messages, message_days_back, resume
         )
+        return self._submit(plan, priority, timeout, queue_timeout)
 
     def join_and_scrape_members(
         self,
@@ -327,17 +293,8 @@ class TelegramSession:
         >>> link = "https://t.me/+AbCdEf123456"
         >>> df = await session.join_and_scrape_members(link)  # doctest: +SKIP
         """
-        target = parse_target(group_identifier)
-        options = MemberOptions(max_members)
-        func = functools.partial(self._join_members, target, options, _check_flag(resume, "resume"))
-        return self._submit(
-            OperationKind.SCRAPE,
-            func,
-            f"join+members {target.display}",
-            priority,
-            timeout,
-            queue_timeout,
-        )
+        plan = join_members_plan(group_identifier, max_members, resume)
+        return self._submit(plan, priority, timeout, queue_timeout)
 
     def scrape_messages(
         self,
@@ -358,17 +315,10 @@ class TelegramSession:
 
         >>> df = await session.scrape_messages("@group", days_back=7)  # doctest: +SKIP
         """
-        target = parse_target(chat)
-        window = MessageWindow.of(days_back=days_back, since=since, until=until, limit=limit)
-        func = functools.partial(self._messages, target, window, _check_flag(resume, "resume"))
-        return self._submit(
-            OperationKind.SCRAPE,
-            func,
-            f"messages {target.display}",
-            priority,
-            timeout,
-            queue_timeout,
+        plan = messages_plan(
+            chat, days_back=days_back, since=since, until=until, limit=limit, resume=resume
         )
+        return self._submit(plan, priority, timeout, queue_timeout)
 
     def monitor(
         self,
@@ -390,19 +340,8 @@ class TelegramSession:
         >>> handle = session.monitor(["@a", "@b"], duration=600)  # doctest: +SKIP
         >>> handle.frame(); handle.stop(); df = await handle  # doctest: +SKIP
         """
-        targets = _targets(chats)
-        options = MonitorOptions(duration, stall_after)
-        if on_message is not None and not callable(on_message):
-            raise TypeError("on_message must be a function taking a row (dict), or None")
-        state = MonitorState(on_message)
-        if timeout is None:
-            timeout = max(
-                self._config.timeout_for(OperationKind.MONITOR), options.duration + MONITOR_GRACE_S
-            )
-        func = functools.partial(self._monitor, targets, options, state)
-        label = "monitor " + ", ".join(target.display for target in targets)
-        handle = self._submit(OperationKind.MONITOR, func, label, priority, timeout, queue_timeout)
-        return MonitorHandle(state, handle)
+        plan, state = monitor_plan(chats, duration, on_message, stall_after)
+        return MonitorHandle(state, self._submit(plan, priority, timeout, queue_timeout))
 
     def send_message(
         self,
@@ -417,12 +356,7 @@ class TelegramSession:
 
         >>> sent = await session.send_message("@lab_group", "Thanks!")  # doctest: +SKIP
         """
-        target = parse_target(chat)
-        text = check_text(text)
-        func = functools.partial(self._send, target, text)
-        return self._submit(
-            OperationKind.SEND, func, f"send {target.display}", priority, timeout, queue_timeout
-        )
+        return self._submit(send_plan(chat, text), priority, timeout, queue_timeout)
 
     # -- views -------------------------------------------------------------------
 
@@ -434,7 +368,7 @@ class TelegramSession:
             connected=self.is_connected,
             taken_at=datetime.now(UTC),
             scheduler=self._scheduler.snapshot(),
-            pacing=None if self._pacer is None else self._pacer.snapshot(),
+            pacing=None if self.pacer is None else self.pacer.snapshot(),
         )
 
     def subscribe(self, callback: Callable[[Any], object]) -> Callable[[], None]:
@@ -452,8 +386,9 @@ class TelegramSession:
     def entities(self) -> pd.DataFrame:
         """The entity cache of this account (chats resolved so far)."""
         ctx = self._require_context()
-        if self._store is not None:
-            return self._store.entities(ctx.account)
+        store = self._connection.store
+        if store is not None:
+            return store.entities(ctx.account)
         return entities_frame(ctx.resolver.known())
 
     def cancel(self, op_id: str) -> bool:
@@ -464,22 +399,27 @@ class TelegramSession:
 
     def _submit(
         self,
-        kind: OperationKind,
-        func: Callable[[], Any],
-        label: str,
+        plan: OperationPlan,
         priority: int | None,
         timeout: float | None,
         queue_timeout: float | None,
     ) -> OperationHandle:
+        if timeout is None and plan.least_timeout is not None:
+            timeout = max(self._config.timeout_for(plan.kind), plan.least_timeout)
         self._require_context()
         return self._scheduler.submit(
-            kind,
-            func,
+            plan.kind,
+            functools.partial(self._run, plan.run),
             priority=priority,
             timeout=timeout,
             queue_timeout=queue_timeout,
-            label=label,
+            label=plan.label,
         )
+
+    async def _run(self, steps: Callable[[TelegramContext], Awaitable[Any]]) -> Any:
+        # The context is taken when the operation starts: a session that
+        # disconnected while it was queued fails it with SessionClosed.
+        return await steps(self._require_context())
 
     def _require_context(self) -> TelegramContext:
         if self._ctx is None:
@@ -489,88 +429,6 @@ class TelegramSession:
             )
         return self._ctx
 
-    async def _members(self, target: Target, options: MemberOptions, resume: bool) -> Any:
-        return await scrape_members(self._require_context(), target, options, resume=resume)
-
-    async def _join_members(self, target: Target, options: MemberOptions, resume: bool) -> Any:
-        ctx = self._require_context()
-        chat = await join_chat(ctx, target)
-        return await scrape_members(ctx, target, options, chat=chat, resume=resume)
-
-    async def _messages(self, target: Target, window: MessageWindow, resume: bool) -> Any:
-        return await scrape_messages(self._require_context(), target, window, resume=resume)
-
-    async def _monitor(
-        self, targets: Sequence[Target], options: MonitorOptions, state: MonitorState
-    ) -> Any:
-        return await run_monitor(self._require_context(), targets, options, state)
-
-    async def _send(self, target: Target, text: str) -> SentMessage:
-        return await send_message(self._require_context(), target, text)
-
-    def _ensure_client(self) -> TelegramClient:
-        if self._client is None:
-            self._client = self._create_client()
-        return self._client
-
-    def _create_client(self) -> TelegramClient:
-        session_file = SessionFile(self._session_dir or default_session_dir(), self._name)
-        client = session_file.open_client(self._api_id, self._api_hash)
-        self._owned.insert(0, session_file.close)
-        self._owned.insert(0, self._forget_client)
-        return client
-
-    def _forget_client(self) -> None:
-        self._client = None
-
-    def _build_context(self, client: TelegramClient, account: str) -> TelegramContext:
-        store = self._open_store()
-        config = self._config
-        self._pacer = Pacer.from_config(account, config, store=store)
-        rpc = Rpc(client, pacer=self._pacer, config=config)
-        resolver = Resolver(rpc, store=store, account=account, max_age=config.entity_max_age)
-        return TelegramContext(rpc, resolver, self._collections_store(), account, config)
-
-    def _open_store(self) -> Store | None:
-        option = self._store_option
-        if option is None or option is False:
-            return None
-        if isinstance(option, Store):
-            self._store = option
-            return option
-        path = default_store_path(self._session_dir) if option is True else Path(option)
-        self._store = Store(path)
-        self._owned.append(self._close_store)
-        return self._store
-
-    def _close_store(self) -> None:
-        if self._store is not None:
-            self._store.close()
-        self._store = None
-
     async def _undo(self) -> None:
         self._ctx = None
-        self._pacer = None
-        while self._owned:
-            undo = self._owned.pop()
-            try:
-                result = undo()
-                if hasattr(result, "__await__"):
-                    await result
-            except Exception:
-                log.exception("session %r: cleanup step failed", self._name)
-
-
-def _targets(chats: Any) -> tuple[Target, ...]:
-    if isinstance(chats, str | Target) or not isinstance(chats, Sequence):
-        chats = [chats]
-    targets = tuple(parse_target(chat) for chat in chats)
-    if not targets:
-        raise ValueError("chats must name at least one chat to monitor")
-    return targets
-
-
-def _check_flag(value: object, argument: str) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{argument} must be True or False, got {value!r}")
-    return value
+        await self._connection.close()
