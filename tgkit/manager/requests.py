@@ -12,7 +12,7 @@ collections, none for sends and monitors.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from tgkit.errors import ChatNotFound
 from tgkit.telegram.members import MemberOptions
 from tgkit.telegram.messages import MessageWindow
 from tgkit.telegram.monitor import MonitorOptions
+from tgkit.telegram.operations import check_flag, monitor_targets
 from tgkit.telegram.send import check_text
 from tgkit.telegram.targets import Target, TargetKind, parse_target
 
@@ -79,7 +80,7 @@ class RequestBuilder:
     ) -> Work:
         target = parse_target(group_identifier)
         options = MemberOptions(max_members, fallback_to_messages, message_days_back)
-        _check_flag(resume, "resume")
+        check_flag(resume, "resume")
         method = "join_and_scrape_members" if join else "scrape_group_members"
         if join:
             args: tuple[Any, ...] = (group_identifier, max_members)
@@ -114,7 +115,7 @@ class RequestBuilder:
     ) -> Work:
         target = parse_target(chat)
         window = MessageWindow.of(days_back=days_back, since=since, until=until, limit=limit)
-        _check_flag(resume, "resume")
+        check_flag(resume, "resume")
         kwargs = {
             "days_back": days_back, "since": since, "until": until, "limit": limit,
             "resume": resume,
@@ -219,20 +220,6 @@ class RequestBuilder:
         return reach
 
 
-def monitor_targets(chats: Any) -> tuple[Target, ...]:
-    """The chats of a monitor call, parsed (one target or a list)."""
-    if isinstance(chats, str | Target) or not isinstance(chats, Sequence):
-        chats = [chats]
-    targets = tuple(parse_target(chat) for chat in chats)
-    if not targets:
-        raise ValueError("chats must name at least one chat to monitor")
-    return targets
-
-
 def _fields(options: MemberOptions) -> tuple[Any, ...]:
     return (options.max_members, options.fallback_to_messages, options.message_days_back)
 
-
-def _check_flag(value: object, argument: str) -> None:
-    if not isinstance(value, bool):
-        raise TypeError(f"{argument} must be True or False, got {value!r}")
