@@ -16,10 +16,10 @@ import pandas as pd
 
 from tgkit.cli import output
 from tgkit.core import OperationHandle, SessionConfig
-from tgkit.credentials import default_session_dir, load_credentials
+from tgkit.credentials import Credentials, default_session_dir, load_credentials
 from tgkit.errors import NotAuthorized
 from tgkit.session import TelegramSession
-from tgkit.store import Store, default_store_path
+from tgkit.store import Store, StoreError, default_store_path
 from tgkit.telegram.targets import parse_target
 
 
@@ -44,27 +44,24 @@ async def open_session(args: argparse.Namespace, state: RunState) -> AsyncIterat
     """A connected session on the sandbox or on the account named by ``--name``."""
     state.store_path = store_path_for(args)
     if args.sandbox:
-        session = _sandbox_session(args, state)
+        session = _sandbox_session(state)
     else:
         session = _account_session(args, state.store_path)
     async with session:
         yield session
 
 
-def _sandbox_session(args: argparse.Namespace, state: RunState) -> TelegramSession:
+def _sandbox_session(state: RunState) -> TelegramSession:
     from tgkit.sandbox import demo_world
 
     world, me = demo_world()
     state.extra["world"] = world
-    return TelegramSession(
-        "sandbox",
-        client=world.client(me),
-        config=SessionConfig(pacing=False),
-        store=state.store_path,
+    return TelegramSession.sandbox(
+        world, me, config=SessionConfig(pacing=False), store=state.store_path
     )
 
 
-def _account_session(args: argparse.Namespace, store_path: Path) -> TelegramSession:
+def _credentials() -> Credentials:
     creds = load_credentials()
     if creds is None:
         raise NotAuthorized(
@@ -72,6 +69,11 @@ def _account_session(args: argparse.Namespace, store_path: Path) -> TelegramSess
             "my.telegram.org) or write ~/.config/tgkit/config.toml, then run "
             "`tgkit login`; or add --sandbox to try tgkit without an account"
         )
+    return creds
+
+
+def _account_session(args: argparse.Namespace, store_path: Path) -> TelegramSession:
+    creds = _credentials()
     return TelegramSession(
         args.name,
         creds.api_id,
@@ -89,9 +91,7 @@ async def run_login(args: argparse.Namespace, state: RunState) -> dict[str, Any]
     """
     if args.sandbox:
         return await _sandbox_login(args)
-    creds = load_credentials()
-    if creds is None:
-        raise NotAuthorized("set TG_API_ID and TG_API_HASH (from my.telegram.org) first")
+    creds = _credentials()
     session_dir = args.session_dir or default_session_dir()
     session = TelegramSession(
         args.name, creds.api_id, creds.api_hash, session_dir=session_dir, store=False
@@ -207,11 +207,12 @@ async def run_export(args: argparse.Namespace, state: RunState) -> dict[str, Any
     output.check_output_path(args.output)
     key = output.read_key_file(args.pseudonymize_key_file)
     with Store(store_path_for(args)) as store:
-        known = set(store.collections()["id"].tolist()) if len(store.collections()) else set()
-        if args.collection not in known:
+        try:
+            store.collection(args.collection)
+        except StoreError:
             raise ValueError(
                 f"collection {args.collection} is not in the store; `tgkit collections` lists them"
-            )
+            ) from None
         frame = store.frame(args.collection)
     return _finish(frame, args.output, key)
 

@@ -30,8 +30,8 @@ async def run_demo(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     state.store_path = args.store or folder / "tgkit.db"
     world, me = demo_world()
-    session = TelegramSession(
-        "demo", client=world.client(me), config=SessionConfig(pacing=False), store=state.store_path
+    session = TelegramSession.sandbox(
+        world, me, name="demo", config=SessionConfig(pacing=False), store=state.store_path
     )
     big, active = DEMO_TARGETS["big_group"], DEMO_TARGETS["small_group"]
     async with session:
