@@ -8,7 +8,7 @@ import getpass
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ class RunState:
 
     store_path: Path | None = None
     handle: OperationHandle | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    world: Any = None  # the sandbox World, when --sandbox
 
 
 def store_path_for(args: argparse.Namespace) -> Path:
@@ -55,7 +55,7 @@ def _sandbox_session(state: RunState) -> TelegramSession:
     from tgkit.sandbox import demo_world
 
     world, me = demo_world()
-    state.extra["world"] = world
+    state.world = world
     return TelegramSession.sandbox(
         world, me, config=SessionConfig(pacing=False), store=state.store_path
     )
@@ -179,7 +179,7 @@ async def run_monitor(args: argparse.Namespace, state: RunState) -> dict[str, An
     output.check_output_path(args.output)
     key = output.read_key_file(args.pseudonymize_key_file)
     async with open_session(args, state) as session:
-        world = state.extra.get("world")
+        world = state.world
         if world is not None:
             for target in args.targets:
                 world.start_activity(target, messages_per_second=2.0)
