@@ -209,3 +209,35 @@ def test_login_with_a_wrong_code_is_refused() -> None:
     )
     assert result.returncode == 3, result.stderr
     assert "the login code was wrong 3 times" in result.stderr
+
+
+def test_progress_bar_on_stderr_only_when_it_is_a_terminal(tmp_path: Path) -> None:
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    # a terminal 100 columns wide (a new pty is 0 wide, and tqdm draws nothing in 0)
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tgkit", "members", "@small_group", "--sandbox",
+         "--store", str(tmp_path / "t.db"), "--json"],
+        stdout=subprocess.PIPE, stderr=follower, text=True,
+    )
+    os.close(follower)
+    stdout, _ = process.communicate(timeout=60)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    terminal = b"".join(chunks).decode(errors="replace")
+    assert process.returncode == 0
+    assert "members of @small_group" in terminal and "100%" in terminal
+    assert "items" not in stdout  # the summary stays clean for pipes

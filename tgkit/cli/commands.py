@@ -221,19 +221,21 @@ async def _follow(
     session: TelegramSession, handle: OperationHandle, state: RunState, description: str
 ) -> pd.DataFrame:
     state.handle = handle
-    update = output.progress_bar(description)
-    if update is None:
+    bar = output.progress_bar(description)
+    if bar is None:
         return await handle
 
     def on_event(event: Any) -> None:
         if event.operation.id == handle.id and event.type == "progress":
-            update(event.operation.progress.done, event.operation.progress.total)
+            bar.feed(event.operation.progress.done, event.operation.progress.total)
+            bar.draw()  # the command runs on the loop's own thread
 
     unsubscribe = session.subscribe(on_event)
     try:
         return await handle
     finally:
         unsubscribe()
+        bar.close()
 
 
 def _finish(frame: pd.DataFrame, path: Path | None, key: bytes | None) -> dict[str, Any]:

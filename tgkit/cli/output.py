@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from tgkit import export, privacy
+from tgkit.progress import ProgressBar
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -61,18 +61,8 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         print(f"{name.replace('_', ' ')}: {value}")
 
 
-def progress_bar(description: str) -> Callable[[int, int | None], None] | None:
+def progress_bar(description: str) -> ProgressBar | None:
     """A tqdm bar on stderr when stderr is a terminal; None otherwise."""
     if not sys.stderr.isatty():
         return None
-    from tqdm import tqdm
-
-    bar = tqdm(desc=description, file=sys.stderr, unit=" items", leave=False)
-
-    def update(done: int, total: int | None) -> None:
-        if total is not None and bar.total != total:
-            bar.total = total
-        bar.n = done
-        bar.refresh()
-
-    return update
+    return ProgressBar(description, unit="items")

@@ -25,7 +25,7 @@ from typing import Any, Generic, TypeVar
 
 from tgkit.core import OperationHandle, OperationKind, OperationState, Progress
 from tgkit.notebook.loop import CANCEL_GRACE_SECONDS, LoopCall, Runner
-from tgkit.notebook.progress import ProgressBar
+from tgkit.progress import ProgressBar
 
 __all__ = ["Job", "start"]
 

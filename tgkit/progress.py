@@ -1,7 +1,8 @@
 """Progress bars (``tqdm.auto``) for blocking calls, fed from operation progress events.
 
-Operations report progress on tgkit's background loop; the cell that waits
-for them is on the kernel's thread. A :class:`ProgressBar` takes events from
+Shared by the notebook layer and the ``tgkit`` command. In a notebook,
+operations report progress on tgkit's background loop while the cell that
+waits for them is on the kernel's thread. A :class:`ProgressBar` takes events from
 the loop (:meth:`~ProgressBar.feed`, thread-safe, cheap) and draws them from
 the waiting thread (:meth:`~ProgressBar.draw`, called about ten times a
 second), so the bar appears in the cell that made the call, as a widget in
