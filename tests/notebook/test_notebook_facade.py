@@ -83,9 +83,11 @@ def test_ctrl_c_cancels_the_scrape_frees_the_lock_and_the_next_one_runs(tg: Note
 
     def press_stop() -> None:
         nonlocal queued_after, scrape_id
-        # once the scrape is running, queue a second operation behind it and press stop
-        eventually(lambda: not tg.queue.empty and tg.queue["state"].iloc[0] == "RUNNING")
-        scrape_id = tg.queue["id"].iloc[0]
+        # once the scrape has collected its first page, queue a second operation behind
+        # it and press stop (the cell is then waiting on it)
+        scheduler = tg.session.scheduler
+        eventually(lambda: scheduler.running is not None and scheduler.running.progress.done > 0)
+        scrape_id = scheduler.running.id
         queued_after = tg.messages(SMALL, days_back=1, background=True)
         os.kill(os.getpid(), signal.SIGINT)
 

@@ -264,8 +264,15 @@ class Notebook:
         if not isinstance(background, bool):
             raise TypeError(f"background must be True or False, got {background!r}")
         self._check_open()
-        job = start(self.runner, submit, unit=unit)
-        return job if background else job.result(progress=progress)
+        job = None
+        try:
+            job = start(self.runner, submit, unit=unit)
+            return job if background else job.result(progress=progress)
+        except KeyboardInterrupt:
+            # Also when Ctrl-C lands between submitting and waiting: never leave it running.
+            if job is not None:
+                job.interrupt()
+            raise
 
     # --- state ---------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator
 from typing import Any, Generic, TypeVar
 
 from tgkit.core import OperationHandle, OperationKind, OperationState, Progress
-from tgkit.notebook.loop import CANCEL_GRACE_SECONDS, LoopCall, Runner
+from tgkit.notebook.loop import CANCEL_GRACE_SECONDS, LoopCall, Runner, cancel_and_wait
 from tgkit.progress import ProgressBar
 
 __all__ = ["Job", "start"]
@@ -110,6 +110,10 @@ class Job(Generic[T]):
         self._runner.call_soon(self.handle.cancel)
         return True
 
+    def interrupt(self) -> None:
+        """Cancel the operation and wait (bounded) until it has ended: what Ctrl-C does."""
+        cancel_and_wait(self._call)
+
     def result(self, *, progress: bool = True) -> T:
         """Wait for the result (a progress bar while waiting); Ctrl-C cancels the operation."""
         __tracebackhide__ = True
@@ -175,5 +179,19 @@ def start(
     error it raises (bad input) is raised here, before any request.
     """
     __tracebackhide__ = True
-    handle = runner.run(_submit(submit))
+    call = runner.spawn(_submit(submit))
+    try:
+        handle = runner.wait(call)
+    except KeyboardInterrupt:
+        _drop_submitted(runner, call)
+        raise
     return Job(handle, runner, unit=unit)
+
+
+def _drop_submitted(runner: Runner, call: LoopCall[OperationHandle]) -> None:
+    """Ctrl-C while submitting: an operation already queued is cancelled and seen to end."""
+    try:
+        handle = call.result()
+    except BaseException:  # cancelled before ``submit`` ran, or refused: nothing was queued
+        return
+    Job(handle, runner).interrupt()

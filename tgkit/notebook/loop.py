@@ -216,7 +216,7 @@ class BackgroundLoop:
                 if tick is not None:
                     tick()
         except KeyboardInterrupt:
-            _cancel_and_wait(call)
+            cancel_and_wait(call)
             raise
         if tick is not None:
             tick()
@@ -235,7 +235,7 @@ class BackgroundLoop:
             self._thread.join(timeout)
 
 
-def _cancel_and_wait(call: LoopCall[Any]) -> None:
+def cancel_and_wait(call: LoopCall[Any]) -> None:
     """Cancel ``call`` and give it ``CANCEL_GRACE_SECONDS`` to finish cleaning up.
 
     A second Ctrl-C during that wait abandons the wait (the cancel stands).
