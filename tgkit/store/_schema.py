@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -77,9 +78,7 @@ def connect(path: Path, *, busy_timeout: float, synchronous: str) -> sqlite3.Con
     try:
         with translate_errors(path, busy_timeout):
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
-                raise StoreError(f"The store {path} could not switch to WAL mode (got {mode}).")
+            _switch_to_wal(conn, path, busy_timeout)
             # Under WAL, NORMAL syncs the log only at checkpoints. A commit has
             # still reached the OS when COMMIT returns, so a killed process (even
             # SIGKILL) loses nothing; only a power cut or an OS crash can lose the
@@ -91,6 +90,25 @@ def connect(path: Path, *, busy_timeout: float, synchronous: str) -> sqlite3.Con
         conn.close()
         raise
     return conn
+
+
+def _switch_to_wal(conn: sqlite3.Connection, path: Path, busy_timeout: float) -> None:
+    # Switching a new file to WAL needs it to itself, and SQLite does not always call
+    # the busy handler for that: two processes opening one new store at once can see
+    # "locked" or the old mode. Retry within busy_timeout, as any other wait.
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            mode = "locked"
+        if mode.lower() == "wal":
+            return
+        if time.monotonic() > deadline:
+            raise StoreError(f"The store {path} could not switch to WAL mode (got {mode}).")
+        time.sleep(0.01)
 
 
 def _ensure_schema(conn: sqlite3.Connection, path: Path) -> None:
