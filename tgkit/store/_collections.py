@@ -5,6 +5,7 @@ Every function takes an open connection and runs its own short transaction.
 
 from __future__ import annotations
 
+import operator
 import os
 import socket
 import sqlite3
@@ -124,6 +125,7 @@ def write_records(
     checkpoint: Mapping[str, Any],
 ) -> int:
     """Store a page of records and its checkpoint; return how many items were new."""
+    collection_id = _whole(collection_id)
     page = _items.page_from_records(_kind_of(conn, collection_id), records)
     return _write(conn, known, collection_id, page, checkpoint)
 
@@ -136,6 +138,7 @@ def write_columns(
     checkpoint: Mapping[str, Any],
 ) -> int:
     """Store a page given as one list per field and its checkpoint; return new items."""
+    collection_id = _whole(collection_id)
     page = _items.page_from_columns(_kind_of(conn, collection_id), columns)
     return _write(conn, known, collection_id, page, checkpoint)
 
@@ -179,6 +182,7 @@ def finish(
     attrs: Mapping[str, Any] | None,
 ) -> None:
     """Mark a collection complete, interrupted or failed, with its error and frame attrs."""
+    collection_id = _whole(collection_id)
     if status not in FINAL_STATUSES:
         raise ValueError(
             f"status must be one of {sorted(str(s) for s in FINAL_STATUSES)}, got {status!r}"
@@ -195,17 +199,20 @@ def finish(
 
 def get(conn: sqlite3.Connection, collection_id: int) -> Collection:
     """The collection with this id, as it stands now."""
+    collection_id = _whole(collection_id)
     return _collection(_select(conn, collection_id), resumed=False)
 
 
 def records(conn: sqlite3.Connection, collection_id: int) -> list[dict[str, Any]]:
     """All items of a collection, in the order they were first written."""
+    collection_id = _whole(collection_id)
     _select(conn, collection_id)
     return _items.records(conn, collection_id)
 
 
 def attrs(conn: sqlite3.Connection, collection_id: int) -> dict[str, Any]:
     """The attrs ``finish`` stored (``{}`` before that)."""
+    collection_id = _whole(collection_id)
     _select(conn, collection_id)
     row = conn.execute("SELECT attrs FROM collections WHERE id = ?", (collection_id,)).fetchone()
     return _codec.loads(row[0])
@@ -221,8 +228,7 @@ def all_collections(conn: sqlite3.Connection) -> list[tuple[Any, ...]]:
 
 
 def _select(conn: sqlite3.Connection, collection_id: int) -> tuple[Any, ...]:
-    if isinstance(collection_id, bool) or not isinstance(collection_id, int):
-        raise TypeError(f"collection_id must be an int, got {collection_id!r}")
+    collection_id = _whole(collection_id)
     row = conn.execute(
         f"SELECT {_COLUMNS} FROM collections WHERE id = ?", (collection_id,)
     ).fetchone()
@@ -232,6 +238,16 @@ def _select(conn: sqlite3.Connection, collection_id: int) -> tuple[Any, ...]:
             "store.collections() lists the ones there are."
         )
     return row
+
+
+def _whole(collection_id: object) -> int:
+    """The id as an int: any integral number (NumPy's, from a frame, too), never a bool."""
+    if not isinstance(collection_id, bool) and type(collection_id).__name__ != "bool_":
+        try:
+            return operator.index(collection_id)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+    raise TypeError(f"collection_id must be a whole number, got {collection_id!r}")
 
 
 def _collection(row: tuple[Any, ...], *, resumed: bool) -> Collection:

@@ -1,29 +1,121 @@
 """Argument checks shared by the operations: clear errors before any request.
 
+Every number is bounded by what Telegram can mean: a history window cannot
+start before Telegram's launch (2013-08-01), a count cannot exceed what a
+32-bit message id or a chat's membership can reach, a duration is at most a
+year. Non-finite values (``nan``, ``inf``) are refused. Whole numbers are
+taken through ``operator.index``, so NumPy integers (what a DataFrame hands
+back) work wherever an int does; ``True``/``False`` never count as numbers.
+
 >>> optional_count(0, "max_members")
 Traceback (most recent call last):
 ...
 ValueError: max_members must be a positive whole number or None (no limit), got 0
+>>> history_days(float("nan"), "days_back")
+Traceback (most recent call last):
+...
+ValueError: days_back must be a finite positive number of days, got nan
 """
 
 from __future__ import annotations
 
-__all__ = ["optional_count", "positive_number"]
+import math
+import operator
+from datetime import UTC, datetime
+
+__all__ = [
+    "MAX_COUNT",
+    "MAX_SECONDS",
+    "TELEGRAM_LAUNCH",
+    "history_days",
+    "max_history_days",
+    "optional_count",
+    "positive_number",
+    "whole_number",
+]
+
+#: Telegram's launch: no chat has history from before this day.
+TELEGRAM_LAUNCH = datetime(2013, 8, 1, tzinfo=UTC)
+#: Message ids are 32-bit; no chat holds more messages or members than this.
+MAX_COUNT = 2**31 - 1
+#: The longest duration tgkit accepts for one run (a year, in seconds).
+MAX_SECONDS = 366 * 86_400.0
 
 
-def optional_count(value: object, argument: str) -> int | None:
-    """``value`` if it is None or a whole number ≥ 1, else an error naming ``argument``."""
+def whole_number(value: object) -> int | None:
+    """``value`` as an int if it is an integral number (not a bool), else None.
+
+    >>> import numpy as np; whole_number(np.int64(3)), whole_number(3.0), whole_number(True)
+    (3, None, None)
+    """
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return None
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def optional_count(value: object, argument: str, maximum: int = MAX_COUNT) -> int | None:
+    """``value`` as an int if it is None or a whole number in 1..``maximum``, else an
+    error naming ``argument``."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    number = whole_number(value)
+    if number is None or number < 1:
         raise ValueError(
             f"{argument} must be a positive whole number or None (no limit), got {value!r}"
         )
-    return value
+    if number > maximum:
+        raise ValueError(
+            f"{argument} must be at most {maximum:,} (more than any Telegram chat holds), "
+            f"got {value!r}; pass None for no limit"
+        )
+    return number
 
 
-def positive_number(value: object, argument: str, unit: str) -> float:
-    """``value`` if it is a number > 0, else an error naming ``argument`` and its ``unit``."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-        raise ValueError(f"{argument} must be a positive number of {unit}, got {value!r}")
-    return float(value)
+def positive_number(
+    value: object, argument: str, unit: str, maximum: float = MAX_SECONDS
+) -> int | float:
+    """``value`` (an int if whole, else a float) if it is a finite number in
+    (0, ``maximum``], else an error naming ``argument`` and its ``unit``."""
+    number = _finite(value, argument, unit)
+    if number > maximum:
+        raise ValueError(f"{argument} must be at most {maximum:g} {unit}, got {value!r}")
+    return _plain(value, number)
+
+
+def max_history_days(now: datetime | None = None) -> float:
+    """How many days back from ``now`` Telegram's history can reach (to its launch)."""
+    now = now or datetime.now(UTC)
+    return (now - TELEGRAM_LAUNCH).total_seconds() / 86_400
+
+
+def history_days(value: object, argument: str, now: datetime | None = None) -> int | float:
+    """``value`` (an int if whole, else a float) if it is a number of days back that does
+    not start before Telegram's launch (2013-08-01), else an error naming ``argument``."""
+    number = _finite(value, argument, "days")
+    limit = max_history_days(now)
+    if number > limit:
+        raise ValueError(
+            f"{argument} must be at most {int(limit):,} days: Telegram's history starts "
+            f"on {TELEGRAM_LAUNCH:%Y-%m-%d}, got {value!r}; pass since=... for a fixed start"
+        )
+    return _plain(value, number)
+
+
+def _plain(value: object, number: float) -> int | float:
+    whole = whole_number(value)
+    return number if whole is None else whole
+
+
+def _finite(value: object, argument: str, unit: str) -> float:
+    whole = whole_number(value)
+    number: float | None = None
+    if whole is not None:
+        number = float(whole) if abs(whole) < 2**64 else (2.0**64 if whole > 0 else -1.0)
+    elif isinstance(value, float) or type(value).__name__ in ("float16", "float32"):
+        number = float(value)  # type: ignore[arg-type]
+    if number is None or not math.isfinite(number) or not number > 0:
+        raise ValueError(f"{argument} must be a finite positive number of {unit}, got {value!r}")
+    return number

@@ -48,7 +48,7 @@ from tgkit.core import current_operation
 from tgkit.errors import AdminRequired, InvalidTarget, NotAMember
 from tgkit.frames import collection_attrs
 from tgkit.telegram import sweep
-from tgkit.telegram.checks import optional_count, positive_number
+from tgkit.telegram.checks import history_days, optional_count
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert import member_columns
@@ -80,12 +80,13 @@ class MemberOptions:
     message_days_back: float = 30
 
     def __post_init__(self) -> None:
-        optional_count(self.max_members, "max_members")
+        object.__setattr__(self, "max_members", optional_count(self.max_members, "max_members"))
         if not isinstance(self.fallback_to_messages, bool):
             raise TypeError(
                 f"fallback_to_messages must be True or False, got {self.fallback_to_messages!r}"
             )
-        positive_number(self.message_days_back, "message_days_back", "days")
+        days = history_days(self.message_days_back, "message_days_back")
+        object.__setattr__(self, "message_days_back", days)
 
 
 async def scrape_members(

@@ -30,7 +30,7 @@ from telethon.tl import functions, types
 
 from tgkit.core import current_operation
 from tgkit.frames import collection_attrs
-from tgkit.telegram.checks import optional_count, positive_number
+from tgkit.telegram.checks import history_days, optional_count
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert import message_columns
@@ -102,8 +102,8 @@ class MessageWindow:
         if days_back is not None and since is not None:
             raise ValueError("pass either days_back or since, not both")
         if days_back is not None:
-            positive_number(days_back, "days_back", "days")
-        optional_count(limit, "limit")
+            days_back = history_days(days_back, "days_back")
+        limit = optional_count(limit, "limit")
         start = as_utc(since, "since") if since is not None else None
         end = as_utc(until, "until") if until is not None else None
         if start is not None and end is not None and start >= end:

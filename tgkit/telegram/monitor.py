@@ -81,8 +81,9 @@ class MonitorOptions:
     stall_after: float = 60.0
 
     def __post_init__(self) -> None:
-        positive_number(self.duration, "duration", "seconds")
-        positive_number(self.stall_after, "stall_after", "seconds")
+        object.__setattr__(self, "duration", positive_number(self.duration, "duration", "seconds"))
+        stall_after = positive_number(self.stall_after, "stall_after", "seconds")
+        object.__setattr__(self, "stall_after", stall_after)
 
 
 class MonitorState:

@@ -10,8 +10,11 @@ Accepted forms::
 ``telegram.me`` and ``telegram.dog`` links, ``tg://resolve?domain=name`` and
 ``tg://join?invite=HASH`` work too; a message link (``t.me/name/42``,
 ``t.me/c/1234567890/42``) names its chat. Usernames are 5–32 letters, digits
-and underscores, starting with a letter. Anything else raises
-:class:`~tgkit.errors.InvalidTarget`.
+and underscores, starting with a letter. Letters and digits are ASCII only, as
+Telegram's are: the patterns are compiled with ``re.ASCII``, so Unicode case
+folding (``ſ``, the Kelvin sign) and other scripts' digits never make a
+username or an id. Any integral number (``operator.index``: NumPy integers
+too) is an id. Anything else raises :class:`~tgkit.errors.InvalidTarget`.
 
 Example::
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,7 +59,9 @@ _DOMAIN = r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)"
 _TAIL = r"(?:/\d*)?/?(?:[?#]\S*)?"  # optional /post-id, trailing slash, query or fragment
 
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE))
+    # re.ASCII: with IGNORECASE alone, [A-Za-z] also matches ſ, ı, İ and the Kelvin
+    # sign, and \d matches every script's digits.
+    (name, re.compile(pattern, re.IGNORECASE | re.ASCII))
     for name, pattern in (
         ("username", rf"@?(?P<username>{_USERNAME})"),
         ("invite", rf"{_DOMAIN}/(?:\+|joinchat/)(?P<hash>{_HASH})/?(?:[?#]\S*)?"),
@@ -180,13 +186,22 @@ def parse_target(value: Any) -> Target:
         return value
     if isinstance(value, bool):
         raise _invalid(value, "True/False is not a chat")
-    if isinstance(value, int):
-        return _from_id(value, value)
     if isinstance(value, str):
         return _from_text(value)
     if isinstance(value, TLObject):
         return _from_entity(value)
+    number = _integral(value)
+    if number is not None:
+        return _from_id(value, number)
     raise _invalid(value, f"a {type(value).__name__} is not a chat")
+
+
+def _integral(value: Any) -> int | None:
+    """``value`` as an int when it is an integral number (int, NumPy integer), else None."""
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def _from_text(value: str) -> Target:
@@ -252,6 +267,13 @@ def _why_not(text: str) -> str:
         return "it looks like a phone number; tgkit does not look chats up by phone"
     if re.search(r"\s", text):
         return "it contains spaces"
+    if not text.isascii():
+        return (
+            "it has a character outside ASCII; Telegram usernames, links and ids are "
+            "ASCII letters, digits and underscores"
+        )
+    if re.fullmatch(r"-?[0-9]+", text):
+        return "ids are non-zero 64-bit integers (at most 19 digits)"
     if re.fullmatch(r"@?[A-Za-z0-9_]+", text):
         name = text.removeprefix("@")
         if not name[0].isalpha():

@@ -1,0 +1,148 @@
+"""Bad input to every session operation: the right exception, and not one request sent.
+
+Each row is (operation, arguments, exception type). The session is a real
+``TelegramSession`` on the sandbox; after each refused call the world's
+request counter must not have moved (issue 14, defects 3, 4 and 10).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tgkit.core import SessionConfig
+from tgkit.errors import InvalidTarget
+from tgkit.sandbox import World
+from tgkit.session import TelegramSession
+
+FAST = SessionConfig(pacing=False, reconnect_backoff=0.01, drain_timeout=0.5)
+GROUP = "@small_group"
+
+#: (operation, positional args, keyword args, exception)
+ROWS: list[tuple[str, tuple[Any, ...], dict[str, Any], type[Exception]]] = [
+    # members
+    ("scrape_group_members", ("\u017fmall_group",), {}, InvalidTarget),
+    ("scrape_group_members", ("\u212amall_group",), {}, InvalidTarget),
+    ("scrape_group_members", ("\u0661\u0662\u0663\u0664\u0665",), {}, InvalidTarget),
+    ("scrape_group_members", ("12345678901234567890123",), {}, InvalidTarget),
+    ("scrape_group_members", ("",), {}, InvalidTarget),
+    ("scrape_group_members", (None,), {}, InvalidTarget),
+    ("scrape_group_members", (3.5,), {}, InvalidTarget),
+    ("scrape_group_members", ("+44 7700 900123",), {}, InvalidTarget),
+    ("scrape_group_members", ("t.me/joinchat",), {}, InvalidTarget),
+    ("scrape_group_members", (GROUP,), {"max_members": 0}, ValueError),
+    ("scrape_group_members", (GROUP,), {"max_members": -5}, ValueError),
+    ("scrape_group_members", (GROUP,), {"max_members": 2.5}, ValueError),
+    ("scrape_group_members", (GROUP,), {"max_members": math.inf}, ValueError),
+    ("scrape_group_members", (GROUP,), {"max_members": math.nan}, ValueError),
+    ("scrape_group_members", (GROUP,), {"max_members": 10**12}, ValueError),
+    ("scrape_group_members", (GROUP,), {"max_members": True}, ValueError),
+    ("scrape_group_members", (GROUP,), {"max_members": "100"}, ValueError),
+    ("scrape_group_members", (GROUP,), {"message_days_back": 1e6}, ValueError),
+    ("scrape_group_members", (GROUP,), {"message_days_back": math.inf}, ValueError),
+    ("scrape_group_members", (GROUP,), {"message_days_back": math.nan}, ValueError),
+    ("scrape_group_members", (GROUP,), {"message_days_back": -1}, ValueError),
+    ("scrape_group_members", (GROUP,), {"message_days_back": 0}, ValueError),
+    ("scrape_group_members", (GROUP,), {"message_days_back": 10**400}, ValueError),
+    ("scrape_group_members", (GROUP,), {"fallback_to_messages": "yes"}, TypeError),
+    ("scrape_group_members", (GROUP,), {"resume": 1}, TypeError),
+    # join + members
+    ("join_and_scrape_members", ("\u017fmall_group",), {}, InvalidTarget),
+    ("join_and_scrape_members", ("t.me/+\u212aXXXXXXXXXX",), {}, InvalidTarget),
+    ("join_and_scrape_members", (GROUP,), {"max_members": math.nan}, ValueError),
+    ("join_and_scrape_members", (GROUP,), {"max_members": 2**40}, ValueError),
+    # messages
+    ("scrape_messages", ("\u017fmall_group",), {"days_back": 1}, InvalidTarget),
+    ("scrape_messages", ("\u0661\u0662\u0663",), {"days_back": 1}, InvalidTarget),
+    ("scrape_messages", (GROUP,), {"days_back": 1e6}, ValueError),
+    ("scrape_messages", (GROUP,), {"days_back": float("inf")}, ValueError),
+    ("scrape_messages", (GROUP,), {"days_back": float("nan")}, ValueError),
+    ("scrape_messages", (GROUP,), {"days_back": np.float64("nan")}, ValueError),
+    ("scrape_messages", (GROUP,), {"days_back": 5000}, ValueError),
+    ("scrape_messages", (GROUP,), {"days_back": -3}, ValueError),
+    ("scrape_messages", (GROUP,), {"days_back": "7"}, ValueError),
+    ("scrape_messages", (GROUP,), {"days_back": 1, "since": "2024-01-01"}, ValueError),
+    ("scrape_messages", (GROUP,), {"limit": 0}, ValueError),
+    ("scrape_messages", (GROUP,), {"limit": math.inf}, ValueError),
+    ("scrape_messages", (GROUP,), {"limit": 2**31}, ValueError),
+    ("scrape_messages", (GROUP,), {"since": "yesterday-ish"}, ValueError),
+    (
+        "scrape_messages",
+        (GROUP,),
+        {"since": datetime(2024, 5, 2, tzinfo=UTC), "until": datetime(2024, 5, 1, tzinfo=UTC)},
+        ValueError,
+    ),
+    # monitor
+    ("monitor", ("\u017fmall_group", 60), {}, InvalidTarget),
+    ("monitor", ([],  60), {}, ValueError),
+    ("monitor", ([GROUP, "\u212aelvin_chat"], 60), {}, InvalidTarget),
+    ("monitor", (GROUP, math.nan), {}, ValueError),
+    ("monitor", (GROUP, math.inf), {}, ValueError),
+    ("monitor", (GROUP, -1), {}, ValueError),
+    ("monitor", (GROUP, 0), {}, ValueError),
+    ("monitor", (GROUP, 1e12), {}, ValueError),
+    ("monitor", (GROUP, 60), {"stall_after": math.nan}, ValueError),
+    ("monitor", (GROUP, 60), {"on_message": "print"}, TypeError),
+    # send
+    ("send_message", ("\u017fmall_group", "hello"), {}, InvalidTarget),
+    ("send_message", (GROUP, ""), {}, ValueError),
+    ("send_message", (GROUP, 42), {}, TypeError),
+]
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    world = World(seed=3)
+    me = world.add_user("Ada", "Lovelace", username="ada_research")
+    group = world.add_supergroup("Small group", username="small_group", members=30)
+    world.join(group, me)
+    world.me = me  # type: ignore[attr-defined]
+    return world
+
+
+@pytest.fixture
+async def session(world: World) -> AsyncIterator[TelegramSession]:
+    async with TelegramSession.sandbox(world, world.me, config=FAST) as opened:  # type: ignore[attr-defined]
+        yield opened
+
+
+@pytest.mark.parametrize(
+    ("operation", "args", "kwargs", "error"),
+    ROWS,
+    ids=[f"{row[0]}-{i}" for i, row in enumerate(ROWS)],
+)
+async def test_bad_input_is_refused_before_any_request(
+    session: TelegramSession,
+    world: World,
+    operation: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    error: type[Exception],
+) -> None:
+    before = world.stats().count()
+    with pytest.raises(error) as caught:
+        getattr(session, operation)(*args, **kwargs)
+    assert world.stats().count() == before, f"{operation} sent a request before refusing"
+    message = str(caught.value)
+    assert message and "Traceback" not in message
+    assert "+44 7700 900123" not in message  # a phone number is never echoed
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"max_members": np.int64(5)}, {"max_members": np.int32(5), "message_days_back": np.int64(3)}],
+)
+async def test_numpy_counts_are_whole_numbers(session: TelegramSession, kwargs: Any) -> None:
+    frame = await session.scrape_group_members(GROUP, **kwargs)
+    assert len(frame) == 5
+
+
+def test_every_operation_has_rows() -> None:
+    public = {"scrape_group_members", "join_and_scrape_members", "scrape_messages", "monitor",
+              "send_message"}
+    assert public <= {row[0] for row in ROWS}
