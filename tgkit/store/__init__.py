@@ -20,7 +20,12 @@ from tgkit.store._records import (
     EntityRecord,
     StoreError,
 )
-from tgkit.store._session_file import check_session_file_free, session_in_use_error
+from tgkit.store._session_file import (
+    SessionLock,
+    check_session_file_free,
+    session_file_corrupt_error,
+    session_in_use_error,
+)
 from tgkit.store._store import Store
 
 __all__ = [
@@ -29,9 +34,11 @@ __all__ = [
     "CollectionInUse",
     "CollectionStatus",
     "EntityRecord",
+    "SessionLock",
     "Store",
     "StoreError",
     "check_session_file_free",
     "default_store_path",
+    "session_file_corrupt_error",
     "session_in_use_error",
 ]

@@ -3,9 +3,12 @@
 ``SessionFile(folder, name)`` is where an account's login lives:
 ``folder/name.session``. ``open_client(api_id, api_hash)`` creates the file
 readable by its owner only (0600) *before* Telethon and SQLite open it,
-refuses a file another client holds (in this process, or another process
-writing to it: ``SessionInUse`` instead of SQLite's "database is locked"),
-and returns the client; ``close()`` lets the file go.
+refuses a file another client holds (in this process, or another process:
+``SessionInUse`` naming its pid instead of SQLite's "database is locked"),
+and returns the client; ``close()`` lets the file go. The hold across
+processes is an OS lock on ``name.session.lock`` (``SessionLock``), kept while
+the client lives and released by the OS when the process dies. A file that
+is not a session (damaged, or something else) is refused naming it.
 
 The credentials are checked first; a bad ``api_hash`` is never repeated in the
 error, since it is a secret.
@@ -27,7 +30,7 @@ from pathlib import Path
 from telethon import TelegramClient
 
 from tgkit.errors import SessionInUse
-from tgkit.store import check_session_file_free
+from tgkit.store import SessionLock, check_session_file_free
 
 __all__ = ["SessionFile", "check_api_hash", "check_api_id", "check_session_name"]
 
@@ -78,6 +81,8 @@ class SessionFile:
     def __init__(self, folder: Path, name: str) -> None:
         self.path = (folder / f"{check_session_name(name)}.session").resolve()
         self._client: TelegramClient | None = None
+        self._lock = SessionLock(self.path)
+        self._holding = False
 
     def __repr__(self) -> str:
         return f"SessionFile({str(self.path)!r})"
@@ -92,11 +97,17 @@ class SessionFile:
                 "session you opened, or another session name"
             )
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        check_session_file_free(self.path)
-        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
-        os.chmod(self.path, 0o600)  # an older file made with laxer rights
-        self._client = TelegramClient(str(self.path), api_id, api_hash)
+        self._lock.acquire()
+        try:
+            check_session_file_free(self.path)
+            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
+            os.chmod(self.path, 0o600)  # an older file made with laxer rights
+            self._client = TelegramClient(str(self.path), api_id, api_hash)
+        except BaseException:
+            self._lock.release()
+            raise
         _OPEN.add(self.path)
+        self._holding = True
         return self._client
 
     def close(self) -> None:
@@ -104,4 +115,7 @@ class SessionFile:
         if self._client is not None and self._client.session is not None:
             self._client.session.close()
         self._client = None
-        _OPEN.discard(self.path)
+        if self._holding:
+            self._holding = False
+            _OPEN.discard(self.path)
+            self._lock.release()
