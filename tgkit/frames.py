@@ -1,7 +1,9 @@
 """The DataFrame schemas of every collection, and how frames are built.
 
 Every frame has the same columns, in the same order, with the same nullable
-dtypes whether it has 0 rows or a million. Frames are built column-wise.
+dtypes whether it has 0 rows or a million. Frames are built column-wise. In
+every string column NA means absent: an empty string (which servers send for
+an absent last name or about text) is stored as NA.
 
 Members (``kind="members"``)
 
@@ -309,9 +311,12 @@ def _convert(name: str, dtype: str, values: Sequence[Any]) -> Any:
     if dtype == CATEGORY:
         return _categories(name, values)
     try:
-        return pd.array(values, dtype=dtype)
+        array = pd.array(values, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"column {name!r} cannot hold {dtype} values: {exc}") from exc
+    if dtype == STRING:
+        array[array == ""] = pd.NA  # servers send "" for an absent name or text: not data
+    return array
 
 
 def _times(name: str, values: Sequence[Any]) -> pd.DatetimeIndex:

@@ -264,7 +264,8 @@ def test_any_rows_keep_schema_and_values(rows: list[dict]) -> None:
     pd.testing.assert_series_equal(df.dtypes, empty_frame("members").dtypes)
     for name in ("user_id", "username", "is_bot", "role"):
         got = [None if pd.isna(v) else v for v in df[name].tolist()]
-        assert got == [row[name] for row in rows]
+        # An empty string is absent: NA, like None (issue 15).
+        assert got == [None if row[name] == "" else row[name] for row in rows]
     for row, stamp in zip(rows, df["joined_at"], strict=True):
         expected = row["joined_at"]
         assert (pd.isna(stamp) and expected is None) or stamp == pd.Timestamp(expected)

@@ -157,3 +157,18 @@ def test_messages_name_no_secret() -> None:
     mapped = map_telethon_error(tl.SessionPasswordNeededError(request=request))
     assert "900123" not in str(mapped) and "h4sh" not in str(mapped)
     assert "900123" not in repr(mapped)
+
+
+def test_admin_required_for_a_group_does_not_speak_of_a_channel() -> None:
+    err = map_telethon_error(tl.ChatAdminRequiredError(request=None), target="@lab_group")
+    assert "subscriber" not in str(err) and "channel's" not in str(err)
+    assert "only admins of @lab_group" in str(err) and "CHAT_ADMIN_REQUIRED" in str(err)
+
+
+def test_a_chat_named_by_id_is_not_called_chat_chat() -> None:
+    from tgkit.telegram.targets import parse_target
+
+    shown = parse_target(1234567890).display  # "chat (id 1234567890)"
+    err = map_telethon_error(tl.ChannelInvalidError(request=None), target=shown)
+    assert "chat chat" not in str(err)
+    assert str(err).startswith(f"{shown} was not found")

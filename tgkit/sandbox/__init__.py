@@ -25,7 +25,9 @@ reported; word-prefix search over names and usernames; hidden members;
 admin-only subscriber lists; private chats; invite links that join, expire
 or wait for approval; history pages of 100; live updates to members; flood
 limits per account and method; dropped connections, one-off errors and
-latency on demand; ``world.stats()`` counting requests per account and
+latency on demand; with ``World(faults="realistic")`` lost, repeated and late
+pushes, "too long" differences, count-less history pages and ``""`` for
+absent strings (``tgkit.sandbox.shapes``); ``world.stats()`` counting requests per account and
 method. Requests and answers cross Telethon's own TL serialisation.
 
 Threads and loops: every ``World`` method may be called from any thread;
@@ -47,14 +49,17 @@ from tgkit.sandbox.demo import DEMO_TARGETS, demo_world
 from tgkit.sandbox.faults import FloodLimit
 from tgkit.sandbox.generate import PeopleMix
 from tgkit.sandbox.model import Chat, ChatKind, Invite, Message, Status, User
+from tgkit.sandbox.shapes import REALISTIC, FaultRates
 from tgkit.sandbox.stats import RequestStats
 from tgkit.sandbox.world import World
 
 __all__ = [
     "DEMO_TARGETS",
+    "REALISTIC",
     "Activity",
     "Chat",
     "ChatKind",
+    "FaultRates",
     "FloodLimit",
     "Invite",
     "Message",

@@ -156,18 +156,29 @@ class SandboxSender:
         else:
             loop.call_soon_threadsafe(self._lose, error)
 
-    def push(self, updates: TLObject) -> None:
+    def push(self, updates: TLObject, delay: float = 0.0) -> None:
         """Deliver an ``Updates`` object to the client's update loop, from any thread.
 
         Every delivery, including a request's own updates (``reserve_slot``), goes
         through the loop's FIFO of callbacks in the order the world made them, so
         a client sees updates in ``pts`` order as on a real connection. Call it
-        while holding the world's lock.
+        while holding the world's lock. A ``delay`` (seconds on the client's loop
+        clock) makes it a late push, overtaken by newer ones (see ``shapes``).
         """
         loop = self._loop
         if loop is None or loop.is_closed() or not self._user_connected:
             return
+        if delay > 0:
+            loop.call_soon_threadsafe(
+                self._deliver_later, delay, roundtrip(updates), self._generation
+            )
+            return
         loop.call_soon_threadsafe(self._deliver, roundtrip(updates), self._generation)
+
+    def _deliver_later(self, delay: float, updates: TLObject, generation: int) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_later(delay, self._deliver, updates, generation)
 
     def _deliver(self, updates: TLObject, generation: int) -> None:
         # Updates in flight when the connection was lost are lost with it, as on a

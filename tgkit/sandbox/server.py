@@ -18,6 +18,7 @@ from telethon.tl.tlobject import TLObject
 from tgkit.sandbox.rpc import HANDLERS, NEEDS_NO_LOGIN, Call
 from tgkit.sandbox.rpcerror import RpcFailure, error_message
 from tgkit.sandbox.sender import UPDATES_IDS
+from tgkit.sandbox.shapes import with_empty_strings
 from tgkit.sandbox.tlcompat import method_name
 from tgkit.sandbox.views import Viewer
 
@@ -79,6 +80,8 @@ class WorldServer:
             account = world.users.get(account_id) if account_id is not None else None
             call = Call(world, account, sender, Viewer(account_id or 0, world.hashes, world.now()))
             result = handler(call, request)
+            if world.faults.rates.empty_strings:
+                result = with_empty_strings(result)
             if account is not None and sender.receives_updates:
                 sender.updates_started = True
             slot = sender.reserve_slot() if _carries_updates(result) else None

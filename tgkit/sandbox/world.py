@@ -30,6 +30,7 @@ from tgkit.sandbox.participants import Roster
 from tgkit.sandbox.posting import Timeline
 from tgkit.sandbox.sender import SandboxSender
 from tgkit.sandbox.server import WorldServer
+from tgkit.sandbox.shapes import FaultRates, Faults
 from tgkit.sandbox.stats import RequestStats
 from tgkit.sandbox.views import MessageCache, UserCache
 
@@ -44,12 +45,16 @@ class World:
     Everything generated (ids, names, usernames, texts, access hashes) is the
     same for the same ``seed``; dates are relative to when the world was built.
     ``latency`` seconds are awaited (``asyncio.sleep`` on the client's loop)
-    before each request is answered. ``clock`` drives flood limits. All
-    methods are safe to call from any thread.
+    before each request is answered. ``clock`` drives flood limits.
+    ``faults="realistic"`` (or a ``FaultRates``) makes it lose, repeat and
+    delay pushes and answer in the odd shapes real servers use (see
+    ``tgkit.sandbox.shapes``), drawn from ``seed``. All methods are safe to
+    call from any thread.
     """
 
     def __init__(self, seed: int = 0, latency: float = 0.0, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 faults: FaultRates | str | None = None) -> None:
         if latency < 0:
             raise ValueError(f"latency must be >= 0 seconds, got {latency}")
         self.seed = seed
@@ -66,7 +71,8 @@ class World:
         self.roster = Roster(self.users)
         self.user_cache = UserCache(self.users)
         self.message_cache = MessageCache()
-        self.delivery = Delivery(self.users, self.hashes, self.now)
+        self.faults = Faults(seed, faults)
+        self.delivery = Delivery(self.users, self.hashes, self.now, self.faults)
         self.accounts = Accounts(self.accounts_rng, self.delivery)
         self.logins = self.accounts.logins
         self.timeline = Timeline(self.users, self._rng)
@@ -368,6 +374,11 @@ class World:
         times per ``per`` seconds; the next call fails with ``FloodWaitError(wait)``."""
         with self.lock:
             return self.flood_limits.set(method, calls=calls, per=per, wait=wait)
+
+    def set_faults(self, faults: FaultRates | str | None) -> FaultRates:
+        """Turn misbehaving on ("realistic", or a ``FaultRates``) or off ("none", None)."""
+        with self.lock:
+            return self.faults.set(faults)
 
     def clear_flood_limits(self, method: str | None = None) -> None:
         with self.lock:

@@ -93,14 +93,15 @@ def _private(chat: str, exc: BaseException) -> TgkitError:
 
 def _admin_required(chat: str, exc: BaseException) -> TgkitError:
     return AdminRequired(
-        f"only admins of {chat} may do this (a channel's subscriber list is admin-only): "
-        "collect its posts with scrape_messages instead, or use an admin account"
+        f"only admins of {chat} may do this (Telegram answered CHAT_ADMIN_REQUIRED): use "
+        "an account that is an admin there, or collect what members can read, such as its "
+        "messages with scrape_messages"
     )
 
 
 def _not_found(chat: str, exc: BaseException) -> TgkitError:
     return ChatNotFound(
-        f"Telegram knows no chat {chat} that this account can see: check the spelling; "
+        f"{chat} was not found: Telegram shows this account no such chat; check the spelling; "
         "a numeric id works only for chats this account has met before, so pass the "
         "@username or an invite link instead"
     )

@@ -45,13 +45,19 @@ import pandas as pd
 from telethon.tl import functions, types
 
 from tgkit.core import current_operation
-from tgkit.errors import AdminRequired, InvalidTarget, NotAMember
+from tgkit.errors import AdminRequired, InvalidTarget
 from tgkit.frames import collection_attrs
 from tgkit.telegram import sweep
 from tgkit.telegram.checks import history_days, optional_count
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert import member_columns
+from tgkit.telegram.member_gaps import (
+    basic_group_members,
+    hidden_note,
+    unresolved_columns,
+    unresolved_note,
+)
 from tgkit.telegram.messages import HISTORY_PAGE, history_page
 from tgkit.telegram.resolve import PeerKind, ResolvedChat
 from tgkit.telegram.targets import Target
@@ -151,6 +157,7 @@ class _MemberScrape:
         self._queries: list[str] = []  # search queries sent by this run, in order
         self._refined: list[str] = []  # those whose results reached the cap
         self._last_count: int | None = None  # Telegram's count on the last page
+        self._admins_refused = False  # hidden members: the admin list was refused too
 
     # -- strategy ---------------------------------------------------------
 
@@ -200,14 +207,19 @@ class _MemberScrape:
 
     async def _hidden_members(self) -> None:
         phase = self._collector.checkpoint.get("phase", "admins")
+        self._admins_refused = bool(self._collector.checkpoint.get("admins_refused"))
         if phase == "admins":
-            await self._admins()
+            try:
+                await self._admins()
+            except AdminRequired:
+                if not self._options.fallback_to_messages:
+                    raise
+                self._admins_refused = True
+                self._collector.advance({"phase": "messages", "admins_refused": True})
         if self._options.fallback_to_messages and not self._enough():
             await self._message_authors()
             self._notes.append(
-                "the member list is hidden from this account: rows are the admins and the "
-                f"authors of messages from the last {self._options.message_days_back:g} days, "
-                "not the full membership"
+                hidden_note(self._options.message_days_back, self._admins_refused)
             )
         else:
             self._notes.append(
@@ -218,19 +230,14 @@ class _MemberScrape:
     # -- phases -----------------------------------------------------------
 
     async def _basic_group(self) -> None:
-        full = await self._rpc(functions.messages.GetFullChatRequest(self._chat.chat_id))
-        listing = full.full_chat.participants
-        if not isinstance(listing, types.ChatParticipants):
-            raise NotAMember(
-                f"this account cannot see the members of {self._chat.target}: it is not a "
-                "member of this basic group"
-            )
-        chat = next((c for c in full.chats if c.id == self._chat.chat_id), None)
-        self._title = getattr(chat, "title", None) or self._title
-        self.reported_total = getattr(chat, "participants_count", None) or len(listing.participants)
-        users = {user.id: user for user in full.users}
-        records = {p.user_id: p for p in listing.participants if p.user_id in users}
-        self._add_users([users[i] for i in records], records, "full_chat", {"phase": "done"})
+        group = await basic_group_members(self._ctx, self._chat)
+        self._title = group.title or self._title
+        self.reported_total = group.reported_total
+        if group.unresolved:
+            self._notes.append(unresolved_note(len(group.unresolved), len(group.records)))
+        self._add_users(
+            group.users, group.records, "full_chat", {"phase": "done"}, group.unresolved
+        )
 
     async def _listing(self) -> bool:
         """The recent-members listing; True when it stopped short of Telegram's count."""
@@ -322,7 +329,7 @@ class _MemberScrape:
             offset_id = messages[-1].id
             recent = [m for m in messages if m.date >= since]
             self._add_authors(recent, history.users, since, offset_id)
-            if len(recent) < len(messages) or isinstance(history, types.messages.Messages):
+            if len(recent) < len(messages):
                 break
 
     # -- rows -------------------------------------------------------------
@@ -349,6 +356,8 @@ class _MemberScrape:
             if user_id in known and user_id not in self._collector:
                 authors.setdefault(user_id, known[user_id])
         checkpoint = {"phase": "messages", "offset_id": offset_id, "since": since}
+        if self._admins_refused:
+            checkpoint["admins_refused"] = True
         self._add_users(list(authors.values()), None, "messages", checkpoint)
 
     def _add_users(
@@ -357,18 +366,19 @@ class _MemberScrape:
         records: dict[int, Any] | None,
         source: str,
         checkpoint: dict[str, Any],
+        unresolved: list[int] = (),  # type: ignore[assignment]
     ) -> None:
+        """Add ``users`` (and rows for ``unresolved`` ids: known by id only)."""
         room = self._room()
         if room is not None:
             users = users[:room]
-        columns = member_columns(
-            users,
-            participants=records,
-            chat_id=self._chat_id,
-            chat_title=self._title,
-            source=source,
-            collected_at=utc_now(),
-        )
+            unresolved = unresolved[: room - len(users)]
+        where = {"chat_id": self._chat_id, "chat_title": self._title, "source": source}
+        now = utc_now()
+        columns = member_columns(users, participants=records, collected_at=now, **where)
+        if unresolved:
+            extra = unresolved_columns(unresolved, records or {}, collected_at=now, **where)
+            columns = {name: values + extra[name] for name, values in columns.items()}
         self._collector.add(columns, checkpoint=checkpoint)
         op = current_operation()
         if op is not None:

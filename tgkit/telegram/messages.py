@@ -2,9 +2,11 @@
 
 History is paged newest first with ``messages.GetHistory`` (100 a page),
 starting just before ``until`` (``offset_date``) and stopping at the first
-message older than ``since``, at ``limit`` rows, or at the chat's first
-message. Telegram ignores ``min_id``/``max_id`` on getHistory, so the window
-is applied here, by date. Service messages (joins, pins) are not rows.
+message older than ``since``, at ``limit`` rows, or at an empty page (the
+chat's first message is behind). A page's shape (``messages.Messages``
+without a count, or a shape that changes between pages) never ends paging:
+the last count seen stands. Telegram ignores ``min_id``/``max_id`` on
+getHistory, so the window is applied here, by date. Service messages (joins, pins) are not rows.
 
 Each page is stored with the id to continue from, so a re-run with the same
 window resumes. A relative window (``days_back``) resumes an unfinished
@@ -26,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 from telethon import utils
-from telethon.tl import functions, types
+from telethon.tl import functions
 
 from tgkit.core import current_operation
 from tgkit.frames import collection_attrs
@@ -45,6 +47,7 @@ __all__ = [
     "as_utc",
     "entities_by_id",
     "history_page",
+    "reported_count",
     "scrape_messages",
 ]
 
@@ -142,6 +145,23 @@ def history_page(peer: Any, offset_id: int, offset_date: datetime | None, limit:
     )
 
 
+def reported_count(result: Any, last_known: int | None) -> int | None:
+    """The chat's message count a history page reports, else ``last_known``.
+
+    Telegram answers a page that holds the whole history with a plain
+    ``messages.Messages`` (no ``count``), and other servers do so on any page
+    or change the shape between pages: such a page says nothing about the
+    total, so the count seen last stands. Paging never stops on the shape,
+    only on an empty page or the window's end.
+
+    >>> from telethon.tl.types import messages
+    >>> reported_count(messages.Messages(messages=[], chats=[], users=[]), 250)
+    250
+    """
+    count = getattr(result, "count", None)
+    return last_known if count is None else count
+
+
 def entities_by_id(result: Any) -> dict[int, Any]:
     """The users and chats of a messages result, by marked id."""
     return {utils.get_peer_id(x): x for x in itertools.chain(result.users, result.chats)}
@@ -208,14 +228,14 @@ class _History:
                 history_page(self._chat.input_peer, offset_id, offset_date, limit),
                 target=self._chat.target,
             )
-            self.reported_total = getattr(result, "count", None)
+            self.reported_total = reported_count(result, self.reported_total)
             page = [m for m in result.messages if getattr(m, "date", None) is not None]
             if not page:
                 break
             offset_id = page[-1].id
             wanted = [m for m in page if self._in_window(m)]
             self._add(wanted, result, offset_id)
-            if self._reached_start(page) or isinstance(result, types.messages.Messages):
+            if self._reached_start(page):
                 break
 
     def _in_window(self, message: Any) -> bool:

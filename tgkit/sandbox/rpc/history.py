@@ -5,6 +5,8 @@ message older than ``offset_id`` (or, without it, sent before ``offset_date``),
 shifted by ``add_offset`` (negative to page towards newer messages), at most
 100 messages. ``getHistory`` ignores ``min_id`` / ``max_id``, as Telegram does
 in practice (see TELEGRAM-FACTS.md): clients filter those themselves.
+With the ``countless_history`` fault a page is a plain ``messages.Messages``
+without ``count`` (see ``tgkit.sandbox.shapes``).
 ``messages.search`` honours them, and matches ``q`` against the start of the
 words of a message, every word of ``q``, case-insensitively.
 """
@@ -135,6 +137,9 @@ def _messages_result(
     rendered = call.messages(chat, page)
     users = call.users(m.sender_id for m in page if m.sender_id is not None)
     chats = [viewer.chat(chat)]
+    if call.world.faults.happens(call.world.faults.rates.countless_history):
+        # Some servers (and Telegram, for a history that fits one page) send no count.
+        return build(messages.Messages, messages=rendered, topics=[], chats=chats, users=users)
     if chat.is_channel:
         return build(
             messages.ChannelMessages, pts=chat.pts, count=total, messages=rendered, topics=[],

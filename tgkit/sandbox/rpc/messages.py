@@ -64,7 +64,8 @@ def get_full_chat(call: Call, request: functions.messages.GetFullChatRequest) ->
         id=chat.id, about=chat.about, participants=participants,
         notify_settings=types.PeerNotifySettings(),
     )
-    users = call.users(chat.members)
+    left_out = call.world.faults.left_out(list(chat.members))  # a server's omission
+    users = call.users(user_id for user_id in chat.members if user_id not in left_out)
     return messages.ChatFull(full_chat=full, chats=[viewer.chat(chat)], users=users)
 
 

@@ -1,18 +1,28 @@
 """Update state: ``updates.getState``, ``getDifference``, ``getChannelDifference``.
 
-Telethon asks for these on login, after a gap in ``pts`` (for instance after
-a dropped connection) and when no update arrived for a while; the answers
-carry exactly the messages the client has not seen, so none is lost or
-duplicated.
+Telethon asks for these on login, after a gap in ``pts`` or ``seq`` (a lost
+push, or a dropped connection) and when no update arrived for a while; the
+answers carry exactly the messages the client has not seen, so none is lost
+or duplicated, in Telegram's shapes: ``difference`` / ``differenceSlice`` /
+``differenceEmpty``, and ``differenceTooLong`` when more than
+``pts_total_limit`` (or the world's ``account_difference_limit``) updates
+were missed; ``channelDifference`` / ``channelDifferenceEmpty``, and
+``channelDifferenceTooLong`` (the dialog's new ``pts`` and the latest
+messages) when more than the request's ``limit`` were missed, as Telegram
+answers user accounts. After a "too long" answer Telethon skips ahead and
+does not dispatch the missed messages: clients re-read history (tgkit's
+monitor back-fills).
 """
 
 from __future__ import annotations
 
-from telethon.tl import functions
+from telethon.tl import functions, types
 from telethon.tl.types import updates
 
+from tgkit.sandbox.model import Chat
 from tgkit.sandbox.rpc.context import Call
 from tgkit.sandbox.rpcerror import RpcFailure
+from tgkit.sandbox.tlcompat import build
 
 __all__ = ["HANDLERS"]
 
@@ -20,11 +30,12 @@ _DIFFERENCE_SLICE = 1000
 _CHANNEL_TIMEOUT = 30
 
 
-def _state(call: Call, pts: int | None = None) -> updates.State:
-    me = call.me
+def _state(call: Call, pts: int | None = None, seq: int | None = None) -> updates.State:
+    delivery, me = call.world.delivery, call.me
     return updates.State(
-        pts=call.world.delivery.account_pts(me.id) if pts is None else pts,
-        qts=0, date=call.viewer.now, seq=0, unread_count=0,
+        pts=delivery.account_pts(me.id) if pts is None else pts,
+        qts=0, date=call.viewer.now, unread_count=0,
+        seq=delivery.account_seq(me.id) if seq is None else seq,
     )
 
 
@@ -34,9 +45,13 @@ def get_state(call: Call, request: functions.updates.GetStateRequest) -> updates
 
 def get_difference(call: Call, request: functions.updates.GetDifferenceRequest) -> object:
     me = call.me
-    missed = call.world.delivery.log_since(me.id, request.pts)
+    delivery = call.world.delivery
+    missed = delivery.log_since(me.id, request.pts)
     if not missed:
-        return updates.DifferenceEmpty(date=call.viewer.now, seq=0)
+        return updates.DifferenceEmpty(date=call.viewer.now, seq=delivery.account_seq(me.id))
+    limits = (request.pts_total_limit, delivery.faults.rates.account_difference_limit)
+    if any(limit and len(missed) > limit for limit in limits):
+        return updates.DifferenceTooLong(pts=delivery.account_pts(me.id))
     part = missed[:_DIFFERENCE_SLICE]
     chats = {chat_id: call.world.chats[chat_id] for _, chat_id, _ in part}
     viewer = call.viewer
@@ -47,7 +62,10 @@ def get_difference(call: Call, request: functions.updates.GetDifferenceRequest) 
         "chats": [viewer.chat(chat) for chat in chats.values()], "users": call.users(senders),
     }
     if len(missed) > len(part):
-        return updates.DifferenceSlice(**fields, intermediate_state=_state(call, part[-1][0]))
+        seq = delivery.account_seq(me.id) - (len(missed) - len(part))  # one seq per entry
+        return updates.DifferenceSlice(
+            **fields, intermediate_state=_state(call, part[-1][0], seq)
+        )
     return updates.Difference(**fields, state=_state(call))
 
 
@@ -58,10 +76,12 @@ def get_channel_difference(
     if request.pts <= 0 or request.pts > chat.pts:
         raise RpcFailure.of("PERSISTENT_TIMESTAMP_INVALID")
     start = chat.messages_after_pts(request.pts)
-    limit = max(1, min(request.limit or 100, 1000))
+    limit = max(1, min(request.limit or 100, 100_000))
     part = chat.messages[start:start + limit]
     if not part:
         return updates.ChannelDifferenceEmpty(pts=chat.pts, final=True, timeout=_CHANNEL_TIMEOUT)
+    if len(chat.messages) - start > limit:
+        return _channel_too_long(call, chat, limit)
     final = start + len(part) >= len(chat.messages)
     viewer = call.viewer
     return updates.ChannelDifference(
@@ -70,6 +90,22 @@ def get_channel_difference(
         other_updates=[], chats=[viewer.chat(chat)],
         users=call.users(m.sender_id for m in part if m.sender_id is not None),
         final=final or None, timeout=_CHANNEL_TIMEOUT,
+    )
+
+
+def _channel_too_long(call: Call, chat: Chat, limit: int) -> object:
+    """More than ``limit`` missed: the dialog's state now and its latest messages."""
+    latest = chat.messages[-limit:]
+    top = chat.last_message_id()
+    dialog = build(
+        types.Dialog, peer=call.viewer.peer(chat), top_message=top, read_inbox_max_id=top,
+        read_outbox_max_id=top, unread_count=0, unread_mentions_count=0,
+        unread_reactions_count=0, notify_settings=types.PeerNotifySettings(), pts=chat.pts,
+    )
+    return build(
+        updates.ChannelDifferenceTooLong, final=True, timeout=_CHANNEL_TIMEOUT, dialog=dialog,
+        messages=call.messages(chat, latest), chats=[call.viewer.chat(chat)],
+        users=call.users(m.sender_id for m in latest if m.sender_id is not None),
     )
 
 
