@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 
 from telethon.tl import types
@@ -127,6 +129,7 @@ class Faults:
         self.rates = rates_of(rates)
         self._rng = random.Random(f"tgkit-faults-{seed}")
         self._lock = threading.Lock()
+        self._planned: deque[PushPlan] = deque()
 
     def set(self, rates: FaultRates | str | None) -> FaultRates:
         self.rates = rates_of(rates)
@@ -143,8 +146,16 @@ class Faults:
         with self._lock:
             return self._rng.random() < rate
 
+    def plan_pushes(self, plans: Iterable[PushPlan]) -> None:
+        """Script the fate of the next pushes (in order), before the rates apply again."""
+        with self._lock:
+            self._planned.extend(plans)
+
     def push_plan(self) -> PushPlan:
-        """The fate of one live push."""
+        """The fate of one live push: the next scripted one, else drawn from the rates."""
+        with self._lock:
+            if self._planned:
+                return self._planned.popleft()
         rates = self.rates
         if not self.on:
             return PushPlan()
