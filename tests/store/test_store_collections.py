@@ -83,6 +83,7 @@ def test_checkpoint_round_trips_and_is_replaced_by_each_page(store: Store) -> No
     store.write_page(c.id, [], checkpoint=checkpoint)
 
     assert store.collection(c.id).checkpoint == checkpoint
+    store.finish(c.id, "interrupted")  # the collector lets it go; the next one resumes it
     reopened = store.open_collection(**MEMBERS, params={})
     assert reopened.checkpoint == checkpoint
 
@@ -109,7 +110,8 @@ def test_resume_false_starts_a_new_empty_collection(store: Store) -> None:
     assert fresh.id != first.id and not fresh.resumed
     assert fresh.checkpoint == {} and store.count(fresh.id) == 0
     assert store.count(first.id) == 200
-    # resume=True now finds the newest of the two
+    # resume=True now finds the newest of the two (once its collector let it go)
+    store.finish(fresh.id, "interrupted")
     assert store.open_collection(**MEMBERS, params={}).id == fresh.id
 
 

@@ -146,7 +146,8 @@ def test_interleaved_writers_on_two_connections(schedule: list) -> None:
         Store(Path(folder, "t.db")) as b,
     ):
         shared = a.open_collection(**MEMBERS)
-        assert b.open_collection(**MEMBERS).id == shared.id  # same process: may share
+        with pytest.raises(CollectionInUse):  # owned per collector, even in one process
+            b.open_collection(**MEMBERS)
         own = b.open_collection(**{**MEMBERS, "target": "@own"})
         written: dict[int, list[list[dict]]] = {shared.id: [], own.id: []}
         new_total = dict.fromkeys(written, 0)

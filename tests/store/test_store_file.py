@@ -40,8 +40,11 @@ def test_new_store_files_are_private_and_in_wal_mode(tmp_path: Path) -> None:
         store.write_page(c.id, [{"user_id": 1}], checkpoint={})
         files = sorted(p.name for p in path.parent.iterdir())
         modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in path.parent.iterdir()}
-    assert files == ["tgkit.db", "tgkit.db-shm", "tgkit.db-wal"]
-    assert set(modes.values()) == {0o600}
+        locks = (path.parent / "tgkit.db.locks").iterdir()
+        lock_modes = {stat.S_IMODE(p.stat().st_mode) for p in locks}
+    assert files == ["tgkit.db", "tgkit.db-shm", "tgkit.db-wal", "tgkit.db.locks"]
+    assert modes.pop("tgkit.db.locks") == 0o700  # who collects what: private too
+    assert set(modes.values()) == lock_modes == {0o600}
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tgkit.store import _codec, _items
+from tgkit.store._owners import Owners
 from tgkit.store._records import (
     FINAL_STATUSES,
     ITEM_KEYS,
@@ -34,6 +35,7 @@ _HOST = socket.gethostname()
 
 def open_collection(
     conn: sqlite3.Connection,
+    owners: Owners,
     *,
     account: str,
     target: str,
@@ -41,22 +43,32 @@ def open_collection(
     params: Mapping[str, Any],
     resume: bool,
 ) -> Collection:
-    """Resume the newest matching collection (``resume=True``) or start a new one."""
+    """Resume the newest matching collection (``resume=True``) or start a new one.
+
+    The caller's collector owns what it gets until ``finish``; a collection
+    another collector owns (in any process) raises ``CollectionInUse``.
+    """
     _check_key(account, target, kind, params)
     key = (account, target.strip(), kind, _codec.canonical(params))
     with immediate(conn):
         row = _newest(conn, key) if resume else None
-        if row is None:
-            return _insert(conn, key)
-        if row[5] == CollectionStatus.COMPLETE:
+        if row is not None and row[5] == CollectionStatus.COMPLETE:
             return _collection(row, resumed=True)
-        _refuse_if_held_elsewhere(row)
-        conn.execute(
-            "UPDATE collections SET status = 'running', error = NULL, owner_pid = ?, "
-            "owner_host = ?, updated_at = ? WHERE id = ?",
-            (os.getpid(), _HOST, time.time(), row[0]),
-        )
-        return _collection(_select(conn, row[0]), resumed=True)
+        collection_id = _insert(conn, key) if row is None else row[0]
+        holder = owners.take(collection_id)
+        if holder is not None:
+            raise _in_use(row or _select(conn, collection_id), holder)
+        try:
+            if row is not None:
+                conn.execute(
+                    "UPDATE collections SET status = 'running', error = NULL, owner_pid = ?, "
+                    "owner_host = ?, updated_at = ? WHERE id = ?",
+                    (os.getpid(), _HOST, time.time(), collection_id),
+                )
+            return _collection(_select(conn, collection_id), resumed=row is not None)
+        except BaseException:
+            owners.release(collection_id)
+            raise
 
 
 def _check_key(account: str, target: str, kind: str, params: Mapping[str, Any]) -> None:
@@ -78,7 +90,7 @@ def _newest(conn: sqlite3.Connection, key: tuple[str, str, str, str]) -> tuple[A
     ).fetchone()
 
 
-def _insert(conn: sqlite3.Connection, key: tuple[str, str, str, str]) -> Collection:
+def _insert(conn: sqlite3.Connection, key: tuple[str, str, str, str]) -> int:
     now = time.time()
     cursor = conn.execute(
         "INSERT INTO collections (account, target, kind, params, status, owner_pid, "
@@ -86,35 +98,26 @@ def _insert(conn: sqlite3.Connection, key: tuple[str, str, str, str]) -> Collect
         (*key, os.getpid(), _HOST, now, now),
     )
     assert cursor.lastrowid is not None
-    return _collection(_select(conn, cursor.lastrowid), resumed=False)
+    return cursor.lastrowid
 
 
-def _refuse_if_held_elsewhere(row: tuple[Any, ...]) -> None:
-    """A 'running' collection owned by another live process on this host is in use.
-
-    One owned by a dead process was interrupted (killed, crashed) and may resume.
-    """
-    status, pid, host = row[5], row[11], row[12]
-    if status != CollectionStatus.RUNNING or pid is None or pid == os.getpid():
-        return
-    if host == _HOST and _process_alive(pid):
-        raise CollectionInUse(
-            f"Collection {row[0]} ({row[3]} of {row[2]}) is being collected right now by "
-            f"process {pid}. Wait for it to finish, stop that process, or pass "
-            "resume=False to start a separate collection."
-        )
+def _in_use(row: tuple[Any, ...], holder: int) -> CollectionInUse:
+    who = f"process {holder}" if holder else "another process"
+    if holder == os.getpid():
+        who = f"another session or collector in this process ({holder})"
+    return CollectionInUse(
+        f"Collection {row[0]} ({row[3]} of {row[2]}) is being collected right now by {who}. "
+        "Wait for it to finish, stop it, or start a separate collection: pass resume=False "
+        "(--no-resume for the tgkit command)."
+    )
 
 
-def _process_alive(pid: int) -> bool:
-    if os.name != "posix":
-        return False  # os.kill(pid, 0) would terminate the process on Windows
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def effective_status(owners: Owners, collection_id: int, status: str) -> str:
+    """``status``, except that a 'running' collection nobody is collecting was interrupted
+    (its process was killed or crashed before it could say so)."""
+    if status != CollectionStatus.RUNNING or owners.mine(collection_id):
+        return status
+    return status if owners.held_elsewhere(collection_id) else str(CollectionStatus.INTERRUPTED)
 
 
 def write_records(
@@ -170,31 +173,47 @@ def _write(
     return len(new)
 
 
+def _refuse_unless_mine(conn: sqlite3.Connection, owners: Owners, collection_id: int) -> None:
+    """``CollectionInUse`` when another collector owns the collection (cheap when we do).
+
+    Finishing needs ownership; writing a page does not (ownership is taken by
+    ``open_collection``, and a page written twice changes nothing)."""
+    if not owners.mine(collection_id) and owners.held_elsewhere(collection_id):
+        raise _in_use(_select(conn, collection_id), 0)
+
+
 def _kind_of(conn: sqlite3.Connection, collection_id: int) -> str:
     return _select(conn, collection_id)[3]
 
 
 def finish(
     conn: sqlite3.Connection,
+    owners: Owners,
     collection_id: int,
     status: str,
     error: str | None,
     attrs: Mapping[str, Any] | None,
 ) -> None:
-    """Mark a collection complete, interrupted or failed, with its error and frame attrs."""
+    """Mark a collection complete, interrupted or failed, with its error and frame attrs.
+
+    A complete collection stays complete (a collector that lost a race cannot
+    downgrade it); the owner's hold ends here.
+    """
     collection_id = _whole(collection_id)
+    _refuse_unless_mine(conn, owners, collection_id)
     if status not in FINAL_STATUSES:
         raise ValueError(
             f"status must be one of {sorted(str(s) for s in FINAL_STATUSES)}, got {status!r}"
         )
     attrs_json = None if attrs is None else _codec.dumps(dict(attrs))
     with immediate(conn):
-        _select(conn, collection_id)
-        conn.execute(
-            "UPDATE collections SET status = ?, error = ?, attrs = COALESCE(?, attrs), "
-            "owner_pid = NULL, owner_host = NULL, updated_at = ? WHERE id = ?",
-            (str(status), error, attrs_json, time.time(), collection_id),
-        )
+        if _select(conn, collection_id)[5] != CollectionStatus.COMPLETE or status == "complete":
+            conn.execute(
+                "UPDATE collections SET status = ?, error = ?, attrs = COALESCE(?, attrs), "
+                "owner_pid = NULL, owner_host = NULL, updated_at = ? WHERE id = ?",
+                (str(status), error, attrs_json, time.time(), collection_id),
+            )
+    owners.release(collection_id)
 
 
 def get(conn: sqlite3.Connection, collection_id: int) -> Collection:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sqlite3
@@ -13,8 +14,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from tgkit.store import _collections, _entities, _items, _pacing
+from tgkit.store._owners import Owners
 from tgkit.store._paths import create_private_file
-from tgkit.store._records import Collection, EntityRecord, StoreError
+from tgkit.store._records import Collection, CollectionStatus, EntityRecord, StoreError
 from tgkit.store._schema import connect, translate_errors
 
 if TYPE_CHECKING:
@@ -58,6 +60,7 @@ class Store:
         self._busy_timeout = float(busy_timeout)
         self._lock = threading.Lock()
         self._known = _items.KnownItems()
+        self._owners = Owners(self._path)
         create_private_file(self._path)
         self._conn: sqlite3.Connection | None = connect(
             self._path, busy_timeout=self._busy_timeout, synchronous=synchronous
@@ -78,6 +81,7 @@ class Store:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+            self._owners.release_all()
 
     def __enter__(self) -> Store:
         return self
@@ -126,6 +130,7 @@ class Store:
         """
         return self._call(
             _collections.open_collection,
+            self._owners,
             account=account,
             target=target,
             kind=kind,
@@ -151,7 +156,11 @@ class Store:
         1
         """
         return self._call(
-            _collections.write_records, self._known, collection_id, records, checkpoint
+            _collections.write_records,
+            self._known,
+            collection_id,
+            records,
+            checkpoint,
         )
 
     def write_columns(
@@ -171,7 +180,11 @@ class Store:
         2
         """
         return self._call(
-            _collections.write_columns, self._known, collection_id, columns, checkpoint
+            _collections.write_columns,
+            self._known,
+            collection_id,
+            columns,
+            checkpoint,
         )
 
     def finish(
@@ -189,11 +202,13 @@ class Store:
 
         >>> store.finish(c.id, "failed", error="FloodWait: 3600 s")  # doctest: +SKIP
         """
-        self._call(_collections.finish, collection_id, status, error, attrs)
+        self._call(_collections.finish, self._owners, collection_id, status, error, attrs)
 
     def collection(self, collection_id: int) -> Collection:
         """The collection with this id as it stands now (``resumed`` is False)."""
-        return self._call(_collections.get, collection_id)
+        collection = self._call(_collections.get, collection_id)
+        status = _collections.effective_status(self._owners, collection.id, collection.status)
+        return dataclasses.replace(collection, status=CollectionStatus(status))
 
     def records(self, collection_id: int) -> list[dict[str, Any]]:
         """The collection's records in the order first written, exactly as written."""
@@ -216,15 +231,23 @@ class Store:
             collection = _collections.get(conn, collection_id)
             records = _collections.records(conn, collection_id)
             attrs = _collections.attrs(conn, collection_id)
-        attrs |= {"collection_id": collection.id, "status": str(collection.status)}
+        status = _collections.effective_status(self._owners, collection.id, collection.status)
+        attrs |= {"collection_id": collection.id, "status": str(status)}
         return frame_from_records(collection.kind, records, attrs)
 
     def collections(self) -> pd.DataFrame:
         """Every collection in the store, oldest first: id, account, target, kind,
-        params (canonical JSON), status, rows, created_at, updated_at, error."""
+        params (canonical JSON), status, rows, created_at, updated_at, error.
+
+        A collection still marked running that no live collector holds (its
+        process was killed) shows as interrupted."""
         from tgkit.store._tables import COLLECTION_COLUMNS, table
 
-        return table(self._call(_collections.all_collections), COLLECTION_COLUMNS)
+        rows = [
+            (*row[:5], _collections.effective_status(self._owners, row[0], row[5]), *row[6:])
+            for row in self._call(_collections.all_collections)
+        ]
+        return table(rows, COLLECTION_COLUMNS)
 
     def _require_open(self) -> sqlite3.Connection:
         if self._conn is None:
