@@ -30,9 +30,26 @@ def _encode_other(value: Any) -> Any:
 
 
 def _decode_object(obj: dict[str, Any]) -> Any:
-    if len(obj) == 1 and _DATETIME_TAG in obj:
+    if len(obj) == 1 and isinstance(obj.get(_DATETIME_TAG), str):
         return datetime.fromisoformat(obj[_DATETIME_TAG])
+    if any(key.startswith("$") for key in obj):  # keys of the caller's own, escaped
+        return {key[1:] if key.startswith("$") else key: value for key, value in obj.items()}
     return obj
+
+
+def _escape(value: Any) -> Any:
+    """``value`` with every dict key that starts with ``$`` given one more ``$``.
+
+    So a caller's own ``{"$dt": ...}`` is never taken for a datetime tag.
+    """
+    if isinstance(value, dict):
+        return {
+            ("$" + key if isinstance(key, str) and key.startswith("$") else key): _escape(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [_escape(item) for item in value]
+    return value
 
 
 _ENCODER = json.JSONEncoder(default=_encode_other, ensure_ascii=False, separators=(",", ":"))
@@ -40,7 +57,10 @@ _ENCODER = json.JSONEncoder(default=_encode_other, ensure_ascii=False, separator
 
 def dumps(value: Any) -> str:
     """Compact JSON text for ``value``; datetimes are tagged so they come back exactly."""
-    return _ENCODER.encode(value)
+    text = _ENCODER.encode(value)
+    if '"$' in text:  # rare: a key (or a text) starting with "$"; escape the keys
+        text = _ENCODER.encode(_escape(value))
+    return text
 
 
 def loads(text: str) -> Any:
