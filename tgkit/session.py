@@ -9,9 +9,12 @@ The Telegram side (client, store, pacer: opened on ``connect()``, undone on
 ``disconnect()``) is ``tgkit.telegram.connection``; what each operation checks
 and runs is ``tgkit.telegram.operations``.
 
-Operation methods validate their arguments at once (``InvalidTarget``,
-``ValueError`` — before any request), submit the work and return its
-``OperationHandle``; awaiting the handle gives the result::
+The operation methods (``scrape_group_members``, ``scrape_messages``,
+``monitor``, ``send_message``, ...) are generated from the catalogue
+(``tgkit.telegram.operations``), each from its one definition: they check
+their arguments at once (``InvalidTarget``, ``ValueError`` — before any
+request), submit the work and return its ``OperationHandle``; awaiting the
+handle gives the result::
 
     async with TelegramSession("research", api_id, api_hash) as session:
         members = await session.scrape_group_members("@some_group")
@@ -37,7 +40,7 @@ import dataclasses
 import functools
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
@@ -45,24 +48,22 @@ from typing import Any
 import pandas as pd
 from telethon import TelegramClient
 
-from tgkit.core import OperationHandle, Scheduler, SessionConfig
+from tgkit.core import Scheduler, SessionConfig
 from tgkit.errors import SessionClosed
 from tgkit.pacing import Pacer
 from tgkit.store import Store
 from tgkit.telegram.activity import SessionSnapshot, entities_frame, history_frame, queue_frame
+from tgkit.telegram.catalogue import (
+    SCHEDULING,
+    Arguments,
+    MethodFace,
+    OperationSpec,
+    optional_seconds,
+)
 from tgkit.telegram.connection import Connection
 from tgkit.telegram.context import TelegramContext
 from tgkit.telegram.login import Prompt
-from tgkit.telegram.monitor import MessageCallback, MonitorHandle
-from tgkit.telegram.operations import MONITOR_GRACE_S as MONITOR_GRACE_S
-from tgkit.telegram.operations import (
-    OperationPlan,
-    join_members_plan,
-    members_plan,
-    messages_plan,
-    monitor_plan,
-    send_plan,
-)
+from tgkit.telegram.operations import CATALOGUE
 from tgkit.telegram.session_file import check_session_name
 
 log = logging.getLogger(__name__)
@@ -253,110 +254,46 @@ class TelegramSession:
         return self._collections if self._collections is not None else self._connection.store
 
     # -- operations --------------------------------------------------------------
+    # Every operation of the catalogue (``tgkit.telegram.operations``) is a
+    # method of this class, generated from its one definition at the end of
+    # this module: scrape_group_members, join_and_scrape_members,
+    # scrape_messages, monitor, send_message, ...
 
-    def scrape_group_members(
+    def submit(
         self,
-        group_identifier: Any,
-        max_members: int | None = None,
-        fallback_to_messages: bool = True,
-        message_days_back: float = 30,
+        spec: OperationSpec,
+        args: Arguments,
         *,
         priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        resume: bool = True,
-    ) -> OperationHandle:
-        """Members of a group or channel as a DataFrame (see ``tgkit.telegram.members``).
+        timeout: Any = None,
+        queue_timeout: Any = None,
+    ) -> Any:
+        """Queue ``spec`` with arguments it has checked (``spec.check``); returns its handle.
 
-        >>> df = await session.scrape_group_members("@group", max_members=500)  # doctest: +SKIP
-        >>> df.attrs["coverage"], df["source"].value_counts()  # doctest: +SKIP
+        What every operation method does after checking its arguments; the
+        manager calls it to hand work to this session. A live operation (a
+        monitor) returns its live handle.
+
+        >>> spec = CATALOGUE.get("messages")  # doctest: +SKIP
+        >>> handle = session.submit(spec, spec.check("@group", days_back=7))  # doctest: +SKIP
         """
-        plan = members_plan(
-            group_identifier, max_members, fallback_to_messages, message_days_back, resume
+        timeout = optional_seconds(timeout, "timeout")
+        queue_timeout = optional_seconds(queue_timeout, "queue_timeout")
+        if timeout is None and spec.least_timeout is not None:
+            least = spec.least_timeout(args)
+            if least is not None:
+                timeout = max(self._config.timeout_for(spec.kind), least)
+        self._require_context()
+        live = spec.live_state(args) if spec.live_state is not None else None
+        handle = self._scheduler.submit(
+            spec.kind,
+            functools.partial(self._run, spec, args, live),
+            priority=priority,
+            timeout=timeout,
+            queue_timeout=queue_timeout,
+            label=spec.label(args),
         )
-        return self._submit(plan, priority, timeout, queue_timeout)
-
-    def join_and_scrape_members(
-        self,
-        group_identifier: Any,
-        max_members: int | None = None,
-        *,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        resume: bool = True,
-    ) -> OperationHandle:
-        """Join (by username or invite link; already a member is fine), then scrape members.
-
-        One operation: the join and the scrape never queue twice.
-
-        >>> link = "https://t.me/+AbCdEf123456"
-        >>> df = await session.join_and_scrape_members(link)  # doctest: +SKIP
-        """
-        plan = join_members_plan(group_identifier, max_members, resume)
-        return self._submit(plan, priority, timeout, queue_timeout)
-
-    def scrape_messages(
-        self,
-        chat: Any,
-        *,
-        days_back: float | None = None,
-        since: Any = None,
-        until: Any = None,
-        limit: int | None = None,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        resume: bool = True,
-    ) -> OperationHandle:
-        """Messages of ``chat`` with ``since`` ≤ date < ``until`` (or the last ``days_back`` days).
-
-        Naive datetimes are taken as UTC.
-
-        >>> df = await session.scrape_messages("@group", days_back=7)  # doctest: +SKIP
-        """
-        plan = messages_plan(
-            chat, days_back=days_back, since=since, until=until, limit=limit, resume=resume
-        )
-        return self._submit(plan, priority, timeout, queue_timeout)
-
-    def monitor(
-        self,
-        chats: Any,
-        duration: float,
-        on_message: MessageCallback | None = None,
-        *,
-        stall_after: float = 60.0,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-    ) -> MonitorHandle:
-        """Watch ``chats`` (one target or a list) for ``duration`` seconds; returns at once.
-
-        An exclusive MONITOR operation: scrapes on this session queue until it
-        ends. ``on_message(row)`` (sync or async) gets each new row as a dict.
-        Its run timeout is at least ``duration`` plus a minute.
-
-        >>> handle = session.monitor(["@a", "@b"], duration=600)  # doctest: +SKIP
-        >>> handle.frame(); handle.stop(); df = await handle  # doctest: +SKIP
-        """
-        plan, state = monitor_plan(chats, duration, on_message, stall_after)
-        return MonitorHandle(state, self._submit(plan, priority, timeout, queue_timeout))
-
-    def send_message(
-        self,
-        chat: Any,
-        text: str,
-        *,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-    ) -> OperationHandle:
-        """Send one text message; awaiting the handle gives a ``SentMessage`` (id, date).
-
-        >>> sent = await session.send_message("@lab_group", "Thanks!")  # doctest: +SKIP
-        """
-        return self._submit(send_plan(chat, text), priority, timeout, queue_timeout)
+        return spec.live_handle(live, handle) if spec.live_handle is not None else handle
 
     # -- views -------------------------------------------------------------------
 
@@ -397,29 +334,10 @@ class TelegramSession:
 
     # -- internals ---------------------------------------------------------------
 
-    def _submit(
-        self,
-        plan: OperationPlan,
-        priority: int | None,
-        timeout: float | None,
-        queue_timeout: float | None,
-    ) -> OperationHandle:
-        if timeout is None and plan.least_timeout is not None:
-            timeout = max(self._config.timeout_for(plan.kind), plan.least_timeout)
-        self._require_context()
-        return self._scheduler.submit(
-            plan.kind,
-            functools.partial(self._run, plan.run),
-            priority=priority,
-            timeout=timeout,
-            queue_timeout=queue_timeout,
-            label=plan.label,
-        )
-
-    async def _run(self, steps: Callable[[TelegramContext], Awaitable[Any]]) -> Any:
+    async def _run(self, spec: OperationSpec, args: Arguments, live: Any) -> Any:
         # The context is taken when the operation starts: a session that
         # disconnected while it was queued fails it with SessionClosed.
-        return await steps(self._require_context())
+        return await spec.run(self._require_context(), args, live)
 
     def _require_context(self) -> TelegramContext:
         if self._ctx is None:
@@ -432,3 +350,18 @@ class TelegramSession:
     async def _undo(self) -> None:
         self._ctx = None
         await self._connection.close()
+
+
+def _invoke(session: TelegramSession, spec: OperationSpec, args: Arguments, options: Any) -> Any:
+    return session.submit(spec, args, **options)
+
+
+CATALOGUE.serve(
+    MethodFace(
+        TelegramSession,
+        "session",
+        SCHEDULING,
+        _invoke,
+        example=lambda name, call: f"result = await session.{name}({call})",
+    )
+)

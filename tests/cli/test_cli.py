@@ -95,14 +95,14 @@ def test_messages_in_a_date_window(tmp_path: Path) -> None:
     assert summary["rows"] > 0
     out = tmp_path / "m.parquet"
     tgkit("messages", "@small_group", "--sandbox", "--store", tmp_path / "t.db",
-          "--since", "2000-01-01", "--limit", "7", "-o", out)
+          "--since", "2014-01-01", "--limit", "7", "-o", out)
     assert len(read_parquet(out)) == 7
 
 
 def test_monitor_records_live_messages(tmp_path: Path) -> None:
     out = tmp_path / "live.csv"
     result = tgkit("monitor", "@small_group", "--sandbox", "--store", tmp_path / "t.db",
-                   "--minutes", "0.02", "-o", out, "--json")
+                   "--duration", "1.2s", "-o", out, "--json")
     assert summary_of(result)["rows"] == len(read_csv(out)) > 0
 
 
@@ -111,10 +111,12 @@ def test_monitor_records_live_messages(tmp_path: Path) -> None:
     [
         (["members", "not a target!", "--sandbox"], "not a target"),
         (["members", "@small_group", "--sandbox", "-o", "x.txt"], ".csv or .parquet"),
-        (["messages", "@small_group", "--sandbox", "--days", "0"], "must be at least 1"),
-        (["messages", "@small_group", "--sandbox", "--until", "2024-01-01"], "--until needs"),
-        (["messages", "@small_group", "--sandbox", "--since", "yesterday"], "not a date"),
-        (["monitor", "@small_group", "--sandbox"], "--minutes"),
+        (["messages", "@small_group", "--sandbox", "--days", "0"], "must be a positive"),
+        (["messages", "@small_group", "--sandbox", "--since", "2024-02-01", "--until",
+          "2024-01-01"], "must be before until"),
+        (["messages", "@small_group", "--sandbox", "--since", "yesterday"],
+         "must be a date or time"),
+        (["monitor", "@small_group", "--sandbox"], "--duration"),
         (["export", "99", "-o", "x.csv"], "not in the store"),
         (["frobnicate"], "invalid choice"),
     ],

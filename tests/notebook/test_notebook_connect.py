@@ -129,7 +129,7 @@ def test_one_dashboard_over_several_sessions() -> None:
 
     alice, bob = connect("alice", sandbox=True), connect("bob", sandbox=True)
     try:
-        watch = bob.monitor("@small_group", minutes=1)
+        watch = bob.monitor("@small_group", duration="1min")
         queued = bob.members("@small_group", background=True)
         dash = dashboard_for(alice, bob, name="both")
         try:

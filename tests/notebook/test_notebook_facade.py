@@ -70,8 +70,8 @@ def test_bad_input_raises_before_any_request(tg: Notebook) -> None:
     before = tg.history.shape[0]
     with pytest.raises(InvalidTarget):
         tg.members("not a chat!")
-    with pytest.raises(ValueError, match="minutes"):
-        tg.monitor(SMALL, minutes=0)
+    with pytest.raises(ValueError, match="duration must be a positive"):
+        tg.monitor(SMALL, duration=0)
     with pytest.raises(TypeError, match="background"):
         tg.members(SMALL, background="yes")  # type: ignore[arg-type]
     assert tg.history.shape[0] == before and tg.queue.empty
@@ -106,7 +106,7 @@ def test_ctrl_c_cancels_the_scrape_frees_the_lock_and_the_next_one_runs(tg: Note
 
 def test_a_monitor_holds_the_lock_and_scrapes_queue_behind_it(tg: Notebook) -> None:
     seen: list[dict] = []
-    watch = tg.monitor(SMALL, minutes=1, on_message=seen.append)
+    watch = tg.monitor(SMALL, duration="1min", on_message=seen.append)
     eventually(lambda: watch.state is OperationState.RUNNING)
     tg.world.start_activity("small_group", 50)
     eventually(lambda: watch.count >= 5)
@@ -126,7 +126,7 @@ def test_a_monitor_holds_the_lock_and_scrapes_queue_behind_it(tg: Notebook) -> N
 
 
 def test_cancel_by_id_and_send(tg: Notebook) -> None:
-    watch = tg.monitor(SMALL, minutes=1)
+    watch = tg.monitor(SMALL, duration="1min")
     queued = tg.send(SMALL, "hello from the tests", background=True)
     assert queued.state is OperationState.QUEUED
     assert tg.cancel(queued.id)

@@ -93,7 +93,7 @@ def test_loop_kernel_with_a_client_connected_in_an_async_cell(tmp_path: Path) ->
         "print(len(df), type(tg.runner).__name__)",
         # between cells the kernel's loop runs the monitor and the dashboard
         "world.start_activity('small_group', 50)\n"
-        "watch = tg.monitor(SMALL, minutes=1)\n"
+        "watch = tg.monitor(SMALL, duration='1min')\n"
         "dash = tg.dashboard()",
         "await asyncio.sleep(0.5)\nprint(watch.count > 0, watch.state.name)",
         "watch.stop(); final = watch.result(); world.stop_activity()\n"

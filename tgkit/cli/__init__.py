@@ -53,14 +53,11 @@ def _command(name: str) -> Command:
 
     table: dict[str, Command] = {
         "login": commands.run_login,
-        "members": commands.run_members,
-        "messages": commands.run_messages,
-        "monitor": commands.run_monitor,
         "collections": commands.run_collections,
         "export": commands.run_export,
         "demo": demo.run_demo,
     }
-    return table[name]
+    return table.get(name, commands.run_operation)
 
 
 def _interrupted_message(state: Any) -> str:

@@ -15,12 +15,13 @@ from typing import Any
 import pandas as pd
 
 from tgkit.cli import output
-from tgkit.core import OperationHandle, SessionConfig
+from tgkit.core import SessionConfig
 from tgkit.credentials import Credentials, default_session_dir, load_credentials
 from tgkit.errors import NotAuthorized
 from tgkit.session import TelegramSession
 from tgkit.store import Store, StoreError, default_store_path
-from tgkit.telegram.targets import parse_target
+from tgkit.telegram.catalogue import Arguments, OperationSpec
+from tgkit.telegram.operations import CATALOGUE
 
 
 @dataclass
@@ -28,7 +29,7 @@ class RunState:
     """What the running command has started, so an interruption can say what was saved."""
 
     store_path: Path | None = None
-    handle: OperationHandle | None = None
+    handle: Any = None  # the running operation's handle (any kind)
     world: Any = None  # the sandbox World, when --sandbox
 
 
@@ -132,65 +133,36 @@ async def _ask(prompt: str) -> str:
         return ""
 
 
-async def run_members(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
-    """Collect members, optionally joining first."""
-    parse_target(args.target)
-    output.check_output_path(args.output)
-    key = output.read_key_file(args.pseudonymize_key_file)
-    async with open_session(args, state) as session:
-        if args.join:
-            handle = session.join_and_scrape_members(args.target, max_members=args.max_members)
-        else:
-            handle = session.scrape_group_members(
-                args.target,
-                max_members=args.max_members,
-                fallback_to_messages=args.fallback_to_messages,
-                message_days_back=args.message_days_back,
-                resume=args.resume,
-            )
-        frame = await _follow(session, handle, state, f"members of {args.target}")
-    return _finish(frame, args.output, key)
+async def run_operation(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
+    """Any operation of the catalogue: check everything, then open the session and run it.
 
-
-async def run_messages(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
-    """Collect message history in a date window."""
-    parse_target(args.target)
-    if args.until is not None and args.since is None:
-        raise ValueError("--until needs --since (or use --days N for the last N days)")
-    output.check_output_path(args.output)
-    key = output.read_key_file(args.pseudonymize_key_file)
-    async with open_session(args, state) as session:
-        handle = session.scrape_messages(
-            args.target,
-            days_back=args.days_back,
-            since=args.since,
-            until=args.until,
-            limit=args.limit,
-            resume=args.resume,
-        )
-        frame = await _follow(session, handle, state, f"messages of {args.target}")
-    return _finish(frame, args.output, key)
-
-
-async def run_monitor(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
-    """Record new messages in the chats for ``--minutes``."""
-    for target in args.targets:
-        parse_target(target)
-    output.check_output_path(args.output)
-    key = output.read_key_file(args.pseudonymize_key_file)
+    The subcommand's arguments are the operation's parameters (see
+    ``tgkit.cli.parser``); they are checked by the operation's own
+    definition before the session (or anything else) is opened.
+    """
+    spec = CATALOGUE.get(args.operation)
+    values = {p.name: getattr(args, p.name) for p in spec.params if p.cli}
+    checked = spec.check(**values)
+    timeout = args.timeout
+    output_path = getattr(args, "output", None)
+    output.check_output_path(output_path)
+    key = output.read_key_file(getattr(args, "pseudonymize_key_file", None))
     async with open_session(args, state) as session:
         world = state.world
-        if world is not None:
-            for target in args.targets:
-                world.start_activity(target, messages_per_second=2.0)
+        if world is not None and spec.live:
+            for target in checked["targets"]:  # the sandbox's chats are quiet until told
+                world.start_activity(target.display, messages_per_second=2.0)
         try:
-            handle = session.monitor(args.targets, duration=args.minutes * 60)
-            state.handle = handle
-            frame = await handle
+            handle = session.submit(spec, checked, timeout=timeout)
+            result = await _follow(
+                session, handle, state, _description(spec, checked), spec.unit
+            )
         finally:
-            if world is not None:
+            if world is not None and spec.live:
                 world.stop_activity()
-    return _finish(frame, args.output, key)
+    if not isinstance(result, pd.DataFrame):
+        return {"result": repr(result)}
+    return _finish(result, output_path, key)
 
 
 async def run_collections(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
@@ -217,16 +189,22 @@ async def run_export(args: argparse.Namespace, state: RunState) -> dict[str, Any
     return _finish(frame, args.output, key)
 
 
+def _description(spec: OperationSpec, args: Arguments) -> str:
+    targets = args.get("targets") or (args.get("target"),)
+    return f"{spec.unit} of " + ", ".join(t.display for t in targets if t is not None)
+
+
 async def _follow(
-    session: TelegramSession, handle: OperationHandle, state: RunState, description: str
-) -> pd.DataFrame:
+    session: TelegramSession, handle: Any, state: RunState, description: str, unit: str = "items"
+) -> Any:
     state.handle = handle
-    bar = output.progress_bar(description)
+    bar = output.progress_bar(description, unit)
     if bar is None:
         return await handle
+    operation = getattr(handle, "operation", handle)  # a live handle wraps the operation's
 
     def on_event(event: Any) -> None:
-        if event.operation.id == handle.id and event.type == "progress":
+        if event.operation.id == operation.id and event.type == "progress":
             bar.feed(event.operation.progress.done, event.operation.progress.total)
             bar.draw()  # the command runs on the loop's own thread
 

@@ -61,8 +61,8 @@ def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:
         print(f"{name.replace('_', ' ')}: {value}")
 
 
-def progress_bar(description: str) -> ProgressBar | None:
+def progress_bar(description: str, unit: str = "items") -> ProgressBar | None:
     """A tqdm bar on stderr when stderr is a terminal; None otherwise."""
     if not sys.stderr.isatty():
         return None
-    return ProgressBar(description, unit="items")
+    return ProgressBar(description, unit=unit)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tgkit import __version__
+from tgkit.errors import InvalidTarget
+from tgkit.telegram.catalogue import FLAG, TARGET, TARGETS, OperationSpec, Param, optional_seconds
+from tgkit.telegram.operations import CATALOGUE
 
 EPILOG = """\
 exit codes: 0 success, 2 bad arguments or target, 3 Telegram refused (private,
@@ -35,38 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     login = commands.add_parser("login", parents=[common], help="log in and create a session file")
     login.add_argument("--phone", help="phone number (asked for when omitted; never printed)")
 
-    members = commands.add_parser(
-        "members", parents=[common, collect], help="collect the members of a group"
-    )
-    members.add_argument("target", help="@name, t.me link, invite link or numeric id")
-    members.add_argument("--max", type=_positive_int, dest="max_members", help="stop after N")
-    members.add_argument(
-        "--no-fallback",
-        action="store_false",
-        dest="fallback_to_messages",
-        help="do not fall back to message authors when the member list is hidden",
-    )
-    members.add_argument(
-        "--fallback-days", type=_positive_int, default=30, dest="message_days_back",
-        help="days of messages the fallback reads (default 30)",
-    )
-    members.add_argument("--join", action="store_true", help="join the group first if needed")
-
-    messages = commands.add_parser(
-        "messages", parents=[common, collect], help="collect the message history of a chat"
-    )
-    messages.add_argument("target", help="@name, t.me link, invite link or numeric id")
-    window = messages.add_mutually_exclusive_group()
-    window.add_argument("--days", type=_positive_int, dest="days_back", help="the last N days")
-    window.add_argument("--since", type=_date, help="from this date (YYYY-MM-DD, UTC)")
-    messages.add_argument("--until", type=_date, help="up to this date (YYYY-MM-DD, UTC)")
-    messages.add_argument("--limit", type=_positive_int, help="at most N messages")
-
-    monitor = commands.add_parser(
-        "monitor", parents=[common, collect], help="record new messages in chats for a while"
-    )
-    monitor.add_argument("targets", nargs="+", metavar="TARGET")
-    monitor.add_argument("--minutes", type=_positive_float, required=True)
+    for spec in CATALOGUE:
+        if spec.cli:
+            _add_operation(commands, spec, [common, collect] if spec.frame else [common])
 
     commands.add_parser("collections", parents=[common], help="list what the store holds")
 
@@ -89,6 +63,60 @@ def build_parser() -> argparse.ArgumentParser:
         "--monitor-seconds", type=_positive_float, default=3.0, help="live monitoring time"
     )
     return parser
+
+
+def _add_operation(
+    commands: Any, spec: OperationSpec, parents: list[argparse.ArgumentParser]
+) -> None:
+    """One subcommand for ``spec``: its parameters as arguments, from the one definition."""
+    sub = commands.add_parser(
+        spec.name,
+        parents=parents,
+        help=spec.summary.rstrip(".").lower(),
+        description=spec.summary + (" " + spec.details if spec.details else ""),
+    )
+    sub.set_defaults(operation=spec.name)
+    for param in spec.params:
+        if param.cli:
+            _add_param(sub, param)
+    sub.add_argument(
+        "--timeout", type=_cli_value("timeout", optional_seconds),
+        help="longest run, e.g. 3600 or '2h' (default: the kind's, see SessionConfig)",
+    )
+
+
+def _add_param(sub: argparse.ArgumentParser, param: Param) -> None:
+    helptext = f"{param.help} ({param.kind.describe})"
+    if param.name == "resume":
+        return  # every collection has --no-resume already (see _collection_options)
+    if param.kind is FLAG:
+        action = "store_false" if param.default is True else "store_true"
+        sub.add_argument(*param.cli_flags(), action=action, dest=param.name, help=param.help)
+        return
+    convert = _cli_value(param.name, lambda value, name: param.check(param.kind.from_text(value)))
+    if param.kind in (TARGET, TARGETS) and param.required:
+        nargs = "+" if param.kind.many else None
+        metavar = param.name.upper().rstrip("S") if param.kind.many else param.name.upper()
+        sub.add_argument(param.name, nargs=nargs, metavar=metavar, help=helptext)
+        return
+    default = None if param.required else param.default
+    sub.add_argument(
+        *param.cli_flags(), dest=param.name, type=convert, default=default,
+        required=param.required, help=helptext + ("" if param.required else f"; default {default}"),
+    )
+
+
+def _cli_value(name: str, check: Callable[[Any, str], Any]) -> Callable[[str], Any]:
+    """An argparse ``type`` running a parameter's own check, so errors read the same."""
+
+    def convert(text: str) -> Any:
+        try:
+            return check(text, name)
+        except (ValueError, TypeError, InvalidTarget) as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = name  # argparse names the type in "invalid ... value"
+    return convert
 
 
 def _common_options() -> argparse.ArgumentParser:
@@ -127,13 +155,3 @@ def _positive(text: str, convert: type, noun: str, bound: str) -> Any:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be {bound}")
     return value
-
-
-def _date(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

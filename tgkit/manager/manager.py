@@ -33,6 +33,8 @@ import pandas as pd
 
 from tgkit.core import OperationKind, OperationState, SessionClosed
 from tgkit.store import Store
+from tgkit.telegram.catalogue import SCHEDULING, Arguments, MethodFace, OperationSpec
+from tgkit.telegram.operations import CATALOGUE
 
 from .dispatch import Dispatcher
 from .jobs import ManagedHandle, Work
@@ -253,114 +255,31 @@ class SessionManager:
         return float(kind.default_timeout)
 
     # ------------------------------------------------------------ operations
-    def scrape_group_members(
+    # Every operation of the catalogue (``tgkit.telegram.operations``) is a
+    # method of this class with the session's name and parameters, generated
+    # at the end of this module: scrape_group_members, scrape_messages, ...
+
+    def submit(
         self,
-        group_identifier: Any,
-        max_members: int | None = None,
-        fallback_to_messages: bool = True,
-        message_days_back: float = 30,
+        spec: OperationSpec,
+        args: Arguments,
         *,
         priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        resume: bool = True,
-    ) -> ManagedHandle:
-        """Members of a group or channel, on whichever session suits (see the class).
+        timeout: Any = None,
+        queue_timeout: Any = None,
+    ) -> Any:
+        """Queue a checked call (``spec.check``) on whichever session suits; returns its handle.
 
-        >>> df = await manager.scrape_group_members("@group")  # doctest: +SKIP
+        >>> spec = CATALOGUE.get("members")  # doctest: +SKIP
+        >>> handle = manager.submit(spec, spec.check("@group"))  # doctest: +SKIP
         """
-        work = self._requests.members(
-            group_identifier, max_members, fallback_to_messages, message_days_back,
-            resume, Call(priority, timeout, queue_timeout),
-        )
-        return self._submit(work)
-
-    def join_and_scrape_members(
-        self,
-        group_identifier: Any,
-        max_members: int | None = None,
-        *,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        resume: bool = True,
-    ) -> ManagedHandle:
-        """Join if needed (username or invite link), then members; one operation.
-
-        A session already in the group goes first, so no account joins needlessly.
-
-        >>> link = "https://t.me/+AbCdEf123456"
-        >>> df = await manager.join_and_scrape_members(link)  # doctest: +SKIP
-        """
-        work = self._requests.members(
-            group_identifier, max_members, True, 30, resume,
-            Call(priority, timeout, queue_timeout), join=True,
-        )
-        return self._submit(work)
-
-    def scrape_messages(
-        self,
-        chat: Any,
-        *,
-        days_back: float | None = None,
-        since: Any = None,
-        until: Any = None,
-        limit: int | None = None,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        resume: bool = True,
-    ) -> ManagedHandle:
-        """Messages of ``chat`` in a date window, on whichever session suits.
-
-        >>> df = await manager.scrape_messages("@group", days_back=7)  # doctest: +SKIP
-        """
-        work = self._requests.messages(
-            chat, days_back=days_back, since=since, until=until, limit=limit, resume=resume,
-            call=Call(priority, timeout, queue_timeout),
-        )
-        return self._submit(work)
-
-    def monitor(
-        self,
-        chats: Any,
-        duration: float,
-        on_message: Any = None,
-        *,
-        stall_after: float = 60.0,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-    ) -> ManagedMonitorHandle:
-        """Watch ``chats`` for ``duration`` seconds on one session; returns at once.
-
-        >>> handle = manager.monitor(["@a", "@b"], duration=600)  # doctest: +SKIP
-        >>> handle.frame(); handle.stop(); df = await handle  # doctest: +SKIP
-        """
+        call = Call.of(priority, timeout, queue_timeout)
+        if not spec.live:
+            return self._submit(self._requests.work(spec, args, call))
         box = MonitorBox()
-        work = self._requests.monitor(
-            chats, duration, on_message, stall_after, Call(priority, timeout, queue_timeout),
-            keep=box.keep,
-        )
-        handle = self._submit(work, ManagedMonitorHandle)
+        handle = self._submit(self._requests.work(spec, args, call, box.keep), ManagedMonitorHandle)
         handle.box = box
         return handle
-
-    def send_message(
-        self,
-        chat: Any,
-        text: str,
-        *,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-    ) -> ManagedHandle:
-        """Send one text message from whichever session suits; awaiting gives a ``SentMessage``.
-
-        >>> sent = await manager.send_message("@lab_group", "Thanks!")  # doctest: +SKIP
-        """
-        work = self._requests.send(chat, text, Call(priority, timeout, queue_timeout))
-        return self._submit(work)
 
     async def scrape_many(
         self, targets: Iterable[Any], *, what: str = "members", join: bool = False, **options: Any
@@ -466,3 +385,18 @@ class _Listener:
             return self.callback(ManagerEvent(type="session", at=at, session=session, event=event))
 
         return forward
+
+
+def _invoke(manager: SessionManager, spec: OperationSpec, args: Arguments, options: Any) -> Any:
+    return manager.submit(spec, args, **options)
+
+
+CATALOGUE.serve(
+    MethodFace(
+        SessionManager,
+        "manager",
+        SCHEDULING,
+        _invoke,
+        example=lambda name, call: f"result = await manager.{name}({call})",
+    )
+)

@@ -25,6 +25,8 @@ import pandas as pd
 
 from tgkit.errors import InvalidTarget
 from tgkit.frames import concat_frames
+from tgkit.telegram.catalogue import OperationSpec
+from tgkit.telegram.operations import CATALOGUE
 from tgkit.telegram.targets import parse_target
 
 from .jobs import ManagedHandle
@@ -81,30 +83,49 @@ async def scrape_many(
     join: bool = False,
     **options: Any,
 ) -> ManyResult:
-    """Collect ``what`` ("members" or "messages") of every target through ``manager``.
+    """Collect ``what`` (a collection operation: "members", "messages", ...) of every target.
 
-    ``options`` are the keyword arguments of the single-target method
-    (``scrape_group_members``/``join_and_scrape_members`` or
-    ``scrape_messages``), e.g. ``max_members=`` or ``days_back=``.
+    ``options`` are the operation's keyword arguments (``max_members=``,
+    ``days_back=``, ...) and the scheduling options (``priority=``,
+    ``timeout=``, ``queue_timeout=``); all are checked for every target
+    before anything is queued.
     """
     given = _distinct_targets(targets)
-    if what not in ("members", "messages"):
-        raise ValueError(f'what must be "members" or "messages", got {what!r}')
+    spec = _collection(what)
     if not isinstance(join, bool):
         raise TypeError(f"join must be True or False, got {join!r}")
-    if join and what != "members":
+    if join and "join" not in {p.name for p in spec.params}:
         raise ValueError("join=True joins groups to list their members; use it with what='members'")
-    start = _starter(manager, what, join)
+    if join:
+        options = {**options, "join": True}
+    scheduling = {name: options.pop(name) for name in _SCHEDULING if name in options}
+    calls = [spec.check(target, **options) for target in given]
     handles: list[ManagedHandle] = []
     try:
-        for target in given:
-            handles.append(start(target, options))
+        for args in calls:
+            handles.append(manager.submit(spec, args, **scheduling))
     except BaseException:
         for handle in handles:
             handle.cancel()
         raise
     results = await asyncio.gather(*handles, return_exceptions=True)
-    return _result(what, given, handles, results)
+    return _result(spec.frame or what, given, handles, results)
+
+
+_SCHEDULING = ("priority", "timeout", "queue_timeout")
+
+
+def _collection(what: str) -> OperationSpec:
+    """The operation ``what`` names, if it collects one target into a frame."""
+    collections = [
+        spec.name
+        for spec in CATALOGUE
+        if spec.frame is not None and not spec.live and "target" in {p.name for p in spec.params}
+    ]
+    if what not in collections:
+        names = " or ".join(f'"{name}"' for name in collections)
+        raise ValueError(f"what must be {names}, got {what!r}")
+    return CATALOGUE.get(what)
 
 
 def _distinct_targets(targets: Iterable[Any]) -> list[Any]:
@@ -124,14 +145,6 @@ def _distinct_targets(targets: Iterable[Any]) -> list[Any]:
             seen.add(key)
             distinct.append(target)
     return distinct
-
-
-def _starter(manager: Any, what: str, join: bool) -> Any:
-    if what == "messages":
-        return lambda target, options: manager.scrape_messages(target, **options)
-    if join:
-        return lambda target, options: manager.join_and_scrape_members(target, **options)
-    return lambda target, options: manager.scrape_group_members(target, **options)
 
 
 def _result(

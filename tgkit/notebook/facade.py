@@ -10,7 +10,7 @@ Each long call also takes ``background=True`` and then returns a
     tg.dashboard()                                  # live widgets
     members = tg.members("@big_public_group")       # blocks, with a progress bar
     job = tg.messages("@small_group", days_back=7, background=True)
-    watch = tg.monitor("@small_group", minutes=2)   # always in the background
+    watch = tg.monitor("@small_group", "2min")      # always in the background
     watch.frame()                                   # the rows so far
     tg.queue, tg.history                            # DataFrames
     messages = await job                            # in an async cell
@@ -32,6 +32,8 @@ from tgkit.notebook.jobs import start
 from tgkit.notebook.loop import Runner
 from tgkit.notebook.monitor import Monitor
 from tgkit.session import TelegramSession
+from tgkit.telegram.catalogue import SCHEDULING, Arguments, Extra, MethodFace, OperationSpec
+from tgkit.telegram.operations import CATALOGUE
 
 __all__ = ["Notebook"]
 
@@ -84,172 +86,28 @@ class Notebook:
         return self._closed
 
     # --- operations ------------------------------------------------------------
+    # Every operation of the catalogue (``tgkit.telegram.operations``) is a
+    # method of this class, generated at the end of this module from its one
+    # definition: members, join_and_members, messages, monitor, send, ...
+    # Each blocks with a progress bar (the stop button cancels) unless
+    # ``background=True``; a live operation (monitor) always returns at once.
 
-    def members(
-        self,
-        target: Any,
-        max_members: int | None = None,
-        *,
-        fallback_to_messages: bool = True,
-        message_days_back: float = 30,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        resume: bool = True,
-        background: bool = False,
-        progress: bool = True,
-    ) -> Any:
-        """Members of a group or channel as a DataFrame (``background=True``: a Job).
+    def submit(self, spec: OperationSpec, args: Arguments, **options: Any) -> Any:
+        """Run a checked call (``spec.check``) as the generated methods do."""
+        background = options.pop("background", False)
+        progress = options.pop("progress", False)
+        if spec.live:
+            self._check_open()
 
-        Past Telegram's 10,000 listing cap a search sweep fills the gap;
-        ``df.attrs["coverage"]`` says how much of the reported total was found.
+            async def submit_live() -> Any:
+                return self.session.submit(spec, args, **options)
 
-        Example::
-
-            df = tg.members("@big_public_group")
-            df["source"].value_counts()
-        """
+            return Monitor(self.runner.run(submit_live()), self.runner)
         return self._run(
-            lambda: self.session.scrape_group_members(
-                target,
-                max_members,
-                fallback_to_messages,
-                message_days_back,
-                priority=priority,
-                timeout=timeout,
-                queue_timeout=queue_timeout,
-                resume=resume,
-            ),
+            lambda: self.session.submit(spec, args, **options),
             background=background,
             progress=progress,
-            unit="members",
-        )
-
-    def join_and_members(
-        self,
-        target: Any,
-        max_members: int | None = None,
-        *,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        resume: bool = True,
-        background: bool = False,
-        progress: bool = True,
-    ) -> Any:
-        """Join (username or invite link; already a member is fine), then the members.
-
-        Example::
-
-            df = tg.join_and_members("https://t.me/+AbCdEf123456")
-        """
-        return self._run(
-            lambda: self.session.join_and_scrape_members(
-                target,
-                max_members,
-                priority=priority,
-                timeout=timeout,
-                queue_timeout=queue_timeout,
-                resume=resume,
-            ),
-            background=background,
-            progress=progress,
-            unit="members",
-        )
-
-    def messages(
-        self,
-        target: Any,
-        *,
-        days_back: float | None = None,
-        since: Any = None,
-        until: Any = None,
-        limit: int | None = None,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        resume: bool = True,
-        background: bool = False,
-        progress: bool = True,
-    ) -> Any:
-        """Messages of a chat, newest window first, as a DataFrame (``background=True``: a Job).
-
-        Example::
-
-            df = tg.messages("@small_group", days_back=7)
-        """
-        return self._run(
-            lambda: self.session.scrape_messages(
-                target,
-                days_back=days_back,
-                since=since,
-                until=until,
-                limit=limit,
-                priority=priority,
-                timeout=timeout,
-                queue_timeout=queue_timeout,
-                resume=resume,
-            ),
-            background=background,
-            progress=progress,
-            unit="messages",
-        )
-
-    def monitor(
-        self,
-        targets: Any,
-        *,
-        minutes: float,
-        on_message: Callable[[dict[str, Any]], Any] | None = None,
-        priority: int | None = None,
-        queue_timeout: float | None = None,
-    ) -> Monitor:
-        """Watch chats for new messages for ``minutes``, in the background.
-
-        Returns a :class:`Monitor` at once: ``frame()`` is the live DataFrame,
-        ``stop()`` ends it, ``result()`` / ``await`` wait for the final frame.
-        It holds the session (scrapes queue behind it) until it ends.
-        ``on_message(row)`` runs on tgkit's loop for each new message.
-
-        Example::
-
-            watch = tg.monitor(["@small_group"], minutes=5)
-            watch.frame().tail()
-            watch.stop()
-        """
-        seconds = _minutes(minutes) * 60.0
-
-        async def submit() -> Any:
-            return self.session.monitor(
-                targets, seconds, on_message, priority=priority, queue_timeout=queue_timeout
-            )
-
-        self._check_open()
-        return Monitor(self.runner.run(submit()), self.runner)
-
-    def send(
-        self,
-        target: Any,
-        text: str,
-        *,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        background: bool = False,
-    ) -> Any:
-        """Send one text message; returns its id and date (``background=True``: a Job).
-
-        Example::
-
-            sent = tg.send("@lab_group", "Thanks for the data!")
-        """
-        return self._run(
-            lambda: self.session.send_message(
-                target, text, priority=priority, timeout=timeout, queue_timeout=queue_timeout
-            ),
-            background=background,
-            progress=False,
-            unit="messages",
+            unit=spec.unit,
         )
 
     def _run(
@@ -388,7 +246,31 @@ class _SessionSource:
         return self._session.cancel(op_id)
 
 
-def _minutes(minutes: object) -> float:
-    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not minutes > 0:
-        raise ValueError(f"minutes must be a number of minutes > 0, got {minutes!r}")
-    return float(minutes)
+def _returns_frame(spec: OperationSpec) -> bool:
+    return spec.frame is not None and not spec.live
+
+
+_NOTEBOOK_OPTIONS = (
+    *SCHEDULING,
+    Extra(
+        "background", False, "bool", "return a Job at once instead of waiting",
+        only_for=lambda spec: not spec.live,
+    ),
+    Extra("progress", True, "bool", "show a progress bar while waiting", only_for=_returns_frame),
+)
+
+
+def _invoke(notebook: Notebook, spec: OperationSpec, args: Arguments, options: Any) -> Any:
+    __tracebackhide__ = True
+    return notebook.submit(spec, args, **options)
+
+
+CATALOGUE.serve(
+    MethodFace(
+        Notebook,
+        "notebook",
+        _NOTEBOOK_OPTIONS,
+        _invoke,
+        example=lambda name, call: f"result = tg.{name}({call})",
+    )
+)

@@ -4,7 +4,7 @@
 once. Reading the frame hops to tgkit's loop (where the rows are collected),
 so the cell gets a consistent copy while the monitor keeps running::
 
-    watch = tg.monitor("@small_group", minutes=5)
+    watch = tg.monitor("@small_group", duration="5min")
     watch.count            # messages so far
     watch.frame().tail()   # a new DataFrame each call
     watch.stop()           # end it now (a last back-fill, then the final frame)
@@ -34,7 +34,7 @@ class Monitor(Job[pd.DataFrame]):
 
     Example::
 
-        watch = tg.monitor(["@a", "@b"], minutes=10)
+        watch = tg.monitor(["@a", "@b"], duration="10min")
         watch.frame()
     """
 

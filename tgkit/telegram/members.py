@@ -44,14 +44,25 @@ from typing import Any
 import pandas as pd
 from telethon.tl import functions, types
 
-from tgkit.core import current_operation
+from tgkit.core import OperationKind, current_operation
 from tgkit.errors import AdminRequired, InvalidTarget
 from tgkit.frames import collection_attrs
 from tgkit.telegram import sweep
+from tgkit.telegram.catalogue import (
+    COUNT,
+    DAYS,
+    FLAG,
+    TARGET,
+    Alias,
+    Arguments,
+    OperationSpec,
+    Param,
+)
 from tgkit.telegram.checks import history_days, optional_count
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert import member_columns
+from tgkit.telegram.join import join_chat
 from tgkit.telegram.member_gaps import (
     basic_group_members,
     hidden_note,
@@ -60,11 +71,11 @@ from tgkit.telegram.member_gaps import (
 )
 from tgkit.telegram.messages import HISTORY_PAGE, history_page
 from tgkit.telegram.resolve import PeerKind, ResolvedChat
-from tgkit.telegram.targets import Target
+from tgkit.telegram.targets import Target, TargetKind
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PAGE_SIZE", "SEARCH_CAP", "MemberOptions", "scrape_members"]
+__all__ = ["MEMBERS", "PAGE_SIZE", "SEARCH_CAP", "MemberOptions", "scrape_members"]
 
 PAGE_SIZE = 200
 #: Telegram stops one listing or one search query at about this many users.
@@ -440,3 +451,77 @@ def _banned_user_id(participant: Any) -> int | None:
     if isinstance(participant, types.ChannelParticipantBanned):
         return getattr(participant.peer, "user_id", None)
     return None  # ChannelParticipantLeft: not a member any more (Telethon skips it too)
+
+
+# -- the operation ----------------------------------------------------------------------
+
+_JOIN_REQUESTS = {
+    TargetKind.INVITE: frozenset({"messages.CheckChatInvite", "messages.ImportChatInvite"}),
+    TargetKind.USERNAME: frozenset({"channels.JoinChannel"}),
+}
+
+
+async def _members_steps(ctx: TelegramContext, args: Arguments, live: None) -> pd.DataFrame:
+    target: Target = args["target"]
+    options = MemberOptions(
+        args["max_members"], args["fallback_to_messages"], args["message_days_back"]
+    )
+    chat = await join_chat(ctx, target) if args["join"] else None
+    return await scrape_members(ctx, target, options, chat=chat, resume=args["resume"])
+
+
+def _member_requests(args: Arguments) -> frozenset[str]:
+    needed = frozenset({"channels.GetFullChannel", "channels.GetParticipants"})
+    if args["join"]:
+        needed |= _JOIN_REQUESTS.get(args["target"].kind, frozenset())
+    return needed
+
+
+def _members_label(args: Arguments) -> str:
+    return f"{'join+members' if args['join'] else 'members'} {args['target'].display}"
+
+
+MEMBERS = OperationSpec(
+    name="members",
+    method="scrape_group_members",
+    kind=OperationKind.SCRAPE,
+    summary="Members of a group or channel as a DataFrame.",
+    details=(
+        "Past Telegram's 10,000 listing cap a search sweep fills the gap; hidden member "
+        "lists fall back to the authors of recent messages. ``df.attrs['coverage']`` says "
+        "how much of the reported total was found, ``coverage_note`` why not all."
+    ),
+    params=(
+        Param("target", TARGET, positional=True, help="the group or channel"),
+        Param("max_members", COUNT, None, "stop after this many members", positional=True),
+        Param(
+            "fallback_to_messages", FLAG, True,
+            "when the list is hidden, take the authors of recent messages", positional=True,
+            flags=("--no-fallback",),
+        ),
+        Param(
+            "message_days_back", DAYS, 30, "how many days of messages that fallback reads",
+            positional=True, flags=("--message-days-back", "--fallback-days"),
+        ),
+        Param("join", FLAG, False, "join first (username or invite link; a member is fine)"),
+        Param("resume", FLAG, True, "continue an unfinished stored collection"),
+    ),
+    aliases=(
+        Alias(
+            "scrape_group_members", frozenset({"session", "manager"}),
+            fixed={"join": False}, rename={"target": "group_identifier"},
+        ),
+        Alias(
+            "join_and_scrape_members", frozenset({"session", "manager"}),
+            fixed={"join": True}, rename={"target": "group_identifier"},
+        ),
+        Alias("join_and_members", frozenset({"notebook"}), fixed={"join": True}),
+    ),
+    run=_members_steps,
+    frame="members",
+    unit="members",
+    requests=_member_requests,
+    describe=_members_label,
+    example=("@big_public_group",),
+    example_options={"max_members": 5000},
+)

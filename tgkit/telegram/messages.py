@@ -30,8 +30,18 @@ import pandas as pd
 from telethon import utils
 from telethon.tl import functions
 
-from tgkit.core import current_operation
+from tgkit.core import OperationKind, current_operation
 from tgkit.frames import collection_attrs
+from tgkit.telegram.catalogue import (
+    COUNT,
+    DATETIME,
+    DAYS,
+    FLAG,
+    TARGET,
+    Arguments,
+    OperationSpec,
+    Param,
+)
 from tgkit.telegram.checks import history_days, optional_count
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
@@ -43,6 +53,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "HISTORY_PAGE",
+    "MESSAGES",
     "MessageWindow",
     "as_utc",
     "entities_by_id",
@@ -283,3 +294,41 @@ class _History:
             messages_in_chat=self.reported_total,
             resumed=self._collector.resumed,
         )
+
+
+# -- the operation ----------------------------------------------------------------------
+
+
+async def _messages_steps(ctx: TelegramContext, args: Arguments, live: None) -> pd.DataFrame:
+    return await scrape_messages(ctx, args["target"], _window(args), resume=args["resume"])
+
+
+def _window(args: Arguments) -> MessageWindow:
+    """The window of a call; raises (before any request) when it makes no sense."""
+    return MessageWindow.of(
+        days_back=args["days_back"], since=args["since"], until=args["until"], limit=args["limit"]
+    )
+
+
+MESSAGES = OperationSpec(
+    name="messages",
+    method="scrape_messages",
+    kind=OperationKind.SCRAPE,
+    summary="Messages of a chat with since ≤ date < until (or the last days_back days).",
+    details="Naive datetimes are taken as UTC. Without a window, the whole history.",
+    params=(
+        Param("target", TARGET, positional=True, help="the chat"),
+        Param("days_back", DAYS, None, "the last N days", flags=("--days-back", "--days")),
+        Param("since", DATETIME, None, "from this moment"),
+        Param("until", DATETIME, None, "up to (not including) this moment"),
+        Param("limit", COUNT, None, "at most this many messages, newest first"),
+        Param("resume", FLAG, True, "continue an unfinished stored collection"),
+    ),
+    validate=_window,
+    run=_messages_steps,
+    frame="messages",
+    unit="messages",
+    requests=frozenset({"messages.GetHistory"}),
+    example=("@small_group",),
+    example_options={"days_back": 7},
+)

@@ -39,8 +39,9 @@ from typing import Any
 import pandas as pd
 from telethon import events
 
-from tgkit.core import OperationHandle, current_operation
+from tgkit.core import OperationHandle, OperationKind, Progress, current_operation
 from tgkit.frames import collection_attrs
+from tgkit.telegram.catalogue import CALLBACK, DURATION, TARGETS, Arguments, OperationSpec, Param
 from tgkit.telegram.checks import positive_number
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
@@ -52,7 +53,18 @@ from tgkit.telegram.targets import Target
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Backfill", "MonitorHandle", "MonitorOptions", "MonitorState", "run_monitor"]
+__all__ = [
+    "MONITOR",
+    "MONITOR_GRACE_S",
+    "Backfill",
+    "MonitorHandle",
+    "MonitorOptions",
+    "MonitorState",
+    "run_monitor",
+]
+
+#: Extra run time a monitor gets beyond its duration (final back-fill, cleanup).
+MONITOR_GRACE_S = 60.0
 
 #: Monitor frames are oldest first; back-filled rows take their place in time.
 TIME_ORDER = ("date", "chat_id", "message_id")
@@ -183,8 +195,38 @@ class MonitorHandle:
         return self.operation.id
 
     @property
+    def kind(self) -> OperationKind:
+        return self.operation.kind
+
+    @property
+    def label(self) -> str:
+        return self.operation.label
+
+    @property
     def state(self) -> Any:
         return self.operation.state
+
+    @property
+    def progress(self) -> Progress:
+        """Messages so far (a monitor has no total)."""
+        return self.operation.progress
+
+    @property
+    def partial(self) -> pd.DataFrame:
+        """The rows so far: for a monitor, what it recorded before it ended or was stopped."""
+        return self.frame()
+
+    @property
+    def report(self) -> dict[str, Any]:
+        return self.operation.report
+
+    def result(self) -> pd.DataFrame:
+        """The final frame once the monitor has ended (its error if it failed)."""
+        result: pd.DataFrame = self.operation.result()
+        return result
+
+    def add_done_callback(self, callback: Callable[[Any], object]) -> None:
+        self.operation.add_done_callback(lambda _: callback(self))
 
     @property
     def count(self) -> int:
@@ -353,3 +395,40 @@ async def _cancel(task: asyncio.Future[Any]) -> None:
     """Cancel ``task`` and wait until it has ended (without swallowing our own cancel)."""
     task.cancel()
     await asyncio.wait({task})
+
+
+# -- the operation ----------------------------------------------------------------------
+
+
+async def _monitor_steps(ctx: TelegramContext, args: Arguments, live: MonitorState) -> Any:
+    options = MonitorOptions(args["duration"], args["stall_after"])
+    return await run_monitor(ctx, args["targets"], options, live)
+
+
+MONITOR = OperationSpec(
+    name="monitor",
+    kind=OperationKind.MONITOR,
+    summary="Watch chats for new messages for ``duration``; returns a live handle at once.",
+    details=(
+        "An exclusive MONITOR operation: scrapes on the same account queue until it ends. "
+        "The handle's ``frame()`` grows while it runs, ``stop()`` ends it (a last back-fill), "
+        "awaiting it gives the final frame. Gaps (disconnects, stalls) are back-filled from "
+        "history. ``on_message(row)`` (sync or async) gets each new row as a dict. Its run "
+        "timeout is at least ``duration`` plus a minute."
+    ),
+    params=(
+        Param("targets", TARGETS, positional=True, help="the chats to watch"),
+        Param("duration", DURATION, positional=True, help="how long to watch"),
+        Param("on_message", CALLBACK, None, "called with each new row", positional=True, cli=False),
+        Param("stall_after", DURATION, 60.0, "check history after this long without a message"),
+    ),
+    run=_monitor_steps,
+    frame="messages",
+    unit="messages",
+    live_state=lambda args: MonitorState(args["on_message"]),
+    live_handle=MonitorHandle,
+    least_timeout=lambda args: args["duration"] + MONITOR_GRACE_S,
+    exclusive=False,
+    example=(["@small_group"],),
+    example_options={"duration": "10min"},
+)

@@ -20,12 +20,14 @@ from typing import Any
 
 from telethon.tl import functions, types
 
+from tgkit.core import OperationKind
+from tgkit.telegram.catalogue import TARGET, TEXT, Arguments, OperationSpec, Param
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.targets import Target
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MAX_TEXT_LENGTH", "SentMessage", "check_text", "send_message"]
+__all__ = ["MAX_TEXT_LENGTH", "SEND", "SentMessage", "check_text", "send_message"]
 
 #: Telegram's limit on a message's text, in characters.
 MAX_TEXT_LENGTH = 4096
@@ -88,3 +90,30 @@ def _sent_id_and_date(result: Any, random_id: int) -> tuple[int, datetime | None
     if message_id is None:
         raise RuntimeError("Telegram's answer to SendMessage named no message")
     return message_id, None
+
+
+# -- the operation ----------------------------------------------------------------------
+
+
+async def _send_steps(ctx: TelegramContext, args: Arguments, live: None) -> SentMessage:
+    return await send_message(ctx, args["target"], args["text"])
+
+
+SEND = OperationSpec(
+    name="send",
+    method="send_message",
+    kind=OperationKind.SEND,
+    summary="Send one text message; the result is a ``SentMessage`` (message_id, date, chat_id).",
+    details="tgkit sends single messages; it has no mass messaging.",
+    params=(
+        Param("target", TARGET, positional=True, help="the chat to post in"),
+        Param("text", TEXT, positional=True, help="the message"),
+    ),
+    run=_send_steps,
+    frame=None,
+    unit="messages",
+    requests=frozenset({"messages.SendMessage"}),
+    exclusive=False,
+    cli=False,
+    example=("@lab_group", "Thanks for the data!"),
+)

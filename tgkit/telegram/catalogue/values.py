@@ -1,0 +1,179 @@
+"""The kinds of value an operation parameter takes: how each is checked, typed and parsed.
+
+A parameter's kind says everything every face needs to know about its
+values, so no face restates it: the annotation shown in signatures, the
+words in docstrings and ``--help``, the check run before anything is queued
+(which also normalises: a duration becomes seconds, a target a ``Target``),
+and how a command-line word becomes a value.
+
+Durations and windows take seconds (or, for ``*_days_back``, days), a
+``datetime.timedelta`` or a pandas-style string such as ``"90s"``,
+``"10min"`` or ``"7D"``, on every face::
+
+    >>> DURATION.check("10min", "duration")
+    600.0
+    >>> DAYS.check("36h", "days_back")
+    1.5
+    >>> DURATION.check(float("nan"), "duration")
+    Traceback (most recent call last):
+    ...
+    ValueError: duration must be a finite positive number of seconds, got nan
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from tgkit.telegram.checks import TELEGRAM_LAUNCH, history_days, optional_count, positive_number
+from tgkit.telegram.targets import Target, parse_target
+
+__all__ = [
+    "CALLBACK",
+    "COUNT",
+    "DATETIME",
+    "DAYS",
+    "DURATION",
+    "FLAG",
+    "TARGET",
+    "TARGETS",
+    "TEXT",
+    "ValueKind",
+    "optional_seconds",
+]
+
+
+
+@dataclass(frozen=True, slots=True)
+class ValueKind:
+    """One kind of parameter value.
+
+    ``check(value, name)`` returns the normalised value or raises
+    ``ValueError``/``TypeError``/``InvalidTarget`` naming ``name``;
+    ``from_text`` turns a command-line word into something ``check`` takes;
+    ``many`` means the command line takes one or more words.
+    """
+
+    name: str
+    annotation: str
+    describe: str
+    check: Callable[[Any, str], Any]
+    from_text: Callable[[str], Any] = str
+    many: bool = False
+
+
+def _target(value: Any, name: str) -> Target:
+    return parse_target(value)
+
+
+def _targets(value: Any, name: str) -> tuple[Target, ...]:
+    if isinstance(value, str | Target) or not isinstance(value, Sequence):
+        value = [value]
+    targets = tuple(parse_target(each) for each in value)
+    if not targets:
+        raise ValueError(f"{name} must name at least one chat")
+    return targets
+
+
+def _count(value: Any, name: str) -> int:
+    count = optional_count(value, name)
+    assert count is not None  # None is handled by the parameter (optional)
+    return count
+
+
+def _number(value: Any, name: str, unit: float, what: str) -> Any:
+    """A timedelta or a text as a number of ``unit`` seconds; anything else as it is."""
+    if isinstance(value, timedelta | pd.Timedelta):
+        return pd.Timedelta(value).total_seconds() / unit
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        delta = pd.Timedelta(text)
+    except (TypeError, ValueError):
+        delta = pd.NaT
+    if pd.isna(delta):
+        raise ValueError(
+            f"{name} must be a number of {what}, a timedelta or text such as '10min' or '7D', "
+            f"got {value!r}"
+        )
+    return delta.total_seconds() / unit
+
+
+def _duration(value: Any, name: str) -> float:
+    return float(positive_number(_number(value, name, 1.0, "seconds"), name, "seconds"))
+
+
+def optional_seconds(value: Any, name: str) -> float | None:
+    """A scheduling time (``timeout``, ``queue_timeout``): None, ``math.inf`` or a duration."""
+    if value is None or (isinstance(value, float) and value == math.inf):
+        return value
+    return _duration(value, name)
+
+
+def _days(value: Any, name: str) -> int | float:
+    # Whole days stay whole: they are part of a stored collection's key.
+    return history_days(_number(value, name, 86_400.0, "days"), name)
+
+
+def _datetime(value: Any, name: str) -> datetime:
+    from tgkit.telegram.messages import as_utc  # the operation modules import this one
+
+    moment = as_utc(value, name)
+    if moment < TELEGRAM_LAUNCH:
+        raise ValueError(f"{name} is before Telegram existed (August 2013): {moment:%Y-%m-%d}")
+    return moment
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _callback(value: Any, name: str) -> Any:
+    if not callable(value):
+        raise TypeError(f"{name} must be a function taking a row (dict), or None")
+    return value
+
+
+def _text(value: Any, name: str) -> str:
+    from tgkit.telegram.send import check_text  # the operation modules import this one
+
+    return check_text(value)
+
+
+TARGET = ValueKind(
+    "target", "str | int", "a chat: @name, t.me link, invite link or numeric id", _target
+)
+TARGETS = ValueKind(
+    "targets", "str | int | list", "one chat or a list of chats", _targets, many=True
+)
+def _whole_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+COUNT = ValueKind("count", "int", "a whole number ≥ 1", _count, from_text=_whole_number)
+DAYS = ValueKind("days", "float | timedelta | str", "days (or a timedelta, or '36h')", _days)
+DURATION = ValueKind(
+    "duration", "float | timedelta | str", "seconds (or a timedelta, or '10min')", _duration
+)
+DATETIME = ValueKind(
+    "datetime", "datetime | str", "a date or time, naive taken as UTC (e.g. '2024-05-01')",
+    _datetime,
+)
+FLAG = ValueKind("flag", "bool", "True or False", _flag)
+TEXT = ValueKind("text", "str", "message text (at most 4,096 characters)", _text)
+CALLBACK = ValueKind("callback", "Callable", "a function taking a row (dict)", _callback)
