@@ -42,7 +42,7 @@ from .limits import ManagerLimits
 from .many import ManyResult, scrape_many
 from .monitoring import ManagedMonitorHandle, MonitorBox
 from .requests import Call, RequestBuilder
-from .sessions import SessionWorker, share_collections, unshare_collections
+from .sessions import ManagedSession, SessionWorker, share_collections, unshare_collections
 from .snapshot import ManagerEvent, ManagerSnapshot
 
 __all__ = ["SessionManager"]
@@ -68,7 +68,7 @@ class SessionManager:
 
     def __init__(
         self,
-        sessions: Iterable[Any] = (),
+        sessions: Iterable[ManagedSession] = (),
         *,
         limits: ManagerLimits | None = None,
         name: str = "manager",
@@ -80,7 +80,7 @@ class SessionManager:
         self.name = name
         self._dispatcher = Dispatcher(limits, expected_duration=self._expected_duration)
         self._requests = RequestBuilder(self._has_reached)
-        self._sessions: dict[str, Any] = {}
+        self._sessions: dict[str, ManagedSession] = {}
         self._connected_here: set[str] = set()
         self._reached: set[tuple[str, str]] = set()  # (target key, session) that got through
         self._listeners: list[_Listener] = []
@@ -104,11 +104,11 @@ class SessionManager:
         return self._dispatcher.limits
 
     @property
-    def sessions(self) -> tuple[Any, ...]:
+    def sessions(self) -> tuple[ManagedSession, ...]:
         """The managed sessions, in the order they were added."""
         return tuple(self._sessions.values())
 
-    def session(self, name: str) -> Any:
+    def session(self, name: str) -> ManagedSession:
         """The managed session called ``name``."""
         try:
             return self._sessions[name]
@@ -170,7 +170,7 @@ class SessionManager:
     ) -> None:
         await self.close()
 
-    async def add(self, session: Any) -> None:
+    async def add(self, session: ManagedSession) -> None:
         """Manage one more session; it is connected now if the manager has started.
 
         >>> await manager.add(TelegramSession.sandbox(world, carol, name="carol"))  # doctest: +SKIP
@@ -185,7 +185,7 @@ class SessionManager:
             self._dispatcher.wake()
         logger.info("manager %r: added session %r", self.name, session.name)
 
-    async def remove(self, name: str, *, cancel_running: bool = False) -> Any:
+    async def remove(self, name: str, *, cancel_running: bool = False) -> ManagedSession:
         """Stop routing to ``name``; its queued work moves to the other sessions.
 
         Its running operation finishes there, unless ``cancel_running`` (then
@@ -204,9 +204,8 @@ class SessionManager:
         return session
 
     def _register(self, session: Any) -> None:
-        for attribute in ("name", "scheduler", "pacer", "scrape_group_members", "subscribe"):
-            if not hasattr(session, attribute):
-                raise TypeError(f"sessions must be TelegramSessions, got {session!r}")
+        if not isinstance(session, ManagedSession):
+            raise TypeError(f"sessions must be TelegramSessions, got {session!r}")
         if session.name in self._sessions:
             raise ValueError(
                 f"two sessions are named {session.name!r}; give each account its own name"
@@ -228,7 +227,7 @@ class SessionManager:
         if any(worker.name == name for worker in self._dispatcher.workers):
             self._dispatcher.remove_worker(name)
 
-    async def _connect(self, session: Any) -> None:
+    async def _connect(self, session: ManagedSession) -> None:
         if not session.is_connected:
             await session.connect()
             self._connected_here.add(session.name)

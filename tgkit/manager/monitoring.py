@@ -54,6 +54,11 @@ class ManagedMonitorHandle(ManagedHandle):
     def backfilled(self) -> int:
         return 0 if self._monitor is None else self._monitor.backfilled
 
+    @property
+    def partial(self) -> pd.DataFrame:
+        """The rows so far (a monitor's partial result is its live frame)."""
+        return self.frame()
+
     def frame(self) -> pd.DataFrame:
         """The rows so far (empty, with the messages schema, before it starts)."""
         return empty_frame("messages") if self._monitor is None else self._monitor.frame()

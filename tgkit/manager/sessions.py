@@ -19,18 +19,76 @@ gives the session its own store back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
 
 from tgkit.core import Scheduler
+from tgkit.telegram.catalogue import Arguments, OperationSpec
 
-__all__ = ["SessionWorker", "SharedCollections", "share_collections", "unshare_collections"]
+__all__ = [
+    "ManagedSession",
+    "SessionWorker",
+    "SharedCollections",
+    "share_collections",
+    "unshare_collections",
+]
+
+
+@runtime_checkable
+class ManagedSession(Protocol):
+    """What a SessionManager needs of a session (``TelegramSession`` is one).
+
+    It hands work over with ``submit`` (a spec and arguments the spec has
+    checked), never by method name.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def scheduler(self) -> Scheduler: ...
+
+    @property
+    def pacer(self) -> Any: ...
+
+    @property
+    def store(self) -> Any: ...
+
+    @property
+    def config(self) -> Any: ...
+
+    @property
+    def is_connected(self) -> bool: ...
+
+    async def connect(self) -> Any: ...
+
+    async def disconnect(self) -> None: ...
+
+    def submit(
+        self,
+        spec: OperationSpec,
+        args: Arguments,
+        *,
+        priority: int | None = None,
+        timeout: Any = None,
+        queue_timeout: Any = None,
+    ) -> Any: ...
+
+    def subscribe(self, callback: Callable[[Any], object]) -> Callable[[], None]: ...
+
+    def cancel(self, op_id: str) -> bool: ...
+
+    def snapshot(self) -> Any: ...
+
+    def history(self) -> Any: ...
+
+    def collect_into(self, collections: Any) -> None: ...
 
 
 class SessionWorker:
     """A TelegramSession seen by the dispatcher."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: ManagedSession) -> None:
         self.session = session
 
     def __repr__(self) -> str:
