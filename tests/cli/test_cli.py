@@ -111,7 +111,7 @@ def test_monitor_records_live_messages(tmp_path: Path) -> None:
     [
         (["members", "not a target!", "--sandbox"], "not a target"),
         (["members", "@small_group", "--sandbox", "-o", "x.txt"], ".csv or .parquet"),
-        (["messages", "@small_group", "--sandbox", "--days", "0"], "must be a positive"),
+        (["messages", "@small_group", "--sandbox", "--days", "0"], "positive number of days"),
         (["messages", "@small_group", "--sandbox", "--since", "2024-02-01", "--until",
           "2024-01-01"], "must be before until"),
         (["messages", "@small_group", "--sandbox", "--since", "yesterday"],

@@ -65,7 +65,7 @@ ROWS: list[tuple[str, tuple[Any, ...], dict[str, Any], type[Exception]]] = [
     ("scrape_messages", (GROUP,), {"days_back": np.float64("nan")}, ValueError),
     ("scrape_messages", (GROUP,), {"days_back": 5000}, ValueError),
     ("scrape_messages", (GROUP,), {"days_back": -3}, ValueError),
-    ("scrape_messages", (GROUP,), {"days_back": "7"}, ValueError),
+    ("scrape_messages", (GROUP,), {"days_back": "seven"}, ValueError),  # "7" is 7 days
     ("scrape_messages", (GROUP,), {"days_back": 1, "since": "2024-01-01"}, ValueError),
     ("scrape_messages", (GROUP,), {"limit": 0}, ValueError),
     ("scrape_messages", (GROUP,), {"limit": math.inf}, ValueError),

@@ -70,7 +70,7 @@ def test_bad_input_raises_before_any_request(tg: Notebook) -> None:
     before = tg.history.shape[0]
     with pytest.raises(InvalidTarget):
         tg.members("not a chat!")
-    with pytest.raises(ValueError, match="duration must be a positive"):
+    with pytest.raises(ValueError, match="duration must be a finite positive"):
         tg.monitor(SMALL, duration=0)
     with pytest.raises(TypeError, match="background"):
         tg.members(SMALL, background="yes")  # type: ignore[arg-type]
