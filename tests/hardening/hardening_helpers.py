@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 #: Secrets planted in every run; none may appear in any output.
@@ -42,3 +47,26 @@ def assert_no_secret(*outputs: str) -> None:
     for text in outputs:
         assert CANARY_HASH not in text
         assert CANARY_PHONE not in text and CANARY_PHONE[1:] not in text
+
+
+@contextlib.contextmanager
+def tmpfs(folder: Path, size: str = "2m") -> Iterator[Path]:
+    """A small tmpfs mounted on ``folder`` (root only); skips the test where it cannot be."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root and mount(8); this machine has neither")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(folder)],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"this machine does not allow mounting a tmpfs: {done.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True, check=False)
+
+
+def remount_read_only(folder: Path) -> None:
+    """Make the tmpfs on ``folder`` read-only (even root cannot write it then)."""
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True, capture_output=True)

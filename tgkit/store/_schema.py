@@ -92,6 +92,79 @@ def connect(path: Path, *, busy_timeout: float, synchronous: str) -> sqlite3.Con
     return conn
 
 
+def connect_read_only(path: Path, *, busy_timeout: float) -> sqlite3.Connection:
+    """Open the existing store ``path`` for reading only: nothing is created or written.
+
+    ``mode=ro`` first; a WAL store on a read-only share without its ``-shm``
+    file cannot be opened so, and is opened ``immutable`` (what the last
+    writer checkpointed into the file: tgkit checkpoints on close).
+    """
+    if not path.is_file():
+        raise StoreError(f"There is no store at {path}: check the path (read_only=True).")
+    uri = path.resolve().as_uri()
+    for query in ("?mode=ro", "?immutable=1"):
+        conn = sqlite3.connect(
+            uri + query, uri=True, timeout=busy_timeout, isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            _check_schema(conn, path)
+            return conn
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+                with translate_errors(path, busy_timeout):
+                    raise
+        except BaseException:
+            conn.close()
+            raise
+    raise StoreError(f"The store {path} cannot be opened for reading.")
+
+
+def check_existing(path: Path) -> None:
+    """Before opening ``path`` read-write: refuse a non-empty file that is damaged or not
+    a tgkit store, reading it only (switching a foreign file to WAL would change it)."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=1.0)
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.OperationalError:
+        return  # locked or not openable read-only here: the read-write open will say
+    except sqlite3.DatabaseError as exc:
+        with translate_errors(path, 0):
+            raise exc from None
+    finally:
+        conn.close()
+    if "tgkit_meta" not in tables and tables - {"sqlite_sequence"}:
+        raise StoreError(
+            f"{path} is an SQLite file but not a tgkit store (it has tables "
+            f"{sorted(tables)[:5]}); tgkit did not touch it. Pass another path, e.g. "
+            "tgkit.store.DEFAULT_STORE_PATH."
+        )
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    try:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.OperationalError:
+        raise
+    except sqlite3.DatabaseError as exc:
+        with translate_errors(path, 0):
+            raise exc from None
+    if "tgkit_meta" not in tables:
+        raise StoreError(f"{path} is not a tgkit store (it has no tgkit_meta table).")
+    row = conn.execute("SELECT value FROM tgkit_meta WHERE key = 'schema_version'").fetchone()
+    if row is None or int(row[0]) != SCHEMA_VERSION:
+        found = row[0] if row else "none"
+        raise StoreError(
+            f"The store {path} has schema {found}; this tgkit reads schema {SCHEMA_VERSION}. "
+            "Open it once without read_only=True (an older store is upgraded then), or use "
+            "the tgkit that wrote it."
+        )
+
+
 def _switch_to_wal(conn: sqlite3.Connection, path: Path, busy_timeout: float) -> None:
     # Switching a new file to WAL needs it to itself, and SQLite does not always call
     # the busy handler for that: two processes opening one new store at once can see
@@ -164,6 +237,12 @@ def translate_errors(path: Path, busy_timeout: float) -> Iterator[None]:
         yield
     except sqlite3.OperationalError as exc:
         text = str(exc).lower()
+        if "readonly" in text or "read-only" in text:
+            raise StoreError(
+                f"The store {path} is read-only here (opened with read_only=True, or the file "
+                "or its folder cannot be written): it can be listed and exported, not "
+                "collected into. Pass a writable store path to collect."
+            ) from exc
         if "locked" in text or "busy" in text:
             raise StoreError(
                 f"The store {path} stayed locked by another process for more than "

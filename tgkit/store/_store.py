@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from tgkit.store import _collections, _entities, _items, _pacing
 from tgkit.store._owners import Owners
-from tgkit.store._paths import create_private_file
+from tgkit.store._paths import check_store_file, create_private_file
 from tgkit.store._records import Collection, CollectionStatus, EntityRecord, StoreError
-from tgkit.store._schema import connect, translate_errors
+from tgkit.store._schema import check_existing, connect, connect_read_only, translate_errors
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -29,6 +29,17 @@ R = TypeVar("R")
 _SYNCHRONOUS = ("NORMAL", "FULL")
 
 
+def _create(path: Path) -> None:
+    try:
+        create_private_file(path)
+    except OSError as exc:
+        raise StoreError(
+            f"The store {path} cannot be opened for writing ({exc.strerror}). To read it, "
+            "open it with Store(path, read_only=True) (`tgkit collections` and `tgkit export` "
+            "do); to collect, pass a writable store path."
+        ) from None
+
+
 class Store:
     """The local result store: every page a collection receives, committed before it
     counts, so nothing collected is lost and a re-run resumes.
@@ -37,6 +48,9 @@ class Store:
     serialises calls). Other processes may open the same file: writers then
     take turns, waiting up to ``busy_timeout`` seconds. ``synchronous="FULL"``
     also keeps the last commits through a power cut, at some cost in speed.
+    ``read_only=True`` opens an existing store for listing and reading only
+    (a read-only share, a copy someone sent): nothing is created or written.
+    A damaged file, or one that is not a tgkit store, is refused untouched.
 
     >>> with Store(tmp_path / "tgkit.db") as store:  # doctest: +SKIP
     ...     c = store.open_collection(account="me", target="@group", kind="members", params={})
@@ -51,9 +65,12 @@ class Store:
         *,
         busy_timeout: float = 30.0,
         synchronous: str = "NORMAL",
+        read_only: bool = False,
     ) -> None:
         if not isinstance(busy_timeout, int | float) or busy_timeout < 0:
             raise ValueError(f"busy_timeout must be a number of seconds >= 0, got {busy_timeout!r}")
+        if not isinstance(read_only, bool):
+            raise TypeError(f"read_only must be True or False, got {read_only!r}")
         if synchronous not in _SYNCHRONOUS:
             raise ValueError(f"synchronous must be one of {_SYNCHRONOUS}, got {synchronous!r}")
         self._path = Path(path).expanduser()
@@ -61,10 +78,17 @@ class Store:
         self._lock = threading.Lock()
         self._known = _items.KnownItems()
         self._owners = Owners(self._path)
-        create_private_file(self._path)
-        self._conn: sqlite3.Connection | None = connect(
-            self._path, busy_timeout=self._busy_timeout, synchronous=synchronous
-        )
+        self._read_only = read_only is True
+        check_store_file(self._path)
+        self._conn: sqlite3.Connection | None
+        if self._read_only:
+            self._conn = connect_read_only(self._path, busy_timeout=self._busy_timeout)
+        else:
+            check_existing(self._path)
+            _create(self._path)
+            self._conn = connect(
+                self._path, busy_timeout=self._busy_timeout, synchronous=synchronous
+            )
         logger.debug("opened store %s", self._path)
 
     @property
