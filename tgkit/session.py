@@ -43,7 +43,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from telethon import TelegramClient
@@ -143,6 +143,10 @@ class TelegramSession:
         """
         client = world.client(user) if user is not None else world.client()
         return cls(name, client=client, config=config, store=store, session_dir=session_dir)
+
+    if TYPE_CHECKING:  # the operation methods are generated from the catalogue (module end)
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __repr__(self) -> str:
         state = "connected" if self._ctx is not None else "not connected"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from tgkit.cli.exitcodes import ExitCode, exit_code_for
@@ -20,7 +20,7 @@ from tgkit.cli.parser import build_parser
 
 __all__ = ["ExitCode", "main"]
 
-Command = Callable[[Any, Any], Awaitable[dict[str, Any]]]
+Command = Callable[[Any, Any], Coroutine[Any, Any, dict[str, Any]]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     state = commands.RunState()
     try:
-        summary = asyncio.run(_command(args.command)(args, state))
+        summary: dict[str, Any] = asyncio.run(_command(args.command)(args, state))
     except KeyboardInterrupt as exc:
         print(_interrupted_message(state), file=sys.stderr)
         return exit_code_for(exc)

@@ -36,7 +36,7 @@ class RunState:
 def store_path_for(args: argparse.Namespace) -> Path:
     """The store this run writes to."""
     if args.store is not None:
-        return args.store
+        return Path(args.store)
     return Path(default_store_path(args.session_dir))
 
 
@@ -113,7 +113,7 @@ async def _sandbox_login(args: argparse.Namespace) -> dict[str, Any]:
     world, researcher = demo_world()
     session = TelegramSession.sandbox(world, None, name="sandbox")
     asked = args.phone or await _ask("Phone number (Enter for the demo researcher's): ")
-    phone = asked or researcher.phone
+    phone: str = asked or researcher.phone or ""
 
     async def code() -> str:
         print(f"(sandbox) the code sent is {world.login_code(phone)}", file=sys.stderr)

@@ -140,18 +140,18 @@ def _collection_options() -> argparse.ArgumentParser:
 
 
 def _positive_int(text: str) -> int:
-    return _positive(text, int, "a whole number", "at least 1")
+    return int(_positive(text, int, "a whole number", "at least 1"))
 
 
 def _positive_float(text: str) -> float:
     return _positive(text, float, "a number", "more than 0")
 
 
-def _positive(text: str, convert: type, noun: str, bound: str) -> Any:
+def _positive(text: str, convert: Callable[[str], float], noun: str, bound: str) -> float:
     try:
         value = convert(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
-    if value <= 0:
+    if not value > 0 or value != value or value == float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} must be {bound}")
     return value

@@ -27,7 +27,7 @@ import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -92,6 +92,10 @@ class SessionManager:
             raise TypeError(f"sessions must be a list of TelegramSessions, got {sessions!r}")
         for session in sessions:
             self._register(session)
+
+    if TYPE_CHECKING:  # the operation methods are generated from the catalogue (module end)
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __repr__(self) -> str:
         state = "started" if self._started else "not started"

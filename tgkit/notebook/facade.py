@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -69,6 +69,10 @@ class Notebook:
         self._on_close = on_close
         self._dashboard: Dashboard | None = None
         self._closed = False
+
+    if TYPE_CHECKING:  # the operation methods are generated from the catalogue (module end)
+
+        def __getattr__(self, name: str) -> Any: ...
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -240,7 +244,11 @@ class _SessionSource:
         pacer = self._session.pacer
         if pacer is not None:
             undo.append(pacer.subscribe(callback))
-        return lambda: [each() for each in undo] and None
+        def unsubscribe() -> None:
+            for each in undo:
+                each()
+
+        return unsubscribe
 
     def cancel(self, op_id: str) -> bool:
         return self._session.cancel(op_id)

@@ -45,7 +45,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from telethon import errors as tl
 
@@ -282,7 +282,7 @@ class translate_errors:  # lowercase: used like a function, ``with translate_err
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         traceback: TracebackType | None,
-    ) -> bool:
+    ) -> Literal[False]:
         if exc is None or not isinstance(exc, Exception):
             return False  # cancellation and KeyboardInterrupt pass untouched
         mapped = map_telethon_error(exc, target=self.target)

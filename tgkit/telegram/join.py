@@ -72,13 +72,13 @@ async def _join_by_invite(ctx: TelegramContext, target: Target) -> ResolvedChat:
         return ctx.resolver.remember(resolved_from_entity(invite.chat, target.display))
     try:
         updates = await ctx.rpc(
-            functions.messages.ImportChatInviteRequest(target.invite_hash),
+            functions.messages.ImportChatInviteRequest(target.hash()),
             target=invite_link(target),
         )
     except errors.UserAlreadyParticipantError:
-        ctx.resolver.forget_invite(target.invite_hash)
+        ctx.resolver.forget_invite(target.hash())
         return await ctx.resolver.resolve(target)
-    ctx.resolver.forget_invite(target.invite_hash)
+    ctx.resolver.forget_invite(target.hash())
     chat = _joined_chat(updates)
     if chat is None:
         raise NotAMember(f"Telegram accepted {target.display} but named no chat; try again later")

@@ -78,7 +78,8 @@ class ResolvedChat:
     @property
     def marked_id(self) -> int:
         """The id in Telethon's marked form (``-100…`` channels, ``-…`` basic groups)."""
-        return utils.get_peer_id(_PEER_TYPES[self.kind](self.chat_id))
+        marked: int = utils.get_peer_id(_PEER_TYPES[self.kind](self.chat_id))
+        return marked
 
     @property
     def input_channel(self) -> types.InputChannel:
@@ -182,12 +183,12 @@ class Resolver:
         self._by_invite.pop(invite_hash, None)
 
     async def _resolve_username(self, target: Target) -> ResolvedChat:
-        username = target.username.lower()
+        username = target.name().lower()
         cached = self._by_username.get(username) or self._cached(username=username)
         if cached is not None:
             return cached
         found = await self._rpc(
-            functions.contacts.ResolveUsernameRequest(target.username), target=target.display
+            functions.contacts.ResolveUsernameRequest(target.name()), target=target.display
         )
         entity = _entity_for_peer(found.peer, found.chats, found.users)
         if entity is None:
@@ -195,11 +196,11 @@ class Resolver:
         return self.remember(resolved_from_entity(entity, target.display))
 
     async def _resolve_invite(self, target: Target) -> ResolvedChat:
-        cached = self._by_invite.get(target.invite_hash)
+        cached = self._by_invite.get(target.hash())
         if cached is not None:
             return cached
         invite = await self._rpc(
-            functions.messages.CheckChatInviteRequest(target.invite_hash),
+            functions.messages.CheckChatInviteRequest(target.hash()),
             target=invite_link(target),
         )
         chat = getattr(invite, "chat", None)
@@ -210,18 +211,19 @@ class Resolver:
             )
         resolved = self.remember(resolved_from_entity(chat, target.display))
         if isinstance(invite, types.ChatInviteAlready):
-            self._by_invite[target.invite_hash] = resolved
+            self._by_invite[target.hash()] = resolved
         return resolved
 
     def _resolve_id(self, target: Target) -> ResolvedChat:
         candidates = _ID_KINDS[target.peer_type]
+        peer_id = target.id()
         for kind in candidates:
-            if (kind, target.peer_id) in self._by_id:
-                return self._by_id[(kind, target.peer_id)]
-        cached = self._cached(id=target.peer_id)
+            if (kind, peer_id) in self._by_id:
+                return self._by_id[(kind, peer_id)]
+        cached = self._cached(id=peer_id)
         if cached is not None and cached.kind in candidates:
             return cached
-        peer = _session_peer(self._rpc.client, target.peer_id, candidates)
+        peer = _session_peer(self._rpc.client, peer_id, candidates)
         if peer is not None:
             return self.remember(peer_chat(peer, target.display))
         # A user account cannot look a channel up by id alone (Telegram wants the

@@ -31,13 +31,15 @@ import logging
 import operator
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from telethon import utils
 from telethon.tl import types
 from telethon.tl.tlobject import TLObject
 
 from tgkit.errors import InvalidTarget
+
+T = TypeVar("T")
 
 __all__ = ["PeerType", "Target", "TargetKind", "parse_target"]
 
@@ -131,11 +133,23 @@ class Target:
             return -self.peer_id
         return self.peer_id
 
+    def name(self) -> str:
+        """The username of a USERNAME target (ValueError for any other kind)."""
+        return _present(self.username, self, "username")
+
+    def hash(self) -> str:
+        """The invite hash of an INVITE target (ValueError for any other kind)."""
+        return _present(self.invite_hash, self, "invite hash")
+
+    def id(self) -> int:
+        """The plain id of an ID target (ValueError for any other kind)."""
+        return _present(self.peer_id, self, "id")
+
     @property
     def key(self) -> str:
         """Canonical store key: ``@name`` (lowercase), ``invite:HASH`` or ``id:<marked id>``."""
         if self.kind is TargetKind.USERNAME:
-            return f"@{self.username.lower()}"
+            return f"@{self.name().lower()}"
         if self.kind is TargetKind.INVITE:
             return f"invite:{self.invite_hash}"
         return f"id:{self.marked_id}"
@@ -298,3 +312,9 @@ def _invalid(value: Any, reason: str) -> InvalidTarget:
 def _quote(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "…"
+
+
+def _present(value: T | None, target: Target, what: str) -> T:
+    if value is None:
+        raise ValueError(f"{target.display} ({target.kind.value}) has no {what}")
+    return value
