@@ -132,10 +132,6 @@ class Dispatcher:
         self._pump.run()
         return worker
 
-    def record_flood(self, session: str, request_type: str | None, seconds: float) -> None:
-        """Remember that ``session`` may not send ``request_type`` for ``seconds``."""
-        self._floods.record(session, request_type, seconds)
-
     # -------------------------------------------------------------- jobs
     def submit(self, work: Work, *, handle_type: type[H] = ManagedHandle) -> H:  # type: ignore[assignment]
         """Queue ``work``; an identical request in flight is joined instead.

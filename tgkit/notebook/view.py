@@ -144,15 +144,6 @@ class DashboardView:
 
     sessions: tuple[SessionView, ...]
 
-    def operation_ids(self) -> tuple[str, ...]:
-        """Ids of every running and queued operation (the cancellable ones)."""
-        ids: list[str] = []
-        for session in self.sessions:
-            if session.running is not None:
-                ids.append(session.running.id)
-            ids.extend(line.id for line in session.queued)
-        return tuple(ids)
-
 
 def dashboard_view(sources: Iterable[SnapshotSource]) -> DashboardView:
     """Take a snapshot of every source and turn it into one view."""

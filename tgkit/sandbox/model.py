@@ -125,10 +125,6 @@ class Chat:
         """How many messages have an id below ``message_id``."""
         return bisect.bisect_left(self.messages, message_id, key=_message_id)
 
-    def messages_before_date(self, date: datetime) -> int:
-        """How many messages were sent strictly before ``date``."""
-        return bisect.bisect_left(self.messages, date, key=_message_date)
-
     def messages_after_pts(self, pts: int) -> int:
         """Index of the first message whose pts is above ``pts``."""
         return bisect.bisect_right(self.messages, pts, key=_message_pts)
@@ -142,10 +138,6 @@ class Chat:
 
 def _message_id(message: Message) -> int:
     return message.id
-
-
-def _message_date(message: Message) -> datetime:
-    return message.date
 
 
 def _message_pts(message: Message) -> int:
