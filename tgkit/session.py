@@ -63,6 +63,7 @@ from tgkit.telegram.catalogue import (
 from tgkit.telegram.connection import Connection
 from tgkit.telegram.context import TelegramContext
 from tgkit.telegram.login import Prompt
+from tgkit.telegram.network import Network
 from tgkit.telegram.operations import CATALOGUE
 from tgkit.telegram.session_file import check_session_name
 
@@ -78,6 +79,9 @@ class TelegramSession:
     ``~/.local/share/tgkit/tgkit.db``), a path or a ``Store`` uses that,
     False or None keeps nothing. A client passed in is used as it is; the
     session disconnects it on ``disconnect()`` only if the session connected it.
+    ``proxy`` (``"socks5://user:pass@host:1080"``, ``"mtproxy://SECRET@host:443"``…),
+    ``server`` (``"host:port"``, with ``server_key`` its public key file) and
+    ``test_dc`` choose the route (``tgkit.telegram.network``).
 
     Example::
 
@@ -97,8 +101,13 @@ class TelegramSession:
         config: SessionConfig | None = None,
         session_dir: str | os.PathLike[str] | None = None,
         store: bool | str | os.PathLike[str] | Store | None = True,
+        proxy: str | None = None,
+        server: str | None = None,
+        server_key: str | os.PathLike[str] | None = None,
+        test_dc: bool = False,
     ) -> None:
         check_session_name(name)
+        network = Network.of(proxy=proxy, server=server, server_key=server_key, test_dc=test_dc)
         config = SessionConfig() if config is None else config
         if not isinstance(config, SessionConfig):
             raise TypeError(f"config must be a SessionConfig, got {type(config).__name__}")
@@ -110,6 +119,7 @@ class TelegramSession:
             client=client,
             session_dir=session_dir,
             store=store,
+            network=network,
         )
         self._name = name
         self._config = config

@@ -18,6 +18,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Callable
@@ -28,11 +29,12 @@ from telethon import TelegramClient
 
 from tgkit.core import SessionConfig
 from tgkit.credentials import default_session_dir
-from tgkit.errors import NotAuthorized
+from tgkit.errors import ConnectionLost, NotAuthorized
 from tgkit.pacing import Pacer
 from tgkit.store import Store, default_store_path
 from tgkit.telegram.context import TelegramContext
 from tgkit.telegram.login import Prompt, login
+from tgkit.telegram.network import Network
 from tgkit.telegram.resolve import Resolver
 from tgkit.telegram.rpc import Rpc
 from tgkit.telegram.session_file import SessionFile, check_api_hash, check_api_id
@@ -49,7 +51,8 @@ class Connection:
     """One account's client, store and pacer: what a session opens and must undo.
 
     Either ``client`` or ``api_id``/``api_hash`` (checked here, before anything
-    is opened); ``store`` as ``TelegramSession`` takes it.
+    is opened); ``store`` as ``TelegramSession`` takes it; ``network`` the proxy
+    and server the created client uses (``tgkit.telegram.network``).
     """
 
     def __init__(
@@ -62,6 +65,7 @@ class Connection:
         client: TelegramClient | None = None,
         session_dir: str | os.PathLike[str] | None = None,
         store: StoreOption = True,
+        network: Network | None = None,
     ) -> None:
         if client is None:
             self._api_id = check_api_id(api_id)
@@ -75,6 +79,12 @@ class Connection:
         self._client = client
         self._session_dir = Path(session_dir).expanduser() if session_dir is not None else None
         self._store_option = store
+        self.network = network or Network()
+        if client is not None and not self.network.is_default:
+            raise ValueError(
+                "proxy, server and test_dc apply to the client tgkit creates: with client=, "
+                "give the proxy to your TelegramClient yourself"
+            )
         self._pacer: Pacer | None = None
         self._store: Store | None = None
         self._owned: list[Callable[[], Any]] = []  # what close() undoes, last first
@@ -105,8 +115,7 @@ class Connection:
         """
         client = self.client
         if not client.is_connected():
-            await client.connect()
-            self._owned.append(client.disconnect)
+            await self._connect(client)
         if not await client.is_user_authorized():
             raise NotAuthorized(
                 f"the session {self._name!r} is not logged in: run "
@@ -115,6 +124,18 @@ class Connection:
             )
         me = await client.get_me()
         return self._build_context(client, str(me.id), collections)
+
+    async def _connect(self, client: TelegramClient) -> None:
+        try:
+            await client.connect()
+        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
+            await client.disconnect()
+            raise ConnectionLost(
+                f"could not connect to {self.network.describe()} "
+                f"({type(exc).__name__}): check the proxy and server settings; "
+                "`tgkit doctor` (or tg.doctor() in a notebook) checks each step"
+            ) from exc
+        self._owned.append(client.disconnect)
 
     async def login(
         self,
@@ -148,7 +169,10 @@ class Connection:
 
     def _create_client(self) -> TelegramClient:
         session_file = SessionFile(self._session_dir or default_session_dir(), self._name)
-        client = session_file.open_client(self._api_id, self._api_hash)
+        client = session_file.open_client(
+            self._api_id, self._api_hash, **self.network.client_options()
+        )
+        self.network.apply(client)
         self._owned.insert(0, session_file.close)
         self._owned.insert(0, self._forget_client)
         return client

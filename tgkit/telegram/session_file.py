@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from telethon import TelegramClient
 
@@ -87,8 +88,10 @@ class SessionFile:
     def __repr__(self) -> str:
         return f"SessionFile({str(self.path)!r})"
 
-    def open_client(self, api_id: int, api_hash: str) -> TelegramClient:
-        """A client on this file; ``SessionInUse`` if another client holds it."""
+    def open_client(self, api_id: int, api_hash: str, **options: Any) -> TelegramClient:
+        """A client on this file; ``SessionInUse`` if another client holds it.
+
+        ``options`` go to ``TelegramClient`` (a proxy, see ``tgkit.telegram.network``)."""
         if self._client is not None:
             return self._client
         if self.path in _OPEN:
@@ -102,7 +105,7 @@ class SessionFile:
             check_session_file_free(self.path)
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             os.chmod(self.path, 0o600)  # an older file made with laxer rights
-            self._client = TelegramClient(str(self.path), api_id, api_hash)
+            self._client = TelegramClient(str(self.path), api_id, api_hash, **options)
         except BaseException:
             self._lock.release()
             raise
