@@ -39,6 +39,7 @@ _LAZY = {
     "ManagerLimits": "tgkit.manager",
     "Store": "tgkit.store",
     "connect": "tgkit.notebook",
+    "doctor": "tgkit.diagnose",
     "parse_target": "tgkit.telegram.targets",
     "export": "tgkit.export",
     "privacy": "tgkit.privacy",

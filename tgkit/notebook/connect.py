@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tgkit.core import SessionConfig
-from tgkit.credentials import Credentials, load_credentials
+from tgkit.credentials import Credentials, load_credentials, load_network_settings
 from tgkit.errors import NotAuthorized
 from tgkit.notebook.facade import Notebook
 from tgkit.notebook.kernel_loop import KernelLoop
@@ -82,6 +82,10 @@ def connect(
     store: Any = None,
     phone: str | None = None,
     config_file: str | os.PathLike[str] | None = None,
+    proxy: str | None = None,
+    server: str | None = None,
+    server_key: str | os.PathLike[str] | None = None,
+    test_dc: bool | None = None,
 ) -> Notebook:
     """Open (or return the already open) session ``name`` for use in notebook cells.
 
@@ -91,6 +95,9 @@ def connect(
     turns pacing off: its world has no limits unless you add them).
     ``store``: True/False/path/Store (default: on for real accounts, off for
     the sandbox). ``config_file``: where to look for credentials.
+    ``proxy`` / ``server`` / ``server_key`` / ``test_dc``: the route to Telegram
+    (``tgkit.telegram.network``; also from TG_PROXY etc. or the config file's
+    ``[network]`` table); ``tg.doctor()`` checks it step by step.
 
     Example::
 
@@ -107,6 +114,8 @@ def connect(
             f"(credentials go in config_file=), got {type(config).__name__}"
         )
     mode, credentials = _choose_mode(sandbox, client, api_id, api_hash, config_file)
+    given = {"proxy": proxy, "server": server, "server_key": server_key, "test_dc": test_dc}
+    network = _network(mode, given, config_file)
     name = name if name is not None else ("sandbox" if mode == "sandbox" else "default")
     with _registry_lock:
         existing = _registry.get(name)
@@ -118,6 +127,7 @@ def connect(
         notebook = _open(
             name, mode, credentials, client, runner,
             config=config, session_dir=session_dir, store=store, phone=phone,
+            network=network,
         )
         _registry[name] = notebook
         _origins[name] = _Origin(mode, loop)
@@ -161,6 +171,21 @@ def _choose_mode(
     return "credentials", credentials
 
 
+def _network(
+    mode: Mode, given: dict[str, Any], config_file: str | os.PathLike[str] | None
+) -> dict[str, Any]:
+    """The network settings of a credentials session (none elsewhere: checked here)."""
+    if mode != "credentials":
+        if any(value not in (None, False) for value in given.values()):
+            raise ValueError(
+                "proxy/server/test_dc apply to a session tgkit creates from credentials: "
+                "the sandbox runs in process, and a client= brings its own connection"
+            )
+        return {}
+    path = Path(config_file).expanduser() if config_file is not None else None
+    return load_network_settings(given, config_path=path)
+
+
 def _check_same(name: str, before: _Origin, now: _Origin) -> None:
     if before != now:
         raise ValueError(
@@ -180,6 +205,7 @@ def _open(
     session_dir: str | os.PathLike[str] | None,
     store: Any,
     phone: str | None,
+    network: dict[str, Any],
 ) -> Notebook:
     world = None
     if mode == "client" and isinstance(runner, BackgroundLoop) and client.is_connected():
@@ -207,7 +233,7 @@ def _open(
         assert credentials is not None
         return TelegramSession(
             name, credentials.api_id, credentials.api_hash, config=config,
-            session_dir=session_dir, store=True if store is None else store,
+            session_dir=session_dir, store=True if store is None else store, **network,
         )
 
     session = runner.run(build())

@@ -167,6 +167,20 @@ class Notebook:
         self._check_open()
         return self.runner.run(_call(fn))
 
+    def doctor(self) -> Any:
+        """Check this session step by step: the server answers, the account is logged in,
+        which flood waits run (see ``tgkit.diagnose``); each failure says what to do.
+
+        Example::
+
+            tg.doctor()
+        """
+        from tgkit.diagnose import doctor
+
+        self._check_open()
+        source = self.session.pacer or self.session.store
+        return self.runner.run(doctor(self.name, client=self.session.client, store=source))
+
     # --- dashboard -----------------------------------------------------------------
 
     def dashboard(self) -> Dashboard:

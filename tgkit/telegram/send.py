@@ -35,7 +35,7 @@ MAX_TEXT_LENGTH = 4096
 
 @dataclass(frozen=True, slots=True)
 class SentMessage:
-    """A message this account sent: its id, date and the chat's marked id."""
+    """A message this account sent: its ``message_id``, ``date`` and the chat's ``chat_id``."""
 
     message_id: int
     date: datetime
