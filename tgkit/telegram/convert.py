@@ -10,9 +10,8 @@ marked ids as Telethon's ``get_peer_id`` gives them (users as is, basic
 groups negative, channels ``-100…``), so a user's ``sender_id`` equals their
 ``user_id``.
 
-Service messages (joins, pins, title changes) and empty messages are skipped:
-they carry no content, and the rows of a messages frame are things people
-wrote. Telethon's ``Message`` is the only type converted.
+Messages are converted in :mod:`tgkit.telegram.convert_messages`
+(``message_columns`` is re-exported here).
 
 Example::
 
@@ -35,13 +34,12 @@ from typing import Any
 
 from telethon.tl import types
 
-from tgkit.frames import MEMBER_COLUMNS, MESSAGE_COLUMNS, SOURCES
+from tgkit.frames import MEMBER_COLUMNS, SOURCES
 
 __all__ = [
     "marked_peer_id",
     "media_type",
     "member_columns",
-    "message_columns",
     "role_of",
     "username_of",
 ]
@@ -207,75 +205,6 @@ def role_of(participant: Any) -> str:
     return "unknown"
 
 
-def message_columns(
-    messages: Sequence[Any],
-    *,
-    chat_id: int | None,
-    users_by_id: Mapping[int, Any] | None,
-    collected_at: datetime,
-) -> dict[str, list[Any]]:
-    """Columns of the messages schema for ``messages`` (Telethon ``Message`` objects).
-
-    ``chat_id`` is the chat's marked id; ``None`` takes each message's own
-    chat (for a monitor over several chats). ``users_by_id`` maps marked id →
-    ``User`` (or ``Channel``) and fills ``sender_username``. Service and empty
-    messages are skipped.
-
-    Example::
-
-        >>> from datetime import datetime, timezone
-        >>> now = datetime(2024, 5, 1, tzinfo=timezone.utc)
-        >>> msg = types.Message(id=7, peer_id=types.PeerChannel(5), date=now, message="hi",
-        ...                     from_id=types.PeerUser(42), views=10)
-        >>> cols = message_columns([msg], chat_id=None, users_by_id=None, collected_at=now)
-        >>> cols["chat_id"], cols["sender_id"], cols["text"], cols["views"]
-        ([-1000000000005], [42], ['hi'], [10])
-    """
-    kept = [message for message in messages if isinstance(message, types.Message)]
-    from_ids = _attr(kept, "from_id")
-    senders = [
-        peer.user_id if type(peer) is types.PeerUser else _sender_id(message)
-        for peer, message in zip(from_ids, kept, strict=True)
-    ]
-    known = {sender: username_of(user) for sender, user in (users_by_id or {}).items()}
-    rows = len(kept)
-    columns: dict[str, list[Any]] = {
-        "message_id": _attr(kept, "id"),
-        "chat_id": (
-            [chat_id] * rows
-            if chat_id is not None
-            else [marked_peer_id(peer) for peer in _attr(kept, "peer_id")]
-        ),
-        "date": _attr(kept, "date"),
-        "sender_id": senders,
-        "sender_username": [known.get(sender) for sender in senders],
-        "text": [text or None for text in _attr(kept, "message")],
-        "reply_to_msg_id": [_reply_to(header) for header in _attr(kept, "reply_to")],
-        "fwd_from_id": [
-            None if header is None else marked_peer_id(getattr(header, "from_id", None))
-            for header in _attr(kept, "fwd_from")
-        ],
-        "views": _attr(kept, "views"),
-        "forwards": _attr(kept, "forwards"),
-        "replies": [
-            None if replies is None else getattr(replies, "replies", None)
-            for replies in _attr(kept, "replies")
-        ],
-        "reactions": [
-            None if reactions is None else _reaction_total(reactions)
-            for reactions in _attr(kept, "reactions")
-        ],
-        "media_type": [
-            None if media is None else _MEDIA_BY_TYPE.get(type(media)) or media_type(media)
-            for media in _attr(kept, "media")
-        ],
-        "edit_date": _attr(kept, "edit_date"),
-        "grouped_id": _attr(kept, "grouped_id"),
-        "collected_at": [collected_at] * rows,
-    }
-    return {name: columns[name] for name in MESSAGE_COLUMNS}
-
-
 def marked_peer_id(peer: Any) -> int | None:
     """The marked id of a ``Peer*`` (users as is, chats negative, channels ``-100…``).
 
@@ -293,29 +222,6 @@ def marked_peer_id(peer: Any) -> int | None:
     if isinstance(peer, types.PeerChannel):
         return -(_CHANNEL_MARK + peer.channel_id)
     return None
-
-
-def _sender_id(message: Any) -> int | None:
-    # Telethon's own rule (custom.Message.__init__): from_id, else the channel
-    # for posts, else the other user for incoming private messages.
-    from_id = getattr(message, "from_id", None)
-    if from_id is not None:
-        return marked_peer_id(from_id)
-    peer = getattr(message, "peer_id", None)
-    incoming_private = not getattr(message, "out", False) and isinstance(peer, types.PeerUser)
-    if getattr(message, "post", False) or incoming_private:
-        return marked_peer_id(peer)
-    return None
-
-
-def _reply_to(header: Any) -> int | None:
-    if isinstance(header, types.MessageReplyHeader):  # not a story reply
-        return header.reply_to_msg_id
-    return None
-
-
-def _reaction_total(reactions: Any) -> int:
-    return sum(getattr(result, "count", 0) for result in getattr(reactions, "results", ()))
 
 
 def media_type(media: Any) -> str | None:
@@ -354,3 +260,12 @@ def _document_type(media: Any) -> str:
     if audio is not None:
         return "audio"
     return "document"
+
+
+def __getattr__(name: str) -> Any:
+    # message_columns lives in convert_messages, which builds on this module.
+    if name == "message_columns":
+        from tgkit.telegram.convert_messages import message_columns
+
+        return message_columns
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -45,7 +45,7 @@ from tgkit.telegram.catalogue import (
 from tgkit.telegram.checks import history_days, optional_count
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
-from tgkit.telegram.convert import message_columns
+from tgkit.telegram.convert_messages import message_columns
 from tgkit.telegram.resolve import ResolvedChat
 from tgkit.telegram.targets import Target
 

@@ -45,7 +45,7 @@ from tgkit.telegram.catalogue import CALLBACK, DURATION, TARGETS, Arguments, Ope
 from tgkit.telegram.checks import positive_number
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
-from tgkit.telegram.convert import message_columns
+from tgkit.telegram.convert_messages import message_columns
 from tgkit.telegram.messages import HISTORY_PAGE, entities_by_id, history_page
 from tgkit.telegram.resolve import ResolvedChat
 from tgkit.telegram.rpc import count_in_report
