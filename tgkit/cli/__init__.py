@@ -44,18 +44,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         if code is ExitCode.INTERRUPTED:
             print(_interrupted_message(state), file=sys.stderr)
         return code
+    code = ExitCode(summary.pop("exit_code", ExitCode.OK))  # e.g. doctor: a step failed
     output.print_summary(summary, as_json=args.json)
-    return ExitCode.OK
+    return code
 
 
 def _command(name: str) -> Command:
-    from tgkit.cli import commands, demo
+    from tgkit.cli import commands, demo, doctor
 
     table: dict[str, Command] = {
         "login": commands.run_login,
         "collections": commands.run_collections,
         "export": commands.run_export,
         "demo": demo.run_demo,
+        "doctor": doctor.run_doctor,
     }
     return table.get(name, commands.run_operation)
 

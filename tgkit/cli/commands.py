@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from tgkit.cli import output
+from tgkit.cli.doctor import network_settings
 from tgkit.core import SessionConfig
 from tgkit.credentials import Credentials, default_session_dir, load_credentials
 from tgkit.errors import NotAuthorized
@@ -44,10 +45,11 @@ def store_path_for(args: argparse.Namespace) -> Path:
 async def open_session(args: argparse.Namespace, state: RunState) -> AsyncIterator[TelegramSession]:
     """A connected session on the sandbox or on the account named by ``--name``."""
     state.store_path = store_path_for(args)
+    route = network_settings(args)  # checked before anything opens
     if args.sandbox:
         session = _sandbox_session(state)
     else:
-        session = _account_session(args, state.store_path)
+        session = _account_session(args, state.store_path, route)
     async with session:
         yield session
 
@@ -73,7 +75,9 @@ def _credentials() -> Credentials:
     return creds
 
 
-def _account_session(args: argparse.Namespace, store_path: Path) -> TelegramSession:
+def _account_session(
+    args: argparse.Namespace, store_path: Path, route: dict[str, Any]
+) -> TelegramSession:
     creds = _credentials()
     return TelegramSession(
         args.name,
@@ -81,6 +85,7 @@ def _account_session(args: argparse.Namespace, store_path: Path) -> TelegramSess
         creds.api_hash,
         session_dir=args.session_dir or default_session_dir(),
         store=store_path,
+        **route,
     )
 
 
@@ -90,12 +95,13 @@ async def run_login(args: argparse.Namespace, state: RunState) -> dict[str, Any]
     With ``--sandbox`` it walks through the same flow on the demo world, which
     shows the code it "sent" (the demo researcher's phone is +15550001234).
     """
+    route = network_settings(args)
     if args.sandbox:
         return await _sandbox_login(args)
     creds = _credentials()
     session_dir = args.session_dir or default_session_dir()
     session = TelegramSession(
-        args.name, creds.api_id, creds.api_hash, session_dir=session_dir, store=False
+        args.name, creds.api_id, creds.api_hash, session_dir=session_dir, store=False, **route
     )
     phone = args.phone or await _ask("Phone number (international format): ")
     await session.login(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tgkit import __version__
+from tgkit.cli.doctor import add_doctor, add_network_options
 from tgkit.errors import InvalidTarget
 from tgkit.telegram.catalogue import FLAG, TARGET, TARGETS, OperationSpec, Param, optional_seconds
 from tgkit.telegram.operations import CATALOGUE
@@ -18,7 +19,9 @@ banned, admin required), 4 flood wait too long, 5 interrupted with partial data
 saved (re-run the same command to resume).
 
 Credentials come from TG_API_ID / TG_API_HASH or ~/.config/tgkit/config.toml;
---sandbox needs none.
+--sandbox needs none. --proxy, --server/--server-key and --test-dc choose the
+route (also TG_PROXY etc. or the config file's [network] table); `tgkit doctor`
+checks a setup step by step.
 """
 
 
@@ -43,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
             _add_operation(commands, spec, [common, collect] if spec.frame else [common])
 
     commands.add_parser("collections", parents=[common], help="list what the store holds")
+    add_doctor(commands, [common])
 
     export = commands.add_parser(
         "export", parents=[common], help="write a stored collection to CSV or Parquet"
@@ -126,6 +130,7 @@ def _common_options() -> argparse.ArgumentParser:
     common.add_argument("--name", default="default", help="session name (default: default)")
     common.add_argument("--session-dir", type=Path, help="where session files live")
     common.add_argument("--store", type=Path, help="the result database (default: per user)")
+    add_network_options(common)
     return common
 
 

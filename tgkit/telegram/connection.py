@@ -116,6 +116,7 @@ class Connection:
         client = self.client
         if not client.is_connected():
             await self._connect(client)
+            self._owned.append(client.disconnect)
         if not await client.is_user_authorized():
             raise NotAuthorized(
                 f"the session {self._name!r} is not logged in: run "
@@ -135,7 +136,6 @@ class Connection:
                 f"({type(exc).__name__}): check the proxy and server settings; "
                 "`tgkit doctor` (or tg.doctor() in a notebook) checks each step"
             ) from exc
-        self._owned.append(client.disconnect)
 
     async def login(
         self,
@@ -151,6 +151,8 @@ class Connection:
         """
         client = self.client
         connected_before = client.is_connected()
+        if not connected_before:
+            await self._connect(client)
         await login(client, phone, code_callback, password_callback)
         if not connected_before and not opened:
             self._owned.append(client.disconnect)
