@@ -170,7 +170,8 @@ def _credentials(run: _Run, api_id: Any, api_hash: Any, config_path: Path | None
 
 def _network(run: _Run, given: dict[str, Any], config_path: Path | None) -> None:
     try:
-        run.network = Network.of(**load_network_settings(given, config_path=config_path))
+        settings: dict[str, Any] = load_network_settings(given, config_path=config_path)
+        run.network = Network.of(**settings)
     except (ValueError, TypeError) as exc:
         run.add("network", "failed", str(exc), "correct the proxy/server setting named above")
         return
@@ -322,14 +323,15 @@ def _stored_waits(run: _Run, store: Any, read_default: bool) -> dict[str, float]
 
     if hasattr(store, "snapshot"):  # a session's Pacer: what it knows now
         return dict(store.snapshot().flood_waits)
+    account = run.account or ""
     if store is not None and hasattr(store, "flood_waits"):
-        return dict(store.flood_waits(run.account))
+        return dict(store.flood_waits(account))
     path = Path(default_store_path(run.session_dir))
     if not read_default or not path.exists():
         return None
     try:
         with Store(path, read_only=True) as opened:
-            return dict(opened.flood_waits(run.account))
+            return dict(opened.flood_waits(account))
     except Exception:
         return None
 

@@ -21,6 +21,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
 from telethon.tl import types
 from telethon.tl.tlobject import TLObject
@@ -126,7 +127,7 @@ class Delivery:
             sender.push(_too_long(chat, pts, updates.date))
             return
         if self.faults.rates.empty_strings:
-            updates = with_empty_strings(updates)  # type: ignore[assignment]
+            updates = cast(types.Updates, with_empty_strings(updates))
         for delay in plan.delays:
             sender.push(updates, delay)
 

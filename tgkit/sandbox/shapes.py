@@ -131,9 +131,14 @@ class Faults:
         self._lock = threading.Lock()
         self._planned: deque[PushPlan] = deque()
 
-    def set(self, rates: FaultRates | str | None) -> FaultRates:
+    def set_rates(self, rates: FaultRates | str | None) -> FaultRates:
         self.rates = rates_of(rates)
         return self.rates
+
+    def left_out(self, user_ids: list[int]) -> set[int]:
+        """The users a ``getFullChat`` answer leaves out."""
+        rate = self.rates.users_left_out
+        return {user_id for user_id in user_ids if self.happens(rate)}
 
     @property
     def on(self) -> bool:
@@ -172,11 +177,6 @@ class Faults:
                 again = round(delay + self._rng.uniform(0.0, 1.0), 3)
             return PushPlan(delays=(delay, again))
         return PushPlan(delays=(delay,))
-
-    def left_out(self, user_ids: list[int]) -> set[int]:
-        """The users a ``getFullChat`` answer leaves out."""
-        rate = self.rates.users_left_out
-        return {user_id for user_id in user_ids if self.happens(rate)}
 
 
 _ABSENT_AS_EMPTY: dict[type, tuple[str, ...]] = {

@@ -378,7 +378,7 @@ class World:
     def set_faults(self, faults: FaultRates | str | None) -> FaultRates:
         """Turn misbehaving on ("realistic", or a ``FaultRates``) or off ("none", None)."""
         with self.lock:
-            return self.faults.set(faults)
+            return self.faults.set_rates(faults)
 
     def clear_flood_limits(self, method: str | None = None) -> None:
         with self.lock:

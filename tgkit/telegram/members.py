@@ -36,7 +36,7 @@ Example::
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -377,18 +377,23 @@ class _MemberScrape:
         records: dict[int, Any] | None,
         source: str,
         checkpoint: dict[str, Any],
-        unresolved: list[int] = (),  # type: ignore[assignment]
+        unresolved: Sequence[int] = (),
     ) -> None:
         """Add ``users`` (and rows for ``unresolved`` ids: known by id only)."""
         room = self._room()
         if room is not None:
             users = users[:room]
             unresolved = unresolved[: room - len(users)]
-        where = {"chat_id": self._chat_id, "chat_title": self._title, "source": source}
         now = utc_now()
-        columns = member_columns(users, participants=records, collected_at=now, **where)
+        columns = member_columns(
+            users, participants=records, chat_id=self._chat_id, chat_title=self._title,
+            source=source, collected_at=now,
+        )
         if unresolved:
-            extra = unresolved_columns(unresolved, records or {}, collected_at=now, **where)
+            extra = unresolved_columns(
+                unresolved, records or {}, chat_id=self._chat_id, chat_title=self._title,
+                source=source, collected_at=now,
+            )
             columns = {name: values + extra[name] for name, values in columns.items()}
         self._collector.add(columns, checkpoint=checkpoint)
         op = current_operation()
