@@ -169,6 +169,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tgkit import provenance
+from tgkit.core import current_operation
 from tgkit.schemas import (
     ACTIONS,
     CATEGORIES,
@@ -477,7 +479,7 @@ def collection_attrs(
     if rows < 0:
         raise ValueError(f"rows must be 0 or more, not {rows}")
     coverage = rows / reported_total if reported_total else None
-    return {
+    attrs = {
         "target": target,
         "reported_total": reported_total,
         "rows": rows,
@@ -486,6 +488,11 @@ def collection_attrs(
         "collected_at": _iso_utc(collected_at),
         **extra,
     }
+    operation = current_operation()
+    recorded = provenance.snapshot(None if operation is None else operation.report)
+    if recorded is not None:  # inside a session's operation: how it was collected
+        attrs["provenance"] = recorded
+    return attrs
 
 
 def _iso_utc(moment: datetime) -> str:

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from telethon import TelegramClient
 
+from tgkit import provenance
 from tgkit.core import Scheduler, SessionConfig
 from tgkit.errors import SessionClosed
 from tgkit.pacing import Pacer
@@ -351,7 +352,13 @@ class TelegramSession:
     async def _run(self, spec: OperationSpec, args: Arguments, live: Any) -> Any:
         # The context is taken when the operation starts: a session that
         # disconnected while it was queued fails it with SessionClosed.
-        return await spec.run(self._require_context(), args, live)
+        ctx = self._require_context()
+        server = provenance.server_label(self._connection.client)
+        token = provenance.begin(spec.name, args, account=ctx.account, server=server)
+        try:
+            return await spec.run(ctx, args, live)
+        finally:
+            provenance.end(token)
 
     def _require_context(self) -> TelegramContext:
         if self._ctx is None:
