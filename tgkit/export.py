@@ -48,9 +48,10 @@ from typing import Any
 
 import pandas as pd
 
+from tgkit.package import add_resource, read_package
 from tgkit.schemas import LIST_DTYPES
 
-__all__ = ["open_dataset", "read_csv", "read_parquet", "to_csv", "to_parquet"]
+__all__ = ["open_dataset", "read_csv", "read_package", "read_parquet", "to_csv", "to_parquet"]
 
 logger = logging.getLogger(__name__)
 
@@ -262,11 +263,14 @@ def to_parquet(
     path: str | os.PathLike[str],
     *,
     partition_by: Sequence[str] | None = None,
+    package: bool = False,
 ) -> Path:
     """Write ``df`` to Parquet keeping dtypes and attrs; returns the path written.
 
     With ``partition_by`` (column names, or ``"month"`` for the month of
-    ``date``) ``path`` becomes a Hive-partitioned dataset directory.
+    ``date``) ``path`` becomes a Hive-partitioned dataset directory. With
+    ``package=True`` the file is also described, with its provenance, in the
+    folder's ``datapackage.json`` (see ``tgkit.package``).
 
     Example::
 
@@ -280,7 +284,11 @@ def to_parquet(
         table = _table(pa, df, schema)
         with _atomic_file(target) as temp:
             pa.parquet.write_table(table, temp)
+        if package:
+            add_resource(df, target, "parquet")
         return target
+    if package:
+        raise ValueError("package=True describes one file; write the package without partition_by")
     keys = _partition_keys(df, partition_by)
     table = _table(pa, _with_month(df, keys), {**schema, "partition_by": keys})
     table = _plain_partition_columns(pa, table, keys)
@@ -449,8 +457,11 @@ def _tgkit_schema(arrow_schema: Any, source: Path) -> dict[str, Any]:
 # ---------------------------------------------------------------- CSV
 
 
-def to_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+def to_csv(df: pd.DataFrame, path: str | os.PathLike[str], *, package: bool = False) -> Path:
     """Write ``df`` as CSV plus ``path + ".schema.json"`` (dtypes and attrs).
+
+    ``package=True``: also describe it in the folder's ``datapackage.json``
+    (see ``tgkit.package``).
 
     Example::
 
@@ -463,6 +474,8 @@ def to_csv(df: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         _json_lists(df).to_csv(temp, index=False, na_rep="", quoting=csv.QUOTE_NONNUMERIC)
     with _atomic_file(_sidecar(target)) as temp:
         temp.write_text(json.dumps(schema, indent=2, ensure_ascii=False), encoding="utf-8")
+    if package:
+        add_resource(df, target, "csv")
     return target
 
 

@@ -187,7 +187,10 @@ def show(df: pd.DataFrame) -> Any:
 
 def _sentence(name: str, df: pd.DataFrame, rec: Mapping[str, Any] | None) -> str:
     if rec is None:
-        return f"The {name} data ({len(df):,} rows) has no provenance: it was not collected by tgkit."
+        return (
+            f"The {name} data ({len(df):,} rows) has no provenance: "
+            "it was not collected by tgkit."
+        )
     parts = [
         f"The {name} data ({rec['rows']:,} rows) was collected with tgkit "
         f"{rec['tool'].get('tgkit')} (Telethon {rec['tool'].get('telethon')}) by the operation "
@@ -261,9 +264,9 @@ def _pseudonymization(recorded: Any) -> str | None:
         return None
     columns = [*recorded.get("id_columns", []), *recorded.get("username_columns", [])]
     dropped = recorded.get("dropped_columns") or []
-    method = "keyed " + str(recorded.get("method", "HMAC-SHA256")) + " tokens"
-    said = f"{method} for {', '.join(columns) or 'no columns'}"
-    return said + (f"; dropped {', '.join(dropped)}" if dropped else "")
+    method = recorded.get("method", "HMAC-SHA256")
+    said = f"{', '.join(columns) or 'no column'} replaced by keyed tokens ({method})"
+    return said + (f", and {', '.join(dropped)} dropped" if dropped else "")
 
 
 def _versions() -> dict[str, str]:
