@@ -62,7 +62,10 @@ def read_package(path: str | os.PathLike[str]) -> dict[str, pd.DataFrame]:
     if descriptor_path.is_dir():
         descriptor_path = descriptor_path / DESCRIPTOR
     if not descriptor_path.exists():
-        raise FileNotFoundError(f"{descriptor_path} is missing: not a tgkit data package")
+        raise ValueError(
+            f"{path} is not a data package: {descriptor_path} is missing (write one with "
+            "package=True or --package)"
+        )
     descriptor = _load(descriptor_path)
     frames: dict[str, pd.DataFrame] = {}
     for resource in descriptor.get("resources", []):
@@ -92,7 +95,7 @@ def _resource(df: pd.DataFrame, file_name: str, file_format: str) -> dict[str, A
         "kind": kind,
         "rows": len(df),
         "attrs": _jsonable({k: v for k, v in df.attrs.items() if k != "provenance"}),
-        "provenance": _jsonable(recorded),
+        "provenance": _jsonable(df.attrs.get("provenance")),
     }
     if recorded is None:
         tgkit["note"] = "provenance is missing: this frame was not collected by tgkit"

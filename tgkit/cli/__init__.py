@@ -56,6 +56,7 @@ def _command(name: str) -> Command:
         "login": commands.run_login,
         "collections": commands.run_collections,
         "export": commands.run_export,
+        "describe": commands.run_describe,
         "demo": demo.run_demo,
         "doctor": doctor.run_doctor,
     }

@@ -151,6 +151,8 @@ async def run_operation(args: argparse.Namespace, state: RunState) -> dict[str, 
     checked = spec.check(**values)
     timeout = args.timeout
     output_path = getattr(args, "output", None)
+    if getattr(args, "package", False) and output_path is None:
+        raise ValueError("--package describes the output file: give one with -o FILE")
     output.check_output_path(output_path)
     key = output.read_key_file(getattr(args, "pseudonymize_key_file", None))
     async with open_session(args, state) as session:
@@ -168,7 +170,7 @@ async def run_operation(args: argparse.Namespace, state: RunState) -> dict[str, 
                 world.stop_activity()
     if not isinstance(result, pd.DataFrame):
         return {"result": repr(result)}
-    return _finish(result, output_path, key)
+    return _finish(result, output_path, key, package=getattr(args, "package", False))
 
 
 async def run_collections(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
@@ -192,7 +194,7 @@ async def run_export(args: argparse.Namespace, state: RunState) -> dict[str, Any
                 f"collection {args.collection} is not in the store; `tgkit collections` lists them"
             ) from None
         frame = store.frame(args.collection)
-    return _finish(frame, args.output, key)
+    return _finish(frame, args.output, key, package=args.package)
 
 
 def _description(spec: OperationSpec, args: Arguments) -> str:
@@ -222,7 +224,22 @@ async def _follow(
         bar.close()
 
 
-def _finish(frame: pd.DataFrame, path: Path | None, key: bytes | None) -> dict[str, Any]:
+async def run_describe(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
+    """Print the methods statement of a data package (what its provenance holds)."""
+    from tgkit.provenance import describe
+
+    text, table = describe(args.path)
+    if not args.json:
+        print(text)
+        print()
+        print(table.to_string(index=False))
+        return {}
+    return {"statement": text, "table": table.to_dict(orient="records")}
+
+
+def _finish(
+    frame: pd.DataFrame, path: Path | None, key: bytes | None, *, package: bool = False
+) -> dict[str, Any]:
     summary: dict[str, Any] = {
         "rows": len(frame),
         "target": frame.attrs.get("target"),
@@ -232,6 +249,6 @@ def _finish(frame: pd.DataFrame, path: Path | None, key: bytes | None) -> dict[s
         "collection_id": frame.attrs.get("collection_id"),
     }
     if path is not None:
-        output.write_frame(frame, path, key)
+        output.write_frame(frame, path, key, package=package)
         summary["output"] = str(path)
     return summary

@@ -37,14 +37,19 @@ def read_key_file(path: Path | None) -> bytes | None:
     return key
 
 
-def write_frame(frame: pd.DataFrame, path: Path, key: bytes | None) -> pd.DataFrame:
-    """Write ``frame`` (pseudonymised first when a key is given) by the path's extension."""
+def write_frame(
+    frame: pd.DataFrame, path: Path, key: bytes | None, *, package: bool = False
+) -> pd.DataFrame:
+    """Write ``frame`` (pseudonymised first when a key is given) by the path's extension.
+
+    ``package``: also describe it in the folder's ``datapackage.json``.
+    """
     if key is not None:
         frame = privacy.pseudonymize(frame, key)
     if path.suffix.lower() == ".parquet":
-        export.to_parquet(frame, path)
+        export.to_parquet(frame, path, package=package)
     else:
-        export.to_csv(frame, path)
+        export.to_csv(frame, path, package=package)
     return frame
 
 

@@ -25,6 +25,12 @@ checks a setup step by step.
 """
 
 
+_PACKAGE_HELP = (
+    "also describe the output in its folder's datapackage.json (a Frictionless Data "
+    "Package with the provenance); see `tgkit describe`"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser for ``tgkit`` and all its subcommands."""
     parser = argparse.ArgumentParser(
@@ -54,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("collection", type=_positive_int, metavar="COLLECTION")
     export.add_argument("-o", "--output", type=Path, required=True, help="FILE.csv or FILE.parquet")
     export.add_argument("--pseudonymize-key-file", type=Path, metavar="FILE")
+    export.add_argument("--package", action="store_true", help=_PACKAGE_HELP)
+
+    describe = commands.add_parser(
+        "describe", help="print the methods statement of an exported data package"
+    )
+    describe.add_argument(
+        "path", type=Path, metavar="PACKAGE", help="its folder or datapackage.json"
+    )
+    describe.add_argument("--json", action="store_true", help="the table as JSON")
 
     demo = commands.add_parser("demo", parents=[common], help="the whole job on the sandbox")
     demo.add_argument(
@@ -138,6 +153,7 @@ def _collection_options() -> argparse.ArgumentParser:
     collect = argparse.ArgumentParser(add_help=False)
     collect.add_argument("-o", "--output", type=Path, help="FILE.csv or FILE.parquet")
     collect.add_argument("--pseudonymize-key-file", type=Path, metavar="FILE")
+    collect.add_argument("--package", action="store_true", help=_PACKAGE_HELP)
     collect.add_argument(
         "--no-resume", action="store_false", dest="resume", help="start a new collection"
     )

@@ -89,14 +89,15 @@ def _count(value: Any, name: str) -> int:
 def _number(value: Any, name: str, unit: float, what: str) -> Any:
     """A timedelta or a text as a number of ``unit`` seconds; anything else as it is."""
     if isinstance(value, timedelta | pd.Timedelta):
-        return pd.Timedelta(value).total_seconds() / unit
+        return _whole(pd.Timedelta(value).total_seconds() / unit)
     if not isinstance(value, str):
         return value
     text = value.strip()
-    try:
-        return float(text)
-    except ValueError:
-        pass
+    for number in (int, float):  # "7" is the whole number 7, as 7 is
+        try:
+            return number(text)
+        except ValueError:
+            pass
     try:
         delta = pd.Timedelta(text)
     except (TypeError, ValueError):
@@ -106,7 +107,12 @@ def _number(value: Any, name: str, unit: float, what: str) -> Any:
             f"{name} must be a number of {what}, a timedelta or text such as '10min' or '7D', "
             f"got {value!r}"
         )
-    return delta.total_seconds() / unit
+    return _whole(delta.total_seconds() / unit)
+
+
+def _whole(number: float) -> int | float:
+    """Whole amounts stay whole ("7D" is 7 days, as 7 is): they key stored collections."""
+    return int(number) if number.is_integer() else number
 
 
 def _duration(value: Any, name: str) -> float:
