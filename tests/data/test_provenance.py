@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import frictionless
 import pandas as pd
 import pytest
 
@@ -59,7 +60,6 @@ def test_the_store_keeps_it(collected: dict[str, Any]) -> None:
 
 
 def test_a_package_round_trips_and_validates(collected: dict[str, Any], tmp_path: Path) -> None:
-    frictionless = pytest.importorskip("frictionless")  # in the test extra
     members = privacy.pseudonymize(collected["members"], privacy.generate_key())
     messages = collected["messages"]
     export.to_parquet(members, tmp_path / "members.parquet", package=True)
