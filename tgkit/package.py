@@ -34,7 +34,11 @@ __all__ = ["DESCRIPTOR", "add_resource", "read_package"]
 #: The descriptor's file name in the package folder.
 DESCRIPTOR = "datapackage.json"
 
-_KEYS = {"members": ["chat_id", "user_id"], "messages": ["chat_id", "message_id"]}
+_KEYS = {
+    "members": ["chat_id", "user_id"],
+    "messages": ["chat_id", "message_id"],
+    "chat_info": ["chat_id"],
+}
 
 
 def add_resource(df: pd.DataFrame, path: str | os.PathLike[str], file_format: str) -> Path:
@@ -147,30 +151,35 @@ def _holds_lists(column: pd.Series) -> bool:
 
 
 def column_descriptions(kind: str) -> dict[str, str]:
-    """Each column's meaning for a frame kind, read from ``tgkit.frames``' column tables."""
+    """Each column's meaning for a frame kind, read from ``tgkit.frames``' column tables.
+
+    >>> column_descriptions("members")["user_id"]
+    "the user's Telegram id"
+    """
     doc = tgframes.__doc__ or ""
-    heading = re.search(rf'\(``kind="{re.escape(kind)}"``\)', doc)
+    heading = re.search(rf'\(``kind="{re.escape(kind)}"``[^)]*\)', doc)
     if heading is None:
         return {}
     lines = doc[heading.end():].splitlines()
     rules = [i for i, line in enumerate(lines) if line.startswith("====")]
     if len(rules) < 3:
         return {}
+    # The meaning column starts where the rule's last run of "=" starts.
+    meaning_at = lines[rules[0]].rstrip().rfind(" ") + 1
     described: dict[str, str] = {}
     last = None
     for line in lines[rules[1] + 1 : rules[2]]:
-        name, _, rest = line.partition(" ")
-        words = rest.strip().split(None, 1)
-        if name.strip():
-            last = name.strip()
-            described[last] = words[1].strip() if len(words) > 1 else ""
-        elif last is not None:  # a continued meaning
-            described[last] += " " + line.strip()
+        name, meaning = line[: line.find(" ")].strip(), line[meaning_at:].strip()
+        if line[:1].strip():
+            last = name
+            described[last] = meaning
+        elif last is not None and meaning:  # a meaning continued on the next line
+            described[last] += " " + meaning
     return described
 
 
 def _kind_of(df: pd.DataFrame) -> str | None:
-    for kind in ("messages", "members"):
+    for kind in ("messages", "members", "chat_info", "events"):
         try:
             columns = tgframes.empty_frame(kind).columns
         except (KeyError, ValueError):

@@ -165,8 +165,9 @@ def reported_count(result: Any, last_known: int | None) -> int | None:
     total, so the count seen last stands. Paging never stops on the shape,
     only on an empty page or the window's end.
 
-    >>> from telethon.tl.types import messages
-    >>> reported_count(messages.Messages(messages=[], chats=[], users=[]), 250)
+    >>> class Messages:  # a page of the plain shape: no count at all
+    ...     messages, chats, users = [], [], []
+    >>> reported_count(Messages(), 250)
     250
     """
     count = getattr(result, "count", None)

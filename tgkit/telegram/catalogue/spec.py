@@ -10,12 +10,13 @@ before anything is queued or sent, and returns ``Arguments``: the checked,
 normalised values (a duration in seconds, a target parsed), which the steps
 and the faces use from then on. A toy operation::
 
+    >>> from tgkit.telegram.catalogue import DAYS, TARGET
     >>> async def count(ctx, args, live):
     ...     return args["days_back"]
     >>> spec = OperationSpec(
     ...     name="count_messages", kind=OperationKind.SCRAPE, frame=None, unit="messages",
     ...     summary="Count the messages of a chat.",
-    ...     params=(Param("target", TARGET, help="the chat"),
+    ...     params=(Param("target", TARGET, help="the chat", positional=True),
     ...             Param("days_back", DAYS, default=7, help="how far back")),
     ...     run=count, example=("@group",))
     >>> args = spec.check("@group", days_back="36h")
