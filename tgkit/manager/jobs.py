@@ -17,7 +17,7 @@ from collections.abc import Callable, Generator, Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tgkit.core import OperationKind, OperationState
+from tgkit.core import OperationKind, OperationState, Progress
 from tgkit.errors import Banned, FloodWait, NotAMember, PrivateChat, SessionClosed
 
 from .routing import Reach
@@ -262,9 +262,10 @@ class ManagedHandle:
         return self._job.latest_handle
 
     @property
-    def progress(self) -> Any:
+    def progress(self) -> Progress:
+        """The latest attempt's progress (nothing done before a session runs it)."""
         handle = self._job.latest_handle
-        return None if handle is None else handle.progress
+        return Progress() if handle is None else handle.progress
 
     @property
     def partial(self) -> Any:

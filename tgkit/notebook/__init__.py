@@ -14,7 +14,8 @@ waits. ``loop="kernel"`` (:mod:`tgkit.notebook.kernel_loop`) is the opt-in
 alternative on the kernel's own loop.
 
 Modules: ``connect`` (sessions from credentials, the sandbox or your client),
-``facade`` (:class:`Notebook`), ``jobs`` (:class:`Job`), ``monitor``
+``facade`` (:class:`Notebook`), ``pool`` (:class:`Pool`: several accounts,
+``connect([...])``), ``calls`` (what both share), ``jobs`` (:class:`Job`), ``monitor``
 (:class:`Monitor`), ``dashboard`` / ``view`` / ``static`` / ``templates``
 (the dashboard), ``progress`` (tqdm bars), ``prompts`` (login prompts).
 """
@@ -29,12 +30,14 @@ from tgkit.notebook.facade import Notebook
 from tgkit.notebook.jobs import Job
 from tgkit.notebook.loop import Runner, background_loop
 from tgkit.notebook.monitor import Monitor
+from tgkit.notebook.pool import Pool
 
 __all__ = [
     "Dashboard",
     "Job",
     "Monitor",
     "Notebook",
+    "Pool",
     "SandboxNotice",
     "background_loop",
     "connect",

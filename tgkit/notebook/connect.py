@@ -30,7 +30,7 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +41,7 @@ from tgkit.errors import NotAuthorized
 from tgkit.notebook.facade import Notebook
 from tgkit.notebook.kernel_loop import KernelLoop
 from tgkit.notebook.loop import BackgroundLoop, Runner, background_loop, on_shutdown
+from tgkit.notebook.pool import Pool
 from tgkit.notebook.prompts import CellPrompts
 from tgkit.session import TelegramSession
 
@@ -70,7 +71,7 @@ _registry_lock = threading.RLock()
 
 
 def connect(
-    name: str | None = None,
+    name: str | Sequence[str | Notebook] | None = None,
     *,
     api_id: int | str | None = None,
     api_hash: str | None = None,
@@ -86,8 +87,13 @@ def connect(
     server: str | None = None,
     server_key: str | os.PathLike[str] | None = None,
     test_dc: bool | None = None,
-) -> Notebook:
+    accounts: int | None = None,
+) -> Notebook | Pool:
     """Open (or return the already open) session ``name`` for use in notebook cells.
+
+    A list of names (``connect(["lab1", "lab2"])``) or ``accounts=N`` (with
+    ``sandbox=True``) opens a :class:`~tgkit.notebook.pool.Pool` of several
+    accounts instead (see :mod:`tgkit.notebook.pool_connect`).
 
     ``loop``: ``"thread"`` (default: tgkit's background loop) or ``"kernel"``
     (the kernel's own loop through nest-asyncio2, for a ``client`` already
@@ -103,7 +109,15 @@ def connect(
 
         tg = tgkit.connect(sandbox=True)
         tg = tgkit.connect("research")          # TG_API_ID / TG_API_HASH or config file
+        pool = tgkit.connect(["lab1", "lab2"])  # several accounts as one pool
     """
+    if accounts is not None or not (name is None or isinstance(name, str)):
+        return _connect_pool(
+            name, accounts, sandbox=sandbox, api_id=api_id, api_hash=api_hash, client=client,
+            loop=loop, config=config, session_dir=session_dir, store=store, phone=phone,
+            config_file=config_file,
+            network={"proxy": proxy, "server": server, "server_key": server_key, "test_dc": test_dc},
+        )
     if loop not in LOOPS:
         raise ValueError(f"loop must be 'thread' or 'kernel', got {loop!r}")
     if not isinstance(sandbox, bool):
@@ -132,6 +146,21 @@ def connect(
         _registry[name] = notebook
         _origins[name] = _Origin(mode, loop)
         return notebook
+
+
+def _connect_pool(name: Any, accounts: int | None, **options: Any) -> Pool:
+    if options.pop("client") is not None or options.pop("loop") != "thread":
+        raise ValueError(
+            "a pool makes its own clients on tgkit's background loop: drop client= and loop="
+        )
+    if options.pop("phone") is not None:
+        raise ValueError("a pool asks each account's phone number when it logs in: drop phone=")
+    if config := options.get("config"):
+        if not isinstance(config, SessionConfig):
+            raise TypeError(f"config must be a tgkit.core.SessionConfig, got {config!r}")
+    from tgkit.notebook.pool_connect import connect_pool
+
+    return connect_pool(name, count=accounts, **options)
 
 
 def open_sessions() -> dict[str, Notebook]:

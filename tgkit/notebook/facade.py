@@ -21,30 +21,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from tgkit.core import OperationHandle
+from tgkit.notebook.calls import LiveCalls, serve_notebook
 from tgkit.notebook.dashboard import Dashboard
-from tgkit.notebook.jobs import start
 from tgkit.notebook.loop import Runner
-from tgkit.notebook.monitor import Monitor
 from tgkit.session import TelegramSession
-from tgkit.telegram.catalogue import SCHEDULING, Arguments, Extra, MethodFace, OperationSpec
-from tgkit.telegram.operations import CATALOGUE
 
 __all__ = ["Notebook"]
 
 logger = logging.getLogger(__name__)
 
 
-async def _call(fn: Callable[[], Any]) -> Any:
-    return fn()
-
-
-class Notebook:
+class Notebook(LiveCalls):
     """One Telegram session, used from notebook cells. Get one with ``tgkit.connect()``.
 
     Example::
@@ -84,11 +75,6 @@ class Notebook:
         """The session's name (what ``connect(name)`` was given)."""
         return self.session.name
 
-    @property
-    def closed(self) -> bool:
-        """True after ``close()``."""
-        return self._closed
-
     # --- operations ------------------------------------------------------------
     # Every operation of the catalogue (``tgkit.telegram.operations``) is a
     # method of this class, generated at the end of this module from its one
@@ -96,45 +82,8 @@ class Notebook:
     # Each blocks with a progress bar (the stop button cancels) unless
     # ``background=True``; a live operation (monitor) always returns at once.
 
-    def submit(self, spec: OperationSpec, args: Arguments, **options: Any) -> Any:
-        """Run a checked call (``spec.check``) as the generated methods do."""
-        background = options.pop("background", False)
-        progress = options.pop("progress", False)
-        if spec.live:
-            self._check_open()
-
-            async def submit_live() -> Any:
-                return self.session.submit(spec, args, **options)
-
-            return Monitor(self.runner.run(submit_live()), self.runner)
-        return self._run(
-            lambda: self.session.submit(spec, args, **options),
-            background=background,
-            progress=progress,
-            unit=spec.unit,
-        )
-
-    def _run(
-        self,
-        submit: Callable[[], OperationHandle],
-        *,
-        background: bool,
-        progress: bool,
-        unit: str,
-    ) -> Any:
-        __tracebackhide__ = True
-        if not isinstance(background, bool):
-            raise TypeError(f"background must be True or False, got {background!r}")
-        self._check_open()
-        job = None
-        try:
-            job = start(self.runner, submit, unit=unit)
-            return job if background else job.result(progress=progress)
-        except KeyboardInterrupt:
-            # Also when Ctrl-C lands between submitting and waiting: never leave it running.
-            if job is not None:
-                job.interrupt()
-            raise
+    def _backend(self) -> TelegramSession:
+        return self.session
 
     # --- state ---------------------------------------------------------------------
 
@@ -151,21 +100,6 @@ class Notebook:
     def entities(self) -> pd.DataFrame:
         """The chats this account has resolved (the entity cache)."""
         return self._on_loop(self.session.entities)
-
-    def cancel(self, op_id: str) -> bool:
-        """Cancel a queued or running operation by id (as shown in ``queue``); False if none.
-
-        Example::
-
-            tg.cancel("op-7")
-        """
-        if not isinstance(op_id, str):
-            raise TypeError(f"op_id must be an operation id such as 'op-7', got {op_id!r}")
-        return bool(self._on_loop(lambda: self.session.cancel(op_id)))
-
-    def _on_loop(self, fn: Callable[[], Any]) -> Any:
-        self._check_open()
-        return self.runner.run(_call(fn))
 
     def doctor(self) -> Any:
         """Check this session step by step: the server answers, the account is logged in,
@@ -198,16 +132,6 @@ class Notebook:
             self._dashboard.start()
         return self._dashboard
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        if self._closed:
-            return {"text/plain": repr(self)}
-        return self.dashboard()._repr_mimebundle_(**kwargs)
-
-    def _repr_html_(self) -> str:
-        if self._closed:
-            return f"<p>{escape(repr(self))}</p>"
-        return self.dashboard().to_html()
-
     # --- lifecycle -----------------------------------------------------------------
 
     def close(self) -> None:
@@ -225,18 +149,6 @@ class Notebook:
         finally:
             if self._on_close is not None:
                 self._on_close(self)
-
-    def _check_open(self) -> None:
-        if self._closed:
-            raise RuntimeError(
-                f"the session {self.name!r} is closed; run tgkit.connect(...) again"
-            )
-
-    def __enter__(self) -> Notebook:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def session_source(session: TelegramSession) -> _SessionSource:
@@ -268,31 +180,4 @@ class _SessionSource:
         return self._session.cancel(op_id)
 
 
-def _returns_frame(spec: OperationSpec) -> bool:
-    return spec.frame is not None and not spec.live
-
-
-_NOTEBOOK_OPTIONS = (
-    *SCHEDULING,
-    Extra(
-        "background", False, "bool", "return a Job at once instead of waiting",
-        only_for=lambda spec: not spec.live,
-    ),
-    Extra("progress", True, "bool", "show a progress bar while waiting", only_for=_returns_frame),
-)
-
-
-def _invoke(notebook: Notebook, spec: OperationSpec, args: Arguments, options: Any) -> Any:
-    __tracebackhide__ = True
-    return notebook.submit(spec, args, **options)
-
-
-CATALOGUE.serve(
-    MethodFace(
-        Notebook,
-        "notebook",
-        _NOTEBOOK_OPTIONS,
-        _invoke,
-        example=lambda name, call: f"result = tg.{name}({call})",
-    )
-)
+serve_notebook(Notebook)

@@ -152,7 +152,14 @@ async def _outcome(handle: OperationHandle) -> Any:
 
 
 async def _ended(handle: OperationHandle) -> None:
-    """Wait until ``handle``'s operation reaches a terminal state (bounded)."""
+    """Wait until ``handle``'s operation reaches a terminal state (bounded).
+
+    A pool's handle ends when its request is withdrawn; the session
+    operation running it (``operation_handle``) is waited for too.
+    """
+    inner = getattr(handle, "operation_handle", None)
+    if inner is not None and inner is not handle:
+        await _ended(inner)
     if handle.done():
         return
     ended = asyncio.get_running_loop().create_future()
