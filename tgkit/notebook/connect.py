@@ -111,12 +111,12 @@ def connect(
         tg = tgkit.connect("research")          # TG_API_ID / TG_API_HASH or config file
         pool = tgkit.connect(["lab1", "lab2"])  # several accounts as one pool
     """
+    given = {"proxy": proxy, "server": server, "server_key": server_key, "test_dc": test_dc}
     if accounts is not None or not (name is None or isinstance(name, str)):
         return _connect_pool(
             name, accounts, sandbox=sandbox, api_id=api_id, api_hash=api_hash, client=client,
             loop=loop, config=config, session_dir=session_dir, store=store, phone=phone,
-            config_file=config_file,
-            network={"proxy": proxy, "server": server, "server_key": server_key, "test_dc": test_dc},
+            config_file=config_file, network=given,
         )
     if loop not in LOOPS:
         raise ValueError(f"loop must be 'thread' or 'kernel', got {loop!r}")
@@ -128,7 +128,6 @@ def connect(
             f"(credentials go in config_file=), got {type(config).__name__}"
         )
     mode, credentials = _choose_mode(sandbox, client, api_id, api_hash, config_file)
-    given = {"proxy": proxy, "server": server, "server_key": server_key, "test_dc": test_dc}
     network = _network(mode, given, config_file)
     name = name if name is not None else ("sandbox" if mode == "sandbox" else "default")
     with _registry_lock:
