@@ -31,3 +31,24 @@ HOLD = OperationSpec(
     example=("@small_group",),
     cli=False,
 )
+
+
+async def _hold_rows(ctx: Any, args: Arguments, live: None) -> Any:
+    from tgkit.frames import empty_frame
+
+    await _hold(ctx, args, live)
+    return empty_frame("members")
+
+
+#: The same, as a collection (a frame per target), for ``pool.many``.
+HOLD_ROWS = OperationSpec(
+    name="hold_rows",
+    kind=OperationKind.SCRAPE,
+    summary="Hold an account for a while, then return no rows (a test operation).",
+    params=HOLD.params,
+    run=_hold_rows,
+    frame="members",
+    unit="steps",
+    example=("@small_group",),
+    cli=False,
+)

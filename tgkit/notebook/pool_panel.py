@@ -55,11 +55,12 @@ def account_cells(account: SessionView) -> tuple[str, ...]:
 def job_text(n: int, job: JobLine) -> str:
     """One job's line: id, what, where it is, how long, how many accounts tried."""
     progress = ""
-    if job.done is not None:
-        progress = f", {job.done:,}" + (f" / {job.total:,}" if job.total else "")
+    if job.state == "RUNNING" and job.done is not None:
+        progress = f", {job.done:,}" + (f" / {job.total:,}" if job.total else " so far")
+    as_op = f" as {job.operation_id}" if job.operation_id else ""
     tries = f", attempt {job.attempts}" if job.attempts > 1 else ""
     return (
-        f"{n}. {job.id} {job.kind} {job.label!r}: {job.where}{progress}, "
+        f"{n}. {job.id} {job.kind} {job.label!r}: {job.where}{as_op}{progress}, "
         f"{job.seconds} s{tries}"
     )
 
