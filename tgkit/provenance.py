@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["begin", "describe", "end", "record", "show", "snapshot"]
+__all__ = ["begin", "describe", "end", "note_resumed", "record", "show", "snapshot"]
 
 _CURRENT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
     "tgkit_provenance", default=None
@@ -71,6 +71,23 @@ def begin(
 def end(token: contextvars.Token[dict[str, Any] | None]) -> None:
     """Stop recording (the operation has ended)."""
     _CURRENT.reset(token)
+
+
+def note_resumed(earlier: Mapping[str, Any] | None) -> None:
+    """The running operation continues a stored collection; ``earlier`` is its last provenance.
+
+    The earlier runs (when each started and ended) are kept, so a collection
+    made in several sittings says so.
+    """
+    current = _CURRENT.get()
+    if current is None:
+        return
+    runs: list[Any] = []
+    if isinstance(earlier, Mapping):
+        runs = [*earlier.get("earlier_runs", []),
+                {"started_at": earlier.get("started_at"), "ended_at": earlier.get("ended_at")}]
+    current["resumed"] = True
+    current["earlier_runs"] = runs
 
 
 def snapshot(report: Mapping[str, Any] | None = None, **facts: Any) -> dict[str, Any] | None:
@@ -215,7 +232,12 @@ def _sentence(name: str, df: pd.DataFrame, rec: Mapping[str, Any] | None) -> str
             f"pacing budgets and {rec.get('flood_wait_s', 0):g} s on Telegram's flood waits."
         )
     if rec.get("resumed"):
-        sentence += " It resumed an earlier, interrupted run of the same collection."
+        runs = rec.get("earlier_runs") or []
+        when = ", ".join(str(run.get("started_at")) for run in runs) or "unrecorded times"
+        sentence += (
+            f" It resumed the same collection after {len(runs) or 'an'} earlier, interrupted "
+            f"run{'s' if len(runs) > 1 else ''} (started {when})."
+        )
     pseudo = rec.get("pseudonymization")
     if pseudo:
         sentence += f" Before sharing it was pseudonymised: {pseudo}."

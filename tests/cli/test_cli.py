@@ -51,6 +51,29 @@ def test_demo_writes_frames_and_a_summary(tmp_path: Path) -> None:
     assert len(read_parquet(out / "messages.parquet")) == summary["messages_collected"] > 0
 
 
+def test_the_demo_output_is_a_package_whose_statement_matches_its_provenance(
+    tmp_path: Path,
+) -> None:
+    from tgkit.export import read_package
+    from tgkit.provenance import record
+
+    out = tmp_path / "demo"
+    tgkit("demo", "-o", out, "--monitor-seconds", "0.5")
+    frames = read_package(out)
+    assert set(frames) == {"members", "messages", "live"}
+    statement = (out / "methods.txt").read_text()
+    for name, frame in frames.items():
+        made = record(frame)
+        assert made is not None, name
+        requests = int(sum(made["requests"].values()))
+        assert f"The {name} data ({len(frame):,} rows) was collected with tgkit" in statement
+        assert f"by the operation {made['operation']!r}" in statement
+        assert f"between {made['started_at']} and {made['ended_at']}" in statement
+        assert f"It took {requests:,} requests" in statement or requests == 0
+    members = record(frames["members"])
+    assert members is not None and f"{members['coverage']:.1%} of the" in statement
+
+
 def test_members_to_csv_then_collections_and_export(tmp_path: Path) -> None:
     db, csv = tmp_path / "t.db", tmp_path / "members.csv"
     result = tgkit("members", "@small_group", "--sandbox", "--store", db, "-o", csv, "--json")

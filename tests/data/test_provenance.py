@@ -143,3 +143,33 @@ def test_the_command_line_writes_and_describes_packages(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "not a data package" in refused.stderr
     no_file = tgkit("members", SMALL, "--sandbox", "--store", store, "--package")
     assert no_file.returncode == 2 and "give one with -o" in no_file.stderr
+
+
+async def test_a_resumed_collection_names_its_earlier_runs(tmp_path: Path) -> None:
+    from tgkit.sandbox import World
+
+    world = World(seed=3)
+    me = world.add_user("Ada", username="ada_research")
+    group = world.add_supergroup("Medium", username="medium_group", members=2_000)
+    world.join(group, me)
+    async with TelegramSession.sandbox(world, me, store=tmp_path / "t.db") as session:
+        handle = session.scrape_group_members("@medium_group")
+        stopped = []
+
+        def stop_after_first_page(event: Any) -> None:
+            if event.type == "progress" and event.operation.progress.done and not stopped:
+                stopped.append(handle.cancel())
+
+        undo = session.subscribe(stop_after_first_page)
+        with pytest.raises(BaseException):  # noqa: B017 - cancelled (asyncio's or tgkit's)
+            await handle
+        undo()
+        first = handle.partial.attrs["provenance"]
+        df = await session.scrape_group_members("@medium_group")
+    made = df.attrs["provenance"]
+    assert made["resumed"] is True
+    assert made["earlier_runs"] == [
+        {"started_at": first["started_at"], "ended_at": first["ended_at"]}
+    ]
+    text, _ = describe({"members": df})
+    assert f"after 1 earlier, interrupted run (started {first['started_at']})" in text

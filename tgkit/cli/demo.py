@@ -2,8 +2,9 @@
 
 It builds the demo world, collects the members of a group larger than
 Telegram's 10,000 listing cap (showing the search sweep past it), a week of
-messages, a few seconds of live activity, and writes every frame and a short
-summary to a folder.
+messages, a few seconds of live activity, and writes every frame as one data
+package (``datapackage.json``, see ``tgkit.package``), its methods statement
+(``methods.txt``) and a short summary to a folder.
 """
 
 from __future__ import annotations
@@ -78,11 +79,12 @@ def _counts(column: pd.Series) -> dict[str, int]:
 
 
 def _write(folder: Path, frames: dict[str, pd.DataFrame], summary: dict[str, Any]) -> None:
+    """Every frame as Parquet in one data package, its methods statement, the summary."""
     from tgkit import export
+    from tgkit.provenance import describe
 
     for name, frame in frames.items():
-        try:
-            export.to_parquet(frame, folder / f"{name}.parquet")
-        except ImportError:
-            export.to_csv(frame, folder / f"{name}.csv")
+        export.to_parquet(frame, folder / f"{name}.parquet", package=True)
+    statement, table = describe(frames)
+    (folder / "methods.txt").write_text(statement + "\n\n" + table.to_string(index=False) + "\n")
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")

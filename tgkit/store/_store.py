@@ -242,6 +242,10 @@ class Store:
         """How many items the collection holds."""
         return self.collection(collection_id).rows
 
+    def attrs(self, collection_id: int) -> dict[str, Any]:
+        """The attrs the collection's last run stored (``{}`` before any)."""
+        return dict(self._call(_collections.attrs, collection_id))
+
     def frame(self, collection_id: int) -> pd.DataFrame:
         """The collection's rows as the same typed DataFrame a live run returns.
 

@@ -38,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 
+from tgkit import provenance
 from tgkit.core import current_operation
 from tgkit.errors import FloodWait
 from tgkit.frames import SCHEMAS, frame_from_columns
@@ -97,6 +98,7 @@ class PageCollector:
         )
         rows = store.records(collection.id) if collection.resumed else ()
         if collection.resumed:
+            provenance.note_resumed(store.attrs(collection.id).get("provenance"))
             log.info(
                 "resuming %s collection %d of %s: %d rows, checkpoint %s",
                 kind,
