@@ -143,3 +143,34 @@ async def _monitor_scenario(seed: int, steps) -> None:  # type: ignore[no-untype
     assert len(keys) == len(set(keys)), "a message came twice"
     assert sorted(keys) == sorted(expected)
     assert sorted(df["text"]) == sorted(m.text for _, m in posted)
+
+
+# -- gaps shown by a channel's ids are back-filled while the monitor runs -----------------
+
+
+@pytest.mark.looptime
+@pytest.mark.parametrize("lost", [1, 120])  # 120 > Telethon's limit: channelDifferenceTooLong
+async def test_a_gap_in_a_channels_ids_is_backfilled_at_once(small: Small, lost: int):
+    world, group = small.world, small.group
+    author = _author(small, group)
+    async with TelegramSession.sandbox(world, small.me, config=FAST) as session:
+        handle = session.monitor("@small_group", duration=600, stall_after=300)
+        await until(lambda: session.client.list_event_handlers(), "the monitor to listen")
+        world.post(group, author, "seen live")  # Telethon now tracks the channel's pts
+        await asyncio.sleep(1)
+        world.faults.plan_pushes([PushPlan(delays=())] * lost)
+        posted = [world.post(group, author, f"lost {n}") for n in range(lost)]
+        posted.append(world.post(group, author, "after the lost ones"))
+        await asyncio.sleep(2)
+        # One lost push: Telethon sees the pts gap and the difference brings it. 120: the
+        # difference is "too long" and Telethon skips them all (this one too), so the
+        # monitor sees the gap only in the ids of the next live message.
+        posted.append(world.post(group, author, "the next one"))
+        await asyncio.sleep(3)  # well before a stall (300 s) or the end
+        live = handle.frame()
+        assert set(live["message_id"]) >= {m.id for m in posted}
+        reasons = [b.reason for b in handle.backfills]
+        assert reasons == ([] if lost == 1 else ["gap"])
+        assert handle.backfilled == (0 if lost == 1 else lost + 1)
+        handle.stop()
+        await handle

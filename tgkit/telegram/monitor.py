@@ -11,9 +11,14 @@ untouched (each session has its own client).
 message id. After a lost connection (reconnected with bounded retries) or a
 stall (no live message for ``stall_after`` seconds) it back-fills from
 history every message newer than the last id history confirmed, and once more
-when it ends normally. Rows are keyed by (chat id, message id), so a message
-that arrives both live and by back-fill is one row. Each back-fill is listed
-in ``MonitorHandle.backfills`` and in the frame's ``attrs["backfills"]``.
+when it ends normally. In a supergroup or channel, whose ids count up one by
+one, a live message whose id skips past the newest one seen shows a gap (a
+push the server lost, a "too long" difference Telethon skipped): that chat is
+back-filled a second later, at most every ``GAP_INTERVAL_S`` seconds (deleted
+messages and service messages leave such gaps too, and cost one request).
+Rows are keyed by (chat id, message id), so a message that arrives both live
+and by back-fill is one row. Each back-fill is listed in
+``MonitorHandle.backfills`` and in the frame's ``attrs["backfills"]``.
 
 Rows are also written to the store (when the session has one), as a messages
 collection of their own, so a crash loses nothing.
@@ -47,7 +52,7 @@ from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert_messages import message_columns
 from tgkit.telegram.messages import HISTORY_PAGE, entities_by_id, history_page
-from tgkit.telegram.resolve import ResolvedChat
+from tgkit.telegram.resolve import PeerKind, ResolvedChat
 from tgkit.telegram.rpc import count_in_report
 from tgkit.telegram.targets import Target
 
@@ -65,6 +70,12 @@ __all__ = [
 
 #: Extra run time a monitor gets beyond its duration (final back-fill, cleanup).
 MONITOR_GRACE_S = 60.0
+
+#: A gap in a channel's ids is back-filled this long after it shows (Telethon
+#: waits 0.5 s for a late push and then fetches the difference itself).
+GAP_GRACE_S = 1.0
+#: At most one gap back-fill per this many seconds.
+GAP_INTERVAL_S = 5.0
 
 #: Monitor frames are oldest first; back-filled rows take their place in time.
 TIME_ORDER = ("date", "chat_id", "message_id")
@@ -298,6 +309,11 @@ class _Watch:
         self._client = ctx.rpc.client
         self._confirmed: dict[int, int] = {}  # marked chat id -> newest id history confirmed
         self._operation: Any = None
+        self._channels = {c.marked_id for c in state.chats if c.kind is PeerKind.CHANNEL}
+        self._newest_seen: dict[int, int] = {}  # channel -> newest id seen live
+        self._gaps: set[int] = set()  # channels whose ids skipped, to back-fill
+        self._gap_seen = asyncio.Event()
+        self._next_gap_fill = 0.0  # loop time before which no gap back-fill starts
 
     async def run(self) -> None:
         self._operation = current_operation()
@@ -317,6 +333,7 @@ class _Watch:
         message = event.message
         loop = asyncio.get_running_loop()
         self._state.last_live = loop.time()
+        self._note_gap(event.chat_id, message.id)
         sender = getattr(message, "sender", None)
         users = {message.sender_id: sender} if sender is not None else {}
         await self._state.add([message], users)
@@ -324,21 +341,47 @@ class _Watch:
         if self._operation is not None:
             self._operation.report_progress(len(self._state.collector))
 
+    def _note_gap(self, chat_id: int, message_id: int) -> None:
+        if chat_id not in self._channels:
+            return  # basic groups number messages per account: ids skip there anyway
+        newest = max(self._newest_seen.get(chat_id, 0), self._confirmed.get(chat_id, 0))
+        if message_id > newest + 1:
+            self._gaps.add(chat_id)
+            self._gap_seen.set()
+        self._newest_seen[chat_id] = max(newest, message_id)
+
+    async def _fill_gaps(self, deadline: float) -> None:
+        """Back-fill the channels whose ids skipped (after Telethon had its chance)."""
+        loop = asyncio.get_running_loop()
+        start = max(loop.time() + GAP_GRACE_S, self._next_gap_fill)
+        await asyncio.sleep(max(0.0, min(start, deadline) - loop.time()))
+        if loop.time() >= deadline:
+            return  # the final back-fill follows
+        self._gap_seen.clear()
+        chats = [chat for chat in self._state.chats if chat.marked_id in self._gaps]
+        self._gaps.clear()
+        self._next_gap_fill = loop.time() + GAP_INTERVAL_S
+        await self._backfill("gap", chats)
+
     async def _watch(self) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._options.duration
         self._state.last_live = loop.time()
         stop = asyncio.ensure_future(self._state.stop_requested.wait())
         lost = asyncio.ensure_future(self._disconnected())
+        gap = asyncio.ensure_future(self._gap_seen.wait())
         try:
             while not stop.done() and loop.time() < deadline:
                 stall_at = self._state.last_live + self._options.stall_after
                 done, _ = await asyncio.wait(
-                    {stop, lost},
+                    {stop, lost, gap},
                     timeout=min(deadline, stall_at) - loop.time(),
                     return_when=asyncio.FIRST_COMPLETED,
                 )
-                if lost in done:
+                if gap in done and lost not in done:
+                    await _until_either(self._fill_gaps(deadline), stop)
+                    gap = asyncio.ensure_future(self._gap_seen.wait())
+                elif lost in done:
                     await self._ctx.rpc.ensure_connected()
                     lost = asyncio.ensure_future(self._disconnected())
                     await self._backfill("reconnected")
@@ -348,6 +391,7 @@ class _Watch:
         finally:
             await _cancel(stop)
             await _cancel(lost)
+            await _cancel(gap)
 
     async def _disconnected(self) -> None:
         if not self._client.is_connected():
@@ -357,9 +401,9 @@ class _Watch:
         except (ConnectionError, OSError):
             pass
 
-    async def _backfill(self, reason: str) -> None:
+    async def _backfill(self, reason: str, chats: Sequence[ResolvedChat] | None = None) -> None:
         added = 0
-        for chat in self._state.chats:
+        for chat in self._state.chats if chats is None else chats:
             added += await self._backfill_chat(chat)
         self._state.backfills.append(Backfill(utc_now(), reason, added))
         count_in_report("backfilled", amount=added)
@@ -389,6 +433,16 @@ class _Watch:
     async def _history(self, chat: ResolvedChat, offset_id: int, limit: int) -> Any:
         request = history_page(chat.input_peer, offset_id, None, limit)
         return await self._ctx.rpc(request, target=chat.target)
+
+
+async def _until_either(work: Awaitable[None], stop: asyncio.Future[Any]) -> None:
+    """Run ``work``; a stop request ends its waiting (not a back-fill it started)."""
+    task = asyncio.ensure_future(work)
+    await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
+    if not task.done():
+        await _cancel(task)
+    elif task.exception() is not None:
+        raise task.exception()  # type: ignore[misc]
 
 
 async def _cancel(task: asyncio.Future[Any]) -> None:
