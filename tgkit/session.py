@@ -149,8 +149,10 @@ class TelegramSession:
         ``store=path`` (or ``store=True`` with ``session_dir``) to try resuming
         on the sandbox.
 
-        >>> world, me = demo_world()  # doctest: +SKIP
-        >>> session = TelegramSession.sandbox(world, me)  # doctest: +SKIP
+        Example::
+
+            world, me = demo_world()
+            session = TelegramSession.sandbox(world, me)
         """
         client = world.client(user) if user is not None else world.client()
         return cls(name, client=client, config=config, store=store, session_dir=session_dir)
@@ -242,7 +244,9 @@ class TelegramSession:
     ) -> None:
         """Log in interactively (code, then 2FA password if set), then ``connect()``.
 
-        >>> await session.login("+44 7700 900123", lambda: input("code: "))  # doctest: +SKIP
+        Example::
+
+            await session.login("+44 7700 900123", lambda: input("code: "))
         """
         await self._connection.login(
             phone, code_callback, password_callback, opened=self._ctx is not None
@@ -259,7 +263,9 @@ class TelegramSession:
         the session's own store. Flood state and the entity cache stay with
         the session's store. Survives reconnects.
 
-        >>> session.collect_into(SharedCollections(store, pool="study"))  # doctest: +SKIP
+        Example::
+
+            session.collect_into(SharedCollections(store, pool="study"))
         """
         self._collections = collections
         if self._ctx is not None:
@@ -289,8 +295,10 @@ class TelegramSession:
         manager calls it to hand work to this session. A live operation (a
         monitor) returns its live handle.
 
-        >>> spec = CATALOGUE.get("messages")  # doctest: +SKIP
-        >>> handle = session.submit(spec, spec.check("@group", days_back=7))  # doctest: +SKIP
+        Example::
+
+            spec = CATALOGUE.get("messages")
+            handle = session.submit(spec, spec.check("@group", days_back=7))
         """
         timeout = optional_seconds(timeout, "timeout")
         queue_timeout = optional_seconds(queue_timeout, "queue_timeout")

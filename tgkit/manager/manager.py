@@ -177,7 +177,9 @@ class SessionManager:
     async def add(self, session: ManagedSession) -> None:
         """Manage one more session; it is connected now if the manager has started.
 
-        >>> await manager.add(TelegramSession.sandbox(world, carol, name="carol"))  # doctest: +SKIP
+        Example::
+
+            await manager.add(TelegramSession.sandbox(world, carol, name="carol"))
         """
         self._register(session)
         if self._started:
@@ -196,7 +198,9 @@ class SessionManager:
         it continues on another session from its checkpoint). A session the
         manager connected is disconnected. Returns the session.
 
-        >>> bob = await manager.remove("bob")  # doctest: +SKIP
+        Example::
+
+            bob = await manager.remove("bob")
         """
         session = self.session(name)
         self._dispatcher.remove_worker(name, cancel_running=cancel_running)
@@ -273,8 +277,10 @@ class SessionManager:
     ) -> Any:
         """Queue a checked call (``spec.check``) on whichever session suits; returns its handle.
 
-        >>> spec = CATALOGUE.get("members")  # doctest: +SKIP
-        >>> handle = manager.submit(spec, spec.check("@group"))  # doctest: +SKIP
+        Example::
+
+            spec = CATALOGUE.get("members")
+            handle = manager.submit(spec, spec.check("@group"))
         """
         call = Call.of(priority, timeout, queue_timeout)
         if not spec.live:
@@ -293,7 +299,9 @@ class SessionManager:
         ``options`` are the single-target method's keyword arguments. A
         target that fails never loses the others. See ``tgkit.manager.many``.
 
-        >>> frame, outcomes = await manager.scrape_many(["@a", "@b"])  # doctest: +SKIP
+        Example::
+
+            frame, outcomes = await manager.scrape_many(["@a", "@b"])
         """
         self._require_started()
         return await scrape_many(self, targets, what=what, join=join, **options)
