@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from loopback_servers import FakeDC, Socks5Proxy
+from loopback_servers import FakeDC, HttpConnectProxy, Socks5Proxy
 
 from tgkit.diagnose import doctor
 from tgkit.sandbox import World
@@ -98,3 +98,14 @@ async def test_an_open_sessions_client_account_and_flood_waits(tmp_path: Path):
     step = waiting.step("flood waits")
     assert step.status == "warning" and "messages.GetHistory 1" in step.detail
     assert waiting.ok  # a flood wait is a state, not a fault
+
+
+async def test_the_proxy_step_with_http_connect(tmp_path: Path):
+    async with FakeDC() as dc, HttpConnectProxy("ada", PASSWORD) as proxy:
+        url = f"http://ada:{PASSWORD}@{proxy.url_host}"
+        report = await doctor("r", proxy=url, server=dc.address, session_dir=tmp_path,
+                              step_timeout=5)
+    assert report.step("proxy").detail == (
+        f"http://ada:***@{proxy.url_host} forwards to 127.0.0.1:{dc.port}"
+    )
+    assert PASSWORD not in str(report)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import rsa
-from loopback_servers import FakeDC, Socks5Proxy
+from loopback_servers import FakeDC, HttpConnectProxy, Socks5Proxy
 from telethon import TelegramClient, connection
 from telethon.crypto import AESModeCTR
 from telethon.crypto import rsa as telethon_rsa
@@ -144,6 +144,23 @@ async def test_telethon_goes_through_the_socks5_proxy_to_the_server(caplog, tmp_
     ]
     assert REQ_PQ_MULTI in dc.received[0]  # Telethon's first MTProto request, untouched
     assert telethon_rsa._compute_fingerprint(public) in telethon_rsa._server_keys
+    for record in caplog.records:
+        _clean(record.getMessage())
+
+
+@pytest.mark.parametrize("kind", ["socks4", "http"])
+async def test_telethon_goes_through_socks4_and_http_connect(kind: str, caplog):
+    caplog.set_level(logging.DEBUG)
+    proxy_class = HttpConnectProxy if kind == "http" else Socks5Proxy
+    credentials = ("ada", PASSWORD) if kind == "http" else (None, None)
+    async with FakeDC() as dc, proxy_class(*credentials) as proxy:
+        auth = f"ada:{PASSWORD}@" if kind == "http" else ""
+        client = _client(Network.of(proxy=f"{kind}://{auth}{proxy.url_host}", server=dc.address))
+        await _connect_once(client, dc)
+    assert [(r.host, r.port) for r in proxy.requests] == [("127.0.0.1", dc.port)]
+    if kind == "http":
+        assert (proxy.requests[0].username, proxy.requests[0].password) == ("ada", PASSWORD)
+    assert REQ_PQ_MULTI in dc.received[0]
     for record in caplog.records:
         _clean(record.getMessage())
 
