@@ -127,22 +127,20 @@ class Faults:
 
     def __init__(self, seed: int, rates: FaultRates | str | None = None) -> None:
         self.rates = rates_of(rates)
+        self.on = self.rates != NO_FAULTS
         self._rng = random.Random(f"tgkit-faults-{seed}")
         self._lock = threading.Lock()
         self._planned: deque[PushPlan] = deque()
 
     def set_rates(self, rates: FaultRates | str | None) -> FaultRates:
         self.rates = rates_of(rates)
+        self.on = self.rates != NO_FAULTS
         return self.rates
 
     def left_out(self, user_ids: list[int]) -> set[int]:
         """The users a ``getFullChat`` answer leaves out."""
         rate = self.rates.users_left_out
         return {user_id for user_id in user_ids if self.happens(rate)}
-
-    @property
-    def on(self) -> bool:
-        return self.rates != NO_FAULTS
 
     def happens(self, rate: float) -> bool:
         """One draw: True with probability ``rate`` (no draw at all for 0 or 1)."""
