@@ -1,4 +1,10 @@
-"""The subcommands: each opens a session, runs one operation and reports."""
+"""The subcommands: ``run_operation`` serves every catalogue operation; the rest by hand.
+
+``run_operation`` checks the arguments through the operation's definition,
+then opens the session (sandbox or account), runs it with a progress bar on a
+terminal, and writes the result (``-o``, pseudonymised with a key file, as a
+data package with ``--package``).
+"""
 
 from __future__ import annotations
 

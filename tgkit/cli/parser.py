@@ -1,4 +1,12 @@
-"""The ``tgkit`` command line: subcommands and their options."""
+"""The ``tgkit`` command line: subcommands and their options.
+
+Every operation of the catalogue is a subcommand (``tgkit members``,
+``tgkit messages``, ...), its arguments derived from the operation's one
+definition: a target as a positional argument, a flag as ``--name`` or
+``--no-name``, every other parameter as ``--name-with-dashes`` checked by the
+parameter's own check (so errors read as they do in a notebook). Beside them:
+``login``, ``collections``, ``export``, ``describe``, ``doctor`` and ``demo``.
+"""
 
 from __future__ import annotations
 
