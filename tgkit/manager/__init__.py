@@ -18,8 +18,9 @@ attempt's end means: finish or move), ``jobs`` (requests, attempts,
 handles), ``requests`` (a checked operation call as work), ``sessions``
 (what the manager needs of a session: ``ManagedSession``; adapters),
 ``many`` (``scrape_many``), ``snapshot`` (views and events), ``events``
-(delivering events to subscribers), ``manager`` (the facade; its operation methods are generated from the catalogue, like
-the session's, and hand work over with ``session.submit(spec, args)``).
+(delivering events to subscribers), ``manager`` (the facade: its operation
+methods are generated from the catalogue, like the session's, and hand work
+over with ``session.submit(spec, args)``).
 """
 
 from __future__ import annotations
