@@ -3,7 +3,7 @@
 The notebooks assert what they show in their own cells; here we check that
 every cell ran, that the dashboard's widget state was saved with the
 notebook, that the static HTML fallback is there, and that no secret reached
-an output. The four run concurrently, each in its own kernel.
+an output. They run concurrently, each in its own kernel.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ NAMES = (
     "02_members_analysis.ipynb",
     "03_queue_and_priorities.ipynb",
     "04_real_account.ipynb",
+    "08_many_accounts.ipynb",
 )
 
 
