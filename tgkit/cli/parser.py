@@ -96,8 +96,10 @@ def _add_operation(
     commands: Any, spec: OperationSpec, parents: list[argparse.ArgumentParser]
 ) -> None:
     """One subcommand for ``spec``: its parameters as arguments, from the one definition."""
+    dashed = spec.name.replace("_", "-")  # chat_info is `tgkit chat-info` (chat_info works too)
     sub = commands.add_parser(
-        spec.name,
+        dashed,
+        aliases=[spec.name] if dashed != spec.name else [],
         parents=parents,
         help=spec.summary.rstrip(".").lower(),
         description=spec.summary + (" " + spec.details if spec.details else ""),
@@ -126,11 +128,20 @@ def _add_param(sub: argparse.ArgumentParser, param: Param) -> None:
         metavar = param.name.upper().rstrip("S") if param.kind.many else param.name.upper()
         sub.add_argument(param.name, nargs=nargs, metavar=metavar, help=helptext)
         return
+    if param.kind.many:  # one or more words, each checked alone; the list is checked again
+        convert = _cli_value(param.name, lambda value, name: _one_of_many(param, value))
     default = None if param.required else param.default
     sub.add_argument(
         *param.cli_flags(), dest=param.name, type=convert, default=default,
+        nargs="+" if param.kind.many else None,
         required=param.required, help=helptext + ("" if param.required else f"; default {default}"),
     )
+
+
+def _one_of_many(param: Param, text: str) -> Any:
+    value = param.kind.from_text(text)
+    param.check([value])
+    return value
 
 
 def _cli_value(name: str, check: Callable[[Any, str], Any]) -> Callable[[str], Any]:

@@ -27,6 +27,7 @@ from telethon.tl import types
 from telethon.tl.tlobject import TLObject
 
 from tgkit.sandbox.access import AccessHashes
+from tgkit.sandbox.changes import Change
 from tgkit.sandbox.model import Chat, Message, User
 from tgkit.sandbox.sender import SandboxSender
 from tgkit.sandbox.shapes import Faults, with_empty_strings
@@ -119,6 +120,39 @@ class Delivery:
                 updates = self._updates_for(account, chat, message, pts, seq)
                 for sender in self._senders[account]:
                     if sender is not origin and sender.receives_updates and sender.updates_started:
+                        self._push(sender, updates, chat, pts)
+
+    def message_changed(self, chat: Chat, message: Message | None,
+                        ids: tuple[int, ...] = ()) -> None:
+        """Tell every connected member about an edit (``message``) or a deletion (``ids``)."""
+        with self._lock:
+            count = 1 if message is not None else len(ids)
+            if chat.is_channel:
+                chat.pts += count
+                change = Change(chat.id, chat.pts, count, message, ids)
+                chat.changes.append(change)
+                state_of = {member: (chat.pts, 0) for member in chat.members}
+            else:
+                state_of = {}
+                for member in chat.members:
+                    pts = self.account_pts(member) + count
+                    self._pts[member] = pts
+                    self._seq[member] = seq = self.account_seq(member) + 1
+                    change = Change(chat.id, pts, count, message, ids)
+                    self._log[member].append((pts, chat.id, change))  # type: ignore[arg-type]
+                    state_of[member] = (pts, seq)
+            for account in self.connected_accounts():
+                if account not in chat.members:
+                    continue
+                pts, seq = state_of[account]
+                viewer = Viewer(account, self._hashes, self._now())
+                update = Change(chat.id, pts, count, message, ids).update(viewer, chat)
+                users = ([viewer.user(self._users[message.sender_id])]
+                         if message is not None and message.sender_id else [])
+                updates = types.Updates(updates=[update], users=users, chats=[viewer.chat(chat)],
+                                        date=self._now(), seq=seq)
+                for sender in self._senders[account]:
+                    if sender.receives_updates and sender.updates_started:
                         self._push(sender, updates, chat, pts)
 
     def _push(self, sender: SandboxSender, updates: types.Updates, chat: Chat, pts: int) -> None:

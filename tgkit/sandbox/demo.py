@@ -17,7 +17,12 @@ What is in it (``DEMO_TARGETS`` names each target the way tgkit accepts it):
     messages by many members are the other evidence of who is in it.
 ``channel`` ``@news_channel``
     A broadcast channel; the researcher subscribes but is not an admin, so
-    the subscriber list is refused (``ChatAdminRequiredError``).
+    the subscriber list is refused (``ChatAdminRequiredError``). Its posts
+    carry forwards, links, hashtags, mentions and reactions, and it has a
+    discussion group with comments under most posts.
+``discussion`` ``@news_channel_chat``
+    The news channel's discussion group: a copy of each post, and the
+    comments (about 1,500) replying to them.
 ``basic_group`` (a negative id, as tgkit and Telethon mark basic groups)
     A legacy group of 40 people including the researcher.
 ``private_invite``, ``expired_invite``, ``request_invite``
@@ -41,6 +46,7 @@ DEMO_TARGETS: dict[str, str | int] = {
     "small_group": "@small_group",
     "hidden_group": "@hidden_members_group",
     "channel": "@news_channel",
+    "discussion": "@news_channel_chat",
     "basic_group": -DEMO_BASIC_GROUP_ID,
     "private_invite": f"https://t.me/+{_PRIVATE}",
     "expired_invite": f"https://t.me/+{_EXPIRED}",
@@ -59,6 +65,7 @@ def demo_world(seed: int = 0) -> tuple[World, User]:
     _news_channel(world, me)
     _basic_group(world, me)
     _private_group(world)
+    _news_comments(world)
     return world, me
 
 
@@ -112,3 +119,11 @@ def _private_group(world: World) -> Chat:
     world.invite_link(group, expired=True, link_hash=_EXPIRED)
     world.invite_link(group, request_needed=True, link_hash=_REQUEST)
     return group
+
+
+def _news_comments(world: World) -> Chat:
+    """The news channel's discussion group (made last: the chats above stay as they were)."""
+    channel = world.chat("news_channel")
+    readers = [world.users[user_id] for user_id in list(channel.members)[:600]]
+    return world.add_discussion_group(channel, "News Channel Chat", "news_channel_chat",
+                                      readers, comments=1500, days=3)

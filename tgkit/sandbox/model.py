@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
-__all__ = ["Chat", "ChatKind", "Invite", "Message", "Status", "User"]
+__all__ = ["Chat", "ChatKind", "Entity", "Forward", "Invite", "Message", "Status", "User"]
 
 
 class Status(enum.Enum):
@@ -46,6 +46,7 @@ class User:
     premium: bool = False
     status: Status = Status.RECENTLY
     last_seen: datetime | None = None
+    hides_forwards: bool = False  # forwards of their messages show only their name
     phone: str | None = field(default=None, repr=False)
     password: str | None = field(default=None, repr=False)
 
@@ -57,9 +58,46 @@ class User:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
 
 
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """Where a forwarded message comes from, as its forward header says.
+
+    ``kind``: "user", "channel" or "hidden" (a user who hides their account
+    in forwards: only ``name`` is shown). ``post`` is the original's id in a
+    channel, ``post_author`` its signature.
+    """
+
+    kind: str
+    date: datetime
+    from_id: int | None = None
+    name: str | None = None
+    post: int | None = None
+    post_author: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """Telegram markup in a text: ``kind`` url, text_url, hashtag, mention or mention_name;
+    ``offset`` and ``length`` in UTF-16 code units, as Telegram counts them; ``url`` for a
+    text_url, ``user_id`` for a mention_name."""
+
+    kind: str
+    offset: int
+    length: int
+    url: str | None = None
+    user_id: int | None = None
+
+
 @dataclass(slots=True, eq=False)
 class Message:
-    """One message of a chat. ``sender_id`` is None for a broadcast channel's own posts."""
+    """One message of a chat. ``sender_id`` is None for a broadcast channel's own posts.
+
+    ``sender_chat_id``: posted as a channel (a post's copy in its discussion
+    group). ``thread_root``: the root of the comment thread or reply thread
+    it belongs to. ``discussion_id``: a channel post's copy in the linked
+    discussion group. ``revision`` grows with every change (edits, reactions,
+    comments), so cached renderings of the message are renewed.
+    """
 
     id: int
     chat_id: int
@@ -70,8 +108,20 @@ class Message:
     views: int | None = None
     forwards: int | None = None
     pts: int = 0
-    action: str | None = None  # "create" or "join" for service messages
+    action: str | None = None  # "create", "join", "pin", "title" for service messages
     serial: int = 0  # world-wide order of posting (orders chats by latest activity)
+    fwd: Forward | None = None
+    entities: tuple[Entity, ...] = ()
+    reactions: dict[str, int] | None = None
+    post_author: str | None = None
+    via_bot_id: int | None = None
+    pinned: bool = False
+    edit_date: datetime | None = None
+    thread_root: int | None = None
+    sender_chat_id: int | None = None
+    discussion_id: int | None = None
+    replies: int = 0
+    revision: int = 0
 
 
 @dataclass(slots=True, eq=False)
@@ -108,6 +158,15 @@ class Chat:
     messages: list[Message] = field(default_factory=list, repr=False)
     pts: int = 1
     version: int = 0  # bumped on every membership change (cache key)
+    linked_chat_id: int | None = None  # a channel's discussion group, or a group's channel
+    signatures: bool = False  # a channel that signs posts with the admin's name
+    verified: bool = False
+    scam: bool = False
+    fake: bool = False
+    restrictions: tuple[tuple[str, str, str], ...] = ()  # (platform, reason, text)
+    slowmode_seconds: int | None = None
+    pinned_id: int | None = None
+    changes: list[object] = field(default_factory=list, repr=False)  # sandbox.changes.Change
 
     @property
     def is_channel(self) -> bool:

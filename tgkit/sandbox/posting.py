@@ -3,7 +3,11 @@
 Supergroups and channels number their messages from 1 each and give every
 new message the next channel ``pts``; basic groups share one id sequence for
 the whole world (Telegram numbers them per account; the sandbox keeps one
-number per message so every member sees the same id).
+number per message so every member sees the same id). Every text gets the
+entities Telegram's server marks (urls, hashtags, mentions); a post in a
+channel with a discussion group gets its copy there, as a message of the
+channel, which comments reply to. Generated messages are decorated by a
+``ContentMix`` drawing from a generator of its own.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import random
 from datetime import datetime
 
+from tgkit.sandbox.content import ContentMix, detect_entities, thread_root
 from tgkit.sandbox.generate import message_text, random_dates
-from tgkit.sandbox.model import Chat, ChatKind, Message, User
+from tgkit.sandbox.model import Chat, ChatKind, Forward, Message, User
 
 __all__ = ["Timeline"]
 
@@ -22,11 +27,25 @@ _REPLY_SHARE = 0.08
 class Timeline:
     """Appends messages to chats and generates plausible history."""
 
-    def __init__(self, users: dict[int, User], rng: random.Random) -> None:
+    def __init__(self, users: dict[int, User], rng: random.Random,
+                 chats: dict[int, Chat] | None = None,
+                 content_rng: random.Random | None = None) -> None:
         self._users = users
         self._rng = rng
+        self.users = users
+        self.chats: dict[int, Chat] = chats if chats is not None else {}
+        self.content_rng = content_rng or random.Random("content")
+        self.mix = ContentMix()
+        self._sample: list[User] = []
         self._next_message_id = 1  # basic groups share one id sequence
         self._serial = 0
+
+    @property
+    def users_sample(self) -> list[User]:
+        """Up to 2,000 of the world's users (forward origins are drawn from them)."""
+        if len(self._sample) < min(2000, len(self._users)):
+            self._sample = list(self._users.values())[:2000]
+        return self._sample
 
     def poster(self, chat: Chat, sender: User | None) -> int | None:
         """The sender id a message of ``sender`` in ``chat`` carries (None: the channel)."""
@@ -43,7 +62,9 @@ class Timeline:
     def append(
         self, chat: Chat, sender_id: int | None, date: datetime, text: str,
         reply_to: int | None = None, views: int | None = None, forwards: int | None = None,
+        **extra: object,
     ) -> Message:
+        """Add a message; ``extra`` sets further ``Message`` fields (fwd, reactions, …)."""
         if chat.is_channel:
             message_id = chat.last_message_id() + 1
             chat.pts += 1
@@ -52,13 +73,54 @@ class Timeline:
             message_id = self._next_message_id
             self._next_message_id += 1
             pts = 0
-        if chat.kind is ChatKind.CHANNEL and views is None:
-            views = 0
+        if chat.kind is ChatKind.CHANNEL:  # posts carry both counters (one TL flag)
+            views = 0 if views is None else views
+            forwards = 0 if forwards is None else forwards
         self._serial += 1
         message = Message(message_id, chat.id, sender_id, date, text, reply_to, views,
                           forwards, pts, serial=self._serial)
+        if "entities" not in extra and text:
+            message.entities = detect_entities(text)
+        for name, value in extra.items():
+            setattr(message, name, value)
+        if reply_to is not None and message.action is None and chat.kind is not ChatKind.CHANNEL:
+            # a broadcast channel's replies are plain replies: its threads are comments
+            replied = chat.find_message(reply_to)
+            if replied is not None and message.thread_root is None:
+                message.thread_root = thread_root(replied)
+            if message.thread_root is not None:
+                self.count_reply(chat, message.thread_root)
         chat.messages.append(message)
+        self._copy_to_discussion(chat, message)
         return message
+
+    def count_reply(self, chat: Chat, root_id: int) -> None:
+        """One more reply in the thread of ``root_id`` (and, for a discussion copy, its post)."""
+        root = chat.find_message(root_id)
+        if root is None:
+            return
+        root.replies += 1
+        root.revision += 1
+        if root.sender_chat_id is not None and root.fwd is not None and root.fwd.post:
+            channel = self.chats.get(root.sender_chat_id)
+            post = channel.find_message(root.fwd.post) if channel else None
+            if post is not None:
+                post.replies += 1
+                post.revision += 1
+
+    def _copy_to_discussion(self, chat: Chat, post: Message) -> None:
+        if chat.kind is not ChatKind.CHANNEL or chat.linked_chat_id is None or post.action:
+            return
+        group = self.chats.get(chat.linked_chat_id)
+        if group is None:
+            return
+        if group.messages and group.messages[-1].date > post.date:
+            return  # the group moved on; Telegram copies posts as they are made
+        copy = self.append(
+            group, None, post.date, post.text, entities=post.entities,
+            sender_chat_id=chat.id, fwd=_origin(chat, post),
+        )
+        post.discussion_id = copy.id
 
     def generate(self, chat: Chat, count: int, start: datetime, end: datetime) -> list[Message]:
         """``count`` messages by a pool of active members, dated between ``start`` and ``end``."""
@@ -75,8 +137,10 @@ class Timeline:
             if chat.kind is ChatKind.CHANNEL:
                 views = rng.randint(chat.member_count // 10, chat.member_count + 1)
                 forwards = rng.randint(0, 20)
-            made.append(self.append(chat, author.id if author else None, date,
-                                    message_text(rng, author), reply_to, views, forwards))
+            text, extra = self.mix.decorate(self.content_rng, chat, message_text(rng, author),
+                                            author, date, end, self)
+            made.append(self.append(chat, author.id if author else None, date, text,
+                                    reply_to, views, forwards, **extra))
         return made
 
     def _authors(self, chat: Chat, count: int) -> list[User | None]:
@@ -89,3 +153,8 @@ class Timeline:
         # A minority of members writes most messages, as in real groups.
         pool = self._rng.sample(living, k=min(len(living), max(10, len(living) // 20)))
         return [self._rng.choice(pool) for _ in range(count)]
+
+
+def _origin(channel: Chat, post: Message) -> Forward:
+    return Forward("channel", post.date, from_id=channel.id, post=post.id,
+                   post_author=post.post_author)

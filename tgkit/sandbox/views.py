@@ -13,7 +13,7 @@ from telethon.tl import types
 from telethon.tl.tlobject import TLObject
 
 from tgkit.sandbox.access import AccessHashes
-from tgkit.sandbox.model import Chat, ChatKind, Message, Status, User
+from tgkit.sandbox.model import Chat, ChatKind, Entity, Forward, Message, Status, User
 from tgkit.sandbox.tlcompat import Encoded, build
 
 __all__ = ["MessageCache", "UserCache", "Viewer"]
@@ -105,6 +105,14 @@ class Viewer:
             admin_rights=(_CREATOR_RIGHTS if chat.creator_id == viewer else _ADMIN_RIGHTS)
             if admin else None,
             participants_count=chat.member_count,
+            verified=chat.verified or None, scam=chat.scam or None, fake=chat.fake or None,
+            signatures=chat.signatures or None, restricted=bool(chat.restrictions) or None,
+            restriction_reason=[
+                types.RestrictionReason(platform, reason, text)
+                for platform, reason, text in chat.restrictions
+            ] or None,
+            has_link=chat.linked_chat_id is not None or None,
+            slowmode_enabled=chat.slowmode_seconds is not None or None,
         )
 
     def peer(self, chat: Chat) -> types.TypePeer:
@@ -113,21 +121,23 @@ class Viewer:
         return types.PeerChannel(chat.id)
 
     def message(self, message: Message, chat: Chat) -> types.TypeMessage:
-        from_id = types.PeerUser(message.sender_id) if message.sender_id is not None else None
+        from_id = _from_peer(message)
         out = (message.sender_id == self.viewer_id) or None
+        reply = _reply_header(message)
         if message.action is not None:
             return build(
                 types.MessageService, id=message.id, peer_id=self.peer(chat), date=message.date,
-                action=self._action(message, chat), from_id=from_id, out=out,
+                action=self._action(message, chat), from_id=from_id, out=out, reply_to=reply,
             )
-        reply = None
-        if message.reply_to:
-            reply = types.MessageReplyHeader(reply_to_msg_id=message.reply_to)
         return build(
             types.Message,
             id=message.id, peer_id=self.peer(chat), date=message.date, message=message.text,
             out=out, post=(chat.kind is ChatKind.CHANNEL) or None, from_id=from_id,
             reply_to=reply, views=message.views, forwards=message.forwards,
+            fwd_from=_forward_header(message.fwd), entities=_entities(message.entities),
+            reactions=_reactions(message.reactions), post_author=message.post_author,
+            via_bot_id=message.via_bot_id, pinned=message.pinned or None,
+            edit_date=message.edit_date, replies=_replies(message, chat),
         )
 
     def _action(self, message: Message, chat: Chat) -> types.TypeMessageAction:
@@ -137,6 +147,12 @@ class Viewer:
             return types.MessageActionChatCreate(title=chat.title, users=[message.sender_id or 0])
         if message.action == "join_by_link":
             return types.MessageActionChatJoinedByLink(inviter_id=chat.creator_id or 0)
+        if message.action == "pin":
+            return types.MessageActionPinMessage()
+        if message.action == "title":
+            return types.MessageActionChatEditTitle(title=message.text)
+        if message.action == "leave":
+            return types.MessageActionChatDeleteUser(user_id=message.sender_id or 0)
         return types.MessageActionChatAddUser(users=[message.sender_id or 0])
 
     def participant(self, chat: Chat, user_id: int) -> types.TypeChannelParticipant:
@@ -171,6 +187,83 @@ class Viewer:
         return types.ChatParticipant(user_id=user_id, inviter_id=inviter, date=joined)
 
 
+def _from_peer(message: Message) -> types.TypePeer | None:
+    if message.sender_id is not None:
+        return types.PeerUser(message.sender_id)
+    if message.sender_chat_id is not None:
+        return types.PeerChannel(message.sender_chat_id)
+    return None
+
+
+def _reply_header(message: Message) -> types.MessageReplyHeader | None:
+    if not message.reply_to:
+        return None
+    root = message.thread_root
+    return build(
+        types.MessageReplyHeader, reply_to_msg_id=message.reply_to,
+        reply_to_top_id=root if root is not None and root != message.reply_to else None,
+    )
+
+
+def _forward_header(fwd: Forward | None) -> types.MessageFwdHeader | None:
+    if fwd is None:
+        return None
+    origin: types.TypePeer | None = None
+    if fwd.kind == "user" and fwd.from_id is not None:
+        origin = types.PeerUser(fwd.from_id)
+    elif fwd.kind == "channel" and fwd.from_id is not None:
+        origin = types.PeerChannel(fwd.from_id)
+    return build(
+        types.MessageFwdHeader, date=fwd.date, from_id=origin,
+        from_name=fwd.name if origin is None else None, channel_post=fwd.post,
+        post_author=fwd.post_author,
+    )
+
+
+_ENTITY_TYPES = {
+    "url": types.MessageEntityUrl,
+    "hashtag": types.MessageEntityHashtag,
+    "mention": types.MessageEntityMention,
+}
+
+
+def _entities(entities: tuple[Entity, ...]) -> list[types.TypeMessageEntity] | None:
+    if not entities:
+        return None
+    rendered: list[types.TypeMessageEntity] = []
+    for entity in entities:
+        if entity.kind == "text_url":
+            rendered.append(types.MessageEntityTextUrl(entity.offset, entity.length,
+                                                       url=entity.url or ""))
+        elif entity.kind == "mention_name":
+            rendered.append(types.MessageEntityMentionName(entity.offset, entity.length,
+                                                           user_id=entity.user_id or 0))
+        else:
+            rendered.append(_ENTITY_TYPES[entity.kind](entity.offset, entity.length))
+    return rendered
+
+
+def _reactions(counts: dict[str, int] | None) -> types.MessageReactions | None:
+    if not counts:
+        return None
+    results = [
+        types.ReactionCount(reaction=types.ReactionEmoji(emoticon), count=count)
+        for emoticon, count in counts.items()
+    ]
+    return build(types.MessageReactions, results=results, can_see_list=None)
+
+
+def _replies(message: Message, chat: Chat) -> types.MessageReplies | None:
+    if chat.kind is ChatKind.CHANNEL and chat.linked_chat_id is not None:
+        return build(
+            types.MessageReplies, replies=message.replies, replies_pts=chat.pts, comments=True,
+            channel_id=chat.linked_chat_id, max_id=None,
+        )
+    if message.replies:
+        return build(types.MessageReplies, replies=message.replies, replies_pts=chat.pts)
+    return None
+
+
 class UserCache:
     """Serialised ``User`` objects per (viewer, user), rebuilt when the user changed.
 
@@ -203,18 +296,19 @@ class UserCache:
 class MessageCache:
     """Serialised messages keyed by (chat, message, whether the viewer sent it).
 
-    A message looks the same to every account except for ``out``; messages do
-    not change once posted, so an entry never goes stale.
+    A message looks the same to every account except for ``out``; a change
+    (an edit, reactions, comments) bumps its ``revision``, which is part of the
+    key, so an entry never goes stale.
     """
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[int, int, bool], Encoded] = {}
+        self._cache: dict[tuple[int, int, bool, int], Encoded] = {}
 
     def render(self, viewer: Viewer, chat: Chat, messages: Iterable[Message]) -> list[TLObject]:
         rendered: list[TLObject] = []
         cache, viewer_id = self._cache, viewer.viewer_id
         for message in messages:
-            key = (chat.id, message.id, message.sender_id == viewer_id)
+            key = (chat.id, message.id, message.sender_id == viewer_id, message.revision)
             hit = cache.get(key)
             if hit is None:
                 hit = cache[key] = Encoded(bytes(viewer.message(message, chat)))

@@ -23,6 +23,7 @@ from tgkit.sandbox.accounts import SANDBOX_API_HASH, SANDBOX_API_ID, Accounts
 from tgkit.sandbox.activity import Activity
 from tgkit.sandbox.delivery import Delivery
 from tgkit.sandbox.directory import Directory
+from tgkit.sandbox.editing import ChannelActions
 from tgkit.sandbox.faults import FloodLimit, FloodLimits, OneOffErrors
 from tgkit.sandbox.generate import PeopleMix
 from tgkit.sandbox.model import Chat, ChatKind, Message, Status, User
@@ -39,7 +40,7 @@ __all__ = ["SANDBOX_API_HASH", "SANDBOX_API_ID", "World"]
 ChatTarget = Chat | str | int
 
 
-class World:
+class World(ChannelActions):
     """A simulated Telegram; ``world.client(user)`` connects a real TelegramClient to it.
 
     Everything generated (ids, names, usernames, texts, access hashes) is the
@@ -75,7 +76,8 @@ class World:
         self.delivery = Delivery(self.users, self.hashes, self.now, self.faults)
         self.accounts = Accounts(self.accounts_rng, self.delivery)
         self.logins = self.accounts.logins
-        self.timeline = Timeline(self.users, self._rng)
+        self.timeline = Timeline(self.users, self._rng, self.chats,
+                                 random.Random(f"content:{seed}"))
         self.flood_limits = FloodLimits(clock)
         self.one_off_errors = OneOffErrors()
         self.request_stats = RequestStats()
@@ -250,7 +252,7 @@ class World:
                 raise ValueError(f"reply_to={reply_to}: no such message in {target.title!r}")
             message = self.timeline.append(target, sender_id, when, text, reply_to, views,
                                            forwards)
-            self.delivery.message_posted(target, message, origin=None)
+            self._deliver(target, message)
             return message
 
     def send(self, chat: Chat, sender: User, text: str, reply_to: int | None,
@@ -260,6 +262,11 @@ class World:
             sender_id = self.timeline.poster(chat, sender)
             message = self.timeline.append(chat, sender_id, self.now(), text, reply_to)
             self.delivery.message_posted(chat, message, origin=origin)
+            if message.discussion_id is not None and chat.linked_chat_id is not None:
+                group = self.chats[chat.linked_chat_id]
+                copy = group.find_message(message.discussion_id)
+                if copy is not None:
+                    self.delivery.message_posted(group, copy, origin=None)
             return message
 
     def generate_messages(self, chat: ChatTarget, count: int, days: float = 30) -> list[Message]:

@@ -38,6 +38,7 @@ FINAL_STATUSES = frozenset(
 ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "members": ("user_id",),
     "messages": ("chat_id", "message_id"),
+    "chat_info": ("chat_id",),
 }
 
 #: Kinds of cached entities.

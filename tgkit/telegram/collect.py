@@ -47,7 +47,11 @@ log = logging.getLogger(__name__)
 
 __all__ = ["PageCollector", "collecting"]
 
-_KEY_COLUMNS = {"members": ("user_id",), "messages": ("chat_id", "message_id")}
+_KEY_COLUMNS = {
+    "members": ("user_id",),
+    "messages": ("chat_id", "message_id"),
+    "chat_info": ("chat_id",),
+}
 
 
 class PageCollector:

@@ -8,6 +8,8 @@ spec (module)             names (session and manager / notebook and ``tgkit``)
 ``messages.MESSAGES``     ``scrape_messages`` / ``messages``
 ``monitor.MONITOR``       ``monitor``
 ``send.SEND``             ``send_message`` / ``send`` (not on the command line)
+``chat_info.CHAT_INFO``   ``chat_info`` (``tgkit chat-info``)
+``comments.COMMENTS``     ``scrape_comments`` / ``comments``
 ========================  ===========================================================
 
 Adding an operation: write its ``OperationSpec`` beside its steps, add it to
@@ -15,12 +17,14 @@ Adding an operation: write its ``OperationSpec`` beside its steps, add it to
 manager, the notebook and the command line show it from then on.
 
 >>> [spec.name for spec in CATALOGUE]
-['members', 'messages', 'monitor', 'send']
+['members', 'messages', 'monitor', 'send', 'chat_info', 'comments']
 """
 
 from __future__ import annotations
 
 from tgkit.telegram.catalogue import CATALOGUE, OperationSpec
+from tgkit.telegram.chat_info import CHAT_INFO
+from tgkit.telegram.comments import COMMENTS
 from tgkit.telegram.members import MEMBERS
 from tgkit.telegram.messages import MESSAGES
 from tgkit.telegram.monitor import MONITOR
@@ -28,7 +32,9 @@ from tgkit.telegram.send import SEND
 
 __all__ = ["BUILT_IN", "CATALOGUE"]
 
-BUILT_IN: tuple[OperationSpec, ...] = (MEMBERS, MESSAGES, MONITOR, SEND)
+BUILT_IN: tuple[OperationSpec, ...] = (
+    MEMBERS, MESSAGES, MONITOR, SEND, CHAT_INFO, COMMENTS
+)
 
 for _spec in BUILT_IN:
     if _spec.name not in CATALOGUE:

@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tgkit.sandbox.rpc import auth, channels, history, invites, messages, updates, users
+from tgkit.sandbox.rpc import (
+    auth,
+    channels,
+    history,
+    invites,
+    messages,
+    threads,
+    updates,
+    users,
+)
 from tgkit.sandbox.rpc.context import Call
 
 __all__ = ["HANDLERS", "NEEDS_NO_LOGIN", "Call"]
@@ -17,7 +26,7 @@ __all__ = ["HANDLERS", "NEEDS_NO_LOGIN", "Call"]
 Handler = Callable[[Call, Any], Any]
 
 HANDLERS: dict[type, Handler] = {}
-for _area in (users, channels, history, messages, invites, updates, auth):
+for _area in (users, channels, history, messages, invites, updates, auth, threads):
     HANDLERS.update(_area.HANDLERS)
 
 # Methods a client may call before it is logged in.

@@ -33,8 +33,14 @@ def get_full_channel(
         participants_hidden=chat.hidden_members or None,
         participants_count=chat.member_count, admins_count=len(chat.admins),
         kicked_count=len(chat.banned) if admin else None, banned_count=0 if admin else None,
+        linked_chat_id=chat.linked_chat_id, slowmode_seconds=chat.slowmode_seconds,
+        pinned_msg_id=chat.pinned_id,
     )
-    return messages.ChatFull(full_chat=full, chats=[call.viewer.chat(chat)], users=[])
+    chats = [call.viewer.chat(chat)]
+    linked = call.world.chats.get(chat.linked_chat_id or 0)
+    if linked is not None:
+        chats.append(call.viewer.chat(linked))
+    return messages.ChatFull(full_chat=full, chats=chats, users=[])
 
 
 def get_participants(

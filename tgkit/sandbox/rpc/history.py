@@ -170,7 +170,8 @@ def get_messages(call: Call, request: functions.messages.GetMessagesRequest) -> 
                 found[message_id] = (chat, message)
     viewer = call.viewer
     rendered = [
-        viewer.message(found[i][1], found[i][0]) if i in found else types.MessageEmpty(id=i)
+        viewer.message(found[i][1], found[i][0]) if i in found
+        else types.MessageEmpty(id=i, peer_id=None)
         for i in wanted
     ]
     senders = [found[i][1].sender_id for i in wanted if i in found and found[i][1].sender_id]
@@ -187,7 +188,7 @@ def _by_ids(call: Call, chat: Chat, ids: list[object]) -> object:
         message_id = _input_id(item)
         message = chat.find_message(message_id)
         if message is None:
-            rendered.append(types.MessageEmpty(id=message_id))
+            rendered.append(types.MessageEmpty(id=message_id, peer_id=call.viewer.peer(chat)))
         else:
             rendered.append(viewer.message(message, chat))
             if message.sender_id is not None:

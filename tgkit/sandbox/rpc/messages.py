@@ -60,9 +60,9 @@ def get_full_chat(call: Call, request: functions.messages.GetFullChatRequest) ->
         participants=[viewer.chat_participant(chat, user_id) for user_id in chat.members],
         version=chat.version,
     )
-    full = types.ChatFull(
-        id=chat.id, about=chat.about, participants=participants,
-        notify_settings=types.PeerNotifySettings(),
+    full = build(
+        types.ChatFull, id=chat.id, about=chat.about, participants=participants,
+        notify_settings=types.PeerNotifySettings(), pinned_msg_id=chat.pinned_id,
     )
     left_out = call.world.faults.left_out(list(chat.members))  # a server's omission
     users = call.users(user_id for user_id in chat.members if user_id not in left_out)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from telethon.tl import functions, types
 from telethon.tl.types import updates
 
+from tgkit.sandbox.changes import Change, channel_changes_since
 from tgkit.sandbox.model import Chat
 from tgkit.sandbox.rpc.context import Call
 from tgkit.sandbox.rpcerror import RpcFailure
@@ -55,10 +56,13 @@ def get_difference(call: Call, request: functions.updates.GetDifferenceRequest) 
     part = missed[:_DIFFERENCE_SLICE]
     chats = {chat_id: call.world.chats[chat_id] for _, chat_id, _ in part}
     viewer = call.viewer
-    new_messages = [viewer.message(message, chats[chat_id]) for _, chat_id, message in part]
+    new_messages = [viewer.message(message, chats[chat_id]) for _, chat_id, message in part
+                    if not isinstance(message, Change)]
+    changes = [entry.update(viewer, chats[chat_id]) for _, chat_id, entry in part
+               if isinstance(entry, Change)]  # edits and deletions
     senders = [message.sender_id for _, _, message in part if message.sender_id is not None]
     fields = {
-        "new_messages": new_messages, "new_encrypted_messages": [], "other_updates": [],
+        "new_messages": new_messages, "new_encrypted_messages": [], "other_updates": changes,
         "chats": [viewer.chat(chat) for chat in chats.values()], "users": call.users(senders),
     }
     if len(missed) > len(part):
@@ -78,16 +82,18 @@ def get_channel_difference(
     start = chat.messages_after_pts(request.pts)
     limit = max(1, min(request.limit or 100, 100_000))
     part = chat.messages[start:start + limit]
-    if not part:
+    changes = channel_changes_since(chat, request.pts)
+    if not part and not changes:
         return updates.ChannelDifferenceEmpty(pts=chat.pts, final=True, timeout=_CHANNEL_TIMEOUT)
-    if len(chat.messages) - start > limit:
+    if len(chat.messages) - start + len(changes) > limit:
         return _channel_too_long(call, chat, limit)
     final = start + len(part) >= len(chat.messages)
     viewer = call.viewer
     return updates.ChannelDifference(
         pts=chat.pts if final else part[-1].pts,
         new_messages=call.messages(chat, part),
-        other_updates=[], chats=[viewer.chat(chat)],
+        other_updates=[change.update(viewer, chat) for change in changes] if final else [],
+        chats=[viewer.chat(chat)],
         users=call.users(m.sender_id for m in part if m.sender_id is not None),
         final=final or None, timeout=_CHANNEL_TIMEOUT,
     )

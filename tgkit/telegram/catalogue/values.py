@@ -40,6 +40,7 @@ __all__ = [
     "DAYS",
     "DURATION",
     "FLAG",
+    "IDS",
     "TARGET",
     "TARGETS",
     "TEXT",
@@ -182,4 +183,25 @@ DATETIME = ValueKind(
 )
 FLAG = ValueKind("flag", "bool", "True or False", _flag)
 TEXT = ValueKind("text", "str", "message text (at most 4,096 characters)", _text)
+def _ids(value: Any, name: str) -> tuple[int, ...]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        value = [value]
+    ids = []
+    for item in value:
+        if isinstance(item, bool) or not isinstance(item, int | str):
+            raise TypeError(f"{name} must be message ids (whole numbers ≥ 1), got {item!r}")
+        try:
+            number = _whole_number(item) if isinstance(item, str) else item
+        except ValueError as exc:
+            raise ValueError(f"{name} must be message ids (whole numbers ≥ 1): {exc}") from None
+        count = optional_count(number, name)
+        assert count is not None
+        ids.append(count)
+    if not ids:
+        raise ValueError(f"{name} must name at least one message id, or be None for all")
+    return tuple(dict.fromkeys(ids))
+
+
+IDS = ValueKind("ids", "int | list[int]", "message ids (whole numbers ≥ 1)", _ids,
+                from_text=_whole_number, many=True)
 CALLBACK = ValueKind("callback", "Callable", "a function taking a row (dict)", _callback)
