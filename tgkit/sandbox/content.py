@@ -43,6 +43,8 @@ def utf16_len(text: str) -> int:
 
 def detect_entities(text: str) -> tuple[Entity, ...]:
     """The url, hashtag and mention entities Telegram's server marks in ``text``."""
+    if "#" not in text and "@" not in text and "/" not in text:
+        return ()
     found: list[tuple[int, str, int, int]] = []
     for kind, pattern in (("url", _URL), ("hashtag", _HASHTAG), ("mention", _MENTION)):
         for match in pattern.finditer(text):
@@ -114,7 +116,7 @@ class ContentMix:
             edited = date + timedelta(minutes=rng.randint(1, 240))
             extra["edit_date"] = min(edited, now)
         if side == 1 and rng.random() < self.via_bot[side]:
-            bots = [uid for uid in list(chat.members)[:500] if world.users[uid].bot]
+            bots = [uid for uid in world.members_list(chat)[:500] if world.users[uid].bot]
             if bots:
                 extra["via_bot_id"] = rng.choice(bots)
         if chat.signatures and chat.admins:
@@ -141,8 +143,8 @@ def _handle(rng: random.Random, chat: Chat, world: Any) -> str | None:
     others = _public_chats(chat, world)
     if chat.kind is ChatKind.CHANNEL or not chat.members:
         return rng.choice(others).username if others else None
-    sample = [world.users[uid] for uid in rng.sample(list(chat.members),
-                                                     k=min(5, len(chat.members)))]
+    members = world.members_list(chat)
+    sample = [world.users[uid] for uid in rng.sample(members, k=min(5, len(members)))]
     named = [user.username for user in sample if user.username]
     if others and rng.random() < 0.3:
         return rng.choice(others).username
@@ -150,7 +152,8 @@ def _handle(rng: random.Random, chat: Chat, world: Any) -> str | None:
 
 
 def _nameless_member(rng: random.Random, chat: Chat, world: Any) -> User | None:
-    ids = rng.sample(list(chat.members), k=min(5, len(chat.members)))
+    members = world.members_list(chat)
+    ids = rng.sample(members, k=min(5, len(members)))
     people = [world.users[uid] for uid in ids]
     return next((p for p in people if not p.username and not p.deleted and p.first_name), None)
 
@@ -181,9 +184,14 @@ def _someone(rng: random.Random, world: Any) -> User | None:
 
 def _reactions(rng: random.Random, chat: Chat) -> dict[str, int]:
     audience = max(chat.member_count, 10)
-    kinds = rng.sample(_REACTIONS, k=rng.randint(1, 4))
-    return {emoji: rng.randint(1, max(1, audience // (20 * (i + 1))))
-            for i, emoji in enumerate(kinds)}
+    draw = rng.random
+    kinds = 1 + int(draw() * 4)
+    start = int(draw() * len(_REACTIONS))
+    counts = {}
+    for rank in range(kinds):
+        emoji = _REACTIONS[(start + rank * 3) % len(_REACTIONS)]
+        counts[emoji] = 1 + int(draw() * max(1, audience // (20 * (rank + 1))))
+    return counts
 
 
 def thread_root(replied: Message) -> int:

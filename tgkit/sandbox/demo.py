@@ -22,7 +22,7 @@ What is in it (``DEMO_TARGETS`` names each target the way tgkit accepts it):
     discussion group with comments under most posts.
 ``discussion`` ``@news_channel_chat``
     The news channel's discussion group: a copy of each post, and the
-    comments (about 1,500) replying to them.
+    comments (1,000) replying to them.
 ``basic_group`` (a negative id, as tgkit and Telethon mark basic groups)
     A legacy group of 40 people including the researcher.
 ``private_invite``, ``expired_invite``, ``request_invite``
@@ -126,4 +126,4 @@ def _news_comments(world: World) -> Chat:
     channel = world.chat("news_channel")
     readers = [world.users[user_id] for user_id in list(channel.members)[:600]]
     return world.add_discussion_group(channel, "News Channel Chat", "news_channel_chat",
-                                      readers, comments=1500, days=3)
+                                      readers, comments=1000, days=3)

@@ -37,8 +37,17 @@ class Timeline:
         self.content_rng = content_rng or random.Random("content")
         self.mix = ContentMix()
         self._sample: list[User] = []
+        self._members: dict[int, tuple[tuple[int, int], list[int]]] = {}
         self._next_message_id = 1  # basic groups share one id sequence
         self._serial = 0
+
+    def members_list(self, chat: Chat) -> list[int]:
+        """The chat's member ids as a list (kept while membership does not change)."""
+        cached = self._members.get(chat.id)
+        if cached is None or cached[0] != (chat.version, len(chat.members)):
+            cached = self._members[chat.id] = ((chat.version, len(chat.members)),
+                                               list(chat.members))
+        return cached[1]
 
     @property
     def users_sample(self) -> list[User]:
