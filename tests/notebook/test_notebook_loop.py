@@ -93,7 +93,8 @@ def test_keyboard_interrupt_cancels_the_task_and_waits_for_its_cleanup() -> None
         runner.run(long_call())
     timer.join()
     assert events == ["started", "cleaned up"]
-    assert time.monotonic() - started < 2
+    # It ended with the interrupt, not the 30 s sleep (a wide margin: no flake under load).
+    assert time.monotonic() - started < 25
 
 
 def test_tick_is_called_while_waiting_and_once_at_the_end() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -20,10 +19,9 @@ def demo():
     return demo_world()
 
 
-def test_demo_world_builds_fast_and_deterministically() -> None:
-    started = time.perf_counter()
+def test_demo_world_builds_deterministically() -> None:
+    # How fast it builds is measured in benchmarks/bench_sandbox.py, not asserted here.
     world, me = demo_world()
-    assert time.perf_counter() - started < 2.0
     again, me_again = demo_world()
     assert me.id == me_again.id
     assert [u.username for u in list(world.users.values())[:200]] == \
