@@ -159,3 +159,15 @@ def test_queue_is_a_frame_with_where_each_job_is(pool: Pool) -> None:
         for hold in holds:
             hold.cancel()
         eventually(lambda: pool.queue.empty)
+
+
+def test_dashboard_for_a_pool_is_its_dashboard(pool: Pool) -> None:
+    from tgkit.notebook import dashboard_for
+
+    assert dashboard_for(pool) is pool.dashboard()
+    both = dashboard_for(pool, pool.manager.session("pa"))
+    try:
+        both.refresh_now()
+        assert {"pa", "pb", "pc"} <= set(both.panels)
+    finally:
+        both.stop()

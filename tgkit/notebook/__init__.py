@@ -54,7 +54,7 @@ def dashboard_for(
     Each source needs ``snapshot()``, ``subscribe(callback)`` and
     ``cancel(op_id)`` and must live on ``runner``'s loop (by default tgkit's
     background loop, where ``connect()`` puts sessions). A ``Notebook`` is
-    taken as its session.
+    taken as its session, a ``Pool`` as its manager (alone: its own dashboard).
 
     Example::
 
@@ -65,6 +65,12 @@ def dashboard_for(
 
     if not sources:
         raise ValueError("dashboard_for needs at least one session, notebook or manager")
-    unwrapped = [session_source(s.session) if isinstance(s, Notebook) else s for s in sources]
+    if len(sources) == 1 and isinstance(sources[0], Pool):
+        return sources[0].dashboard()  # a pool's own dashboard: a row per account
+    unwrapped = [
+        session_source(s.session) if isinstance(s, Notebook)
+        else s.manager if isinstance(s, Pool) else s
+        for s in sources
+    ]
     dash = Dashboard(unwrapped, runner=runner or background_loop(), name=name)
     return dash.start()

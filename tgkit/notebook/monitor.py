@@ -40,7 +40,8 @@ class Monitor(Job[pd.DataFrame]):
 
     def __init__(self, handle: MonitorHandle, runner: Runner) -> None:
         # a session's MonitorHandle wraps its operation; a pool's handle is the operation
-        super().__init__(getattr(handle, "operation", handle), runner, unit="messages")
+        operation: Any = getattr(handle, "operation", handle)
+        super().__init__(operation, runner, unit="messages")
         self.monitor_handle = handle
 
     def __repr__(self) -> str:

@@ -219,7 +219,9 @@ def _open(
     route: dict[str, Any],
 ) -> Pool:
     runner = background_loop()
-    world, researchers, scratch = None, [], None
+    world: Any = None
+    researchers: list[Any] = []
+    scratch: tempfile.TemporaryDirectory[str] | None = None
     if mode == "sandbox":
         from tgkit.sandbox.researchers import demo_pool_world
 

@@ -195,10 +195,11 @@ def _job_line(job: Any, operations: Mapping[str, OperationLine]) -> JobLine:
     if current is not None and current.moved is None and not _ended(current.state):
         op_id = current.operation_id
     operation = operations.get(op_id) if op_id is not None else None
+    account = None if current is None else str(current.session)
     if operation is not None and operation.state == "RUNNING":
-        where = f"on {current.session}"
+        where = f"on {account}"
     elif operation is not None:
-        where = f"queued on {current.session}"
+        where = f"queued on {account}"
     else:
         where = _waiting(job)
     return JobLine(
@@ -207,7 +208,7 @@ def _job_line(job: Any, operations: Mapping[str, OperationLine]) -> JobLine:
         label=str(job.label),
         priority=int(job.priority),
         state="RUNNING" if operation is not None and operation.state == "RUNNING" else "QUEUED",
-        account=None if current is None else current.session,
+        account=account,
         where=where,
         seconds=int(job.waited_seconds),
         attempts=len(attempts),
