@@ -266,37 +266,22 @@ class _MemberScrape:
         return stopped_short
 
     async def _sweep(self) -> None:
-        state = self._collector.checkpoint
-        if state.get("phase") == "search":
-            queue, offset = list(state["queue"]), state["offset"]
-        else:
-            queue, offset = sweep.initial_queries(self._names()), 0
-        while queue and self._missing() and not self._enough():
-            query = queue[0]
-            self._queries.append(query)
-            delivered = await self._search(query, queue, offset)
-            queue.pop(0)
-            if delivered >= self._listing_cap or delivered < (self._last_count or 0):
-                self._refined.append(query)
-                queue[0:0] = sweep.refinements(query, sweep.next_letters(query, self._names()))
-                log.debug("search %r reached the cap (%d); refining", query, delivered)
-            offset = 0
-            self._collector.advance(self._search_checkpoint(queue, 0))
+        """Search queries as ``sweep.SweepPlan`` chooses them, one page at a time."""
+        plan = sweep.SweepPlan.of_collection(
+            self._collector, cap=self._listing_cap, total=self.reported_total or 0
+        )
+        while self._missing() and not self._enough():
+            step = plan.next()
+            if step is None:
+                break
+            query, offset = step
+            page = await self._participants(types.ChannelParticipantsSearch(query), offset)
+            plan.record(query, offset, page.count, len(page.participants))
+            self._add_page(page, "search", self._search_checkpoint(plan))
+        self._queries, self._refined = plan.sent, plan.refined
 
-    async def _search(self, query: str, queue: list[str], offset: int) -> int:
-        """Page one search query from ``offset``; return how many results it gave in all."""
-        more = True
-        while more and self._missing() and not self._enough():
-            offset, more = await self._page(
-                types.ChannelParticipantsSearch(query),
-                offset,
-                "search",
-                lambda after: self._search_checkpoint(queue, after),
-            )
-        return offset
-
-    def _search_checkpoint(self, queue: list[str], offset: int) -> dict[str, Any]:
-        return {"phase": "search", "queue": list(queue), "offset": offset, "cap": self._listing_cap}
+    def _search_checkpoint(self, plan: sweep.SweepPlan) -> dict[str, Any]:
+        return {"phase": "search", "plan": plan.state(), "cap": self._listing_cap}
 
     async def _admins(self) -> None:
         offset, more = 0, True

@@ -1,4 +1,4 @@
-"""The search sweep's queries: which prefixes to ask for, and how to refine one.
+"""The search sweep's queries: which prefixes to ask for, in what order, and when to stop.
 
 Telegram's member listing stops at about 10,000 users while the group reports
 its true count. Search (``ChannelParticipantsSearch(q)``) matches the start of
@@ -7,6 +7,22 @@ at the same cap. So tgkit asks one prefix at a time, over digits and the
 letters of Latin, Cyrillic and Arabic scripts plus every other letter seen
 starting a word in the names already collected, and splits a query whose
 results reach the cap into longer prefixes (``a`` → ``aa``, ``ab``, …).
+
+Every request spends flood budget, so ``SweepPlan`` plans them. It uses what
+Telegram says for free and what is already collected:
+
+- the ``count`` on the first page of a query is the exact number of members
+  it matches, so a query is *done* as soon as that many collected members
+  match it (``PrefixCounts``), and its remaining pages are never asked;
+- only a query whose count exceeds the cap is refined, since the cap hides
+  members only then; a refinement of a query that is done is never asked;
+- the next request is always the one with the most expected new members:
+  for a query being paged, its missing members (count minus those collected)
+  are all in the pages not yet read; for a query not asked yet, its count is
+  estimated from the letter statistics of the recent-members listing (a
+  sample of the group) or of the names collected so far. Queries estimated to
+  bring nothing are asked last, and only while their parent still hides
+  members.
 
 Queries run one at a time, never in parallel: parallel letters earn ~30 s
 flood waits at once (see TELEGRAM-FACTS.md).
@@ -21,10 +37,28 @@ Example::
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-__all__ = ["ALPHABET", "initial_queries", "next_letters", "refinements", "word_initials"]
+from tgkit.telegram.sweep_counts import PrefixCounts, member_words
+
+__all__ = [
+    "ALPHABET",
+    "SweepPlan",
+    "initial_queries",
+    "next_letters",
+    "refinements",
+    "word_initials",
+]
+
+PAGE = 200
+#: A share of a prefix among the listing's members is trusted from this many matches on.
+_SAMPLE_MIN = 20
+#: Expected new members per request closer than this count as equal (then: not capped,
+#: a common first name before a prefix, longer before shorter).
+_SAME = 20
 
 DIGITS = "0123456789"
 LATIN = "abcdefghijklmnopqrstuvwxyz"
@@ -69,3 +103,196 @@ def refinements(prefix: str, seen_next: Iterable[str] = ()) -> list[str]:
     script = next((letters for letters in _SCRIPTS if prefix[-1] in letters), "")
     letters = dict.fromkeys([*seen_next, *script, *DIGITS])
     return [prefix + letter for letter in letters]
+
+
+def first_letters(counts: PrefixCounts) -> list[str]:
+    """Single-character queries: every initial seen, then the rest of each script seen."""
+    seen = counts.next_letters("")
+    scripts = [letters for letters in _SCRIPTS if any(letter in letters for letter in seen)]
+    return list(dict.fromkeys([*seen, *(letter for script in scripts for letter in script)]))
+
+
+class SweepPlan:
+    """Which search query (and offset) to ask next; see the module docstring.
+
+    ``counts`` counts every collected member's words (kept up to date by the
+    caller); ``sample`` those of the recent-members listing. ``state()`` is
+    what a checkpoint keeps so a resumed sweep plans from where it stopped.
+    """
+
+    def __init__(
+        self,
+        *,
+        cap: int,
+        total: int,
+        counts: PrefixCounts,
+        sample: PrefixCounts,
+        words: Iterable[str] = (),
+        state: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.cap, self.total = cap, total
+        self._counts, self._sample = counts, sample
+        state = state or {}
+        self._asked: dict[str, list[int]] = {q: list(v) for q, v in state.get("asked", {}).items()}
+        self.refined: list[str] = list(state.get("refined", ()))
+        self.sent: list[str] = []  # queries this run asked, in order of first request
+        self._heap: list[tuple[tuple[bool, int, int, bool, int], int, str]] = []
+        self._seq = 0
+        opened = state["open"] if "open" in state else first_letters(counts)
+        self._extra: set[str] = set(state["extra"] if "extra" in state else words)
+        self._open: set[str] = set()
+        self._add([*opened, *self._extra, *self._asked])
+        self._learn: Callable[[], None] = lambda: None
+
+    @classmethod
+    def of_collection(cls, collector: Any, *, cap: int, total: int) -> SweepPlan:
+        """A plan over a members ``PageCollector``: its rows so far (the listing's are
+        the sample), its search checkpoint if it is resuming one; ``next()`` reads the
+        rows added since."""
+        state = collector.checkpoint
+        saved = state.get("plan") if state.get("phase") == "search" else None
+        if saved is None and state.get("phase") == "search":  # a checkpoint before plans
+            saved = {"open": state.get("queue", [])}
+        first, last, user = (collector.column(n) for n in ("first_name", "last_name", "username"))
+
+        def words_of_row(row: int) -> list[str]:
+            return member_words(first[row], last[row], user[row])
+
+        counts = PrefixCounts(words_of_row)
+        counts.add(words_of_row(row) for row in range(len(collector)))
+        listed = [row for row, source in enumerate(collector.column("source"))
+                  if source == "participants"]
+        sample = PrefixCounts(depth=64)
+        sample.add(words_of_row(row) for row in listed)
+        firsts = Counter(words[0] for row in listed
+                         if (words := member_words(first[row], None, None)))
+        common = [w for w, n in firsts.most_common()
+                  if n >= max(2, len(listed) // 500) and len(w) > 1]
+        plan = cls(cap=cap, total=total, counts=counts, sample=sample, words=common, state=saved)
+
+        def learn() -> None:
+            counts.add(words_of_row(row) for row in range(counts.members, len(collector)))
+
+        plan._learn = learn
+        return plan
+
+    # -- the plan's state -------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """JSON-able: Telegram's [count, offset] per query asked, the open queries, refined."""
+        return {
+            "asked": self._asked,
+            "open": sorted(self._open),
+            "extra": sorted(self._extra & self._open),
+            "refined": self.refined,
+        }
+
+    def next(self) -> tuple[str, int] | None:
+        """The query and offset to ask next, or None when nothing can bring more members."""
+        self._learn()
+        while self._heap:
+            *_, prefix = heapq.heappop(self._heap)
+            value = self._value(prefix)
+            if value is None:
+                self._open.discard(prefix)
+                continue
+            if self._heap and self._rank(prefix, value) > self._heap[0][0]:
+                self._push(prefix, value)  # its value fell since it was queued: look again
+                continue
+            if value == 0 and not self._needed(prefix):
+                self._open.discard(prefix)
+                continue
+            self._push(prefix, value)  # stays queued until done; recorded pages update it
+            if prefix not in self._asked:  # skip the listing's members, the first results
+                return prefix, min(self._sample[prefix], self.cap)
+            return prefix, self._asked[prefix][1]
+        return None
+
+    def record(self, prefix: str, offset: int, count: int, delivered: int) -> None:
+        """What one page of ``prefix`` from ``offset`` brought: Telegram's count, rows."""
+        if prefix not in self.sent:
+            self.sent.append(prefix)
+        self._open.discard(prefix)
+        head = self._asked[prefix][2] if prefix in self._asked else offset
+        end = offset + delivered if delivered else max(count, offset)
+        self._asked[prefix] = [count, end, head]
+        if count > self.cap and prefix not in self.refined:
+            self.refined.append(prefix)
+            self._add(refinements(prefix, self._counts.next_letters(prefix)))
+
+    # -- values -----------------------------------------------------------
+
+    def _add(self, prefixes: Iterable[str]) -> None:
+        prefixes = list(prefixes)
+        self._counts.track(prefixes)
+        for prefix in prefixes:
+            if prefix not in self._asked:
+                self._open.add(prefix)
+            value = self._value(prefix)
+            if value is not None:
+                self._push(prefix, value)
+
+    def _push(self, prefix: str, value: float) -> None:
+        self._seq += 1
+        heapq.heappush(self._heap, (self._rank(prefix, value), self._seq, prefix))
+
+    def _rank(self, prefix: str, value: float) -> tuple[bool, int, int, bool, int]:
+        """Heap order: first the counts the plan needs (a letter's, or a refinement's
+        expected past the cap), then the most new members per request."""
+        if prefix in self._asked:
+            needs_count, capped = False, int(self._asked[prefix][0] > self.cap)
+        else:
+            capped = 0
+            needs_count = (len(prefix) == 1 and value > 0) or self._estimate(prefix) > self.cap
+        return (not needs_count, -round(value / _SAME), capped, prefix not in self._extra,
+                -len(prefix))
+
+    def _value(self, prefix: str) -> float | None:
+        """Expected new members from the next request of ``prefix``; None: nothing left."""
+        known = self._counts[prefix]
+        if prefix in self._asked:
+            count, offset, head = self._asked[prefix]
+            reach = min(count, self.cap)
+            if known >= count:
+                return None
+            if offset >= reach and head > 0:  # the results skipped as the listing's hide
+                self._asked[prefix] = [count, 0, 0]  # someone after all: read them too
+                offset = 0
+            if offset >= reach:
+                return None
+            return (count - known) / (count - offset) * min(PAGE, reach - offset)
+        if self._parent_done(prefix):
+            return None
+        estimate = self._estimate(prefix)
+        head = min(self._sample[prefix], self.cap)
+        if estimate <= known or head >= min(estimate, self.cap):
+            return 0.0
+        return min(PAGE, min(estimate, self.cap) - head) * (estimate - known) / (estimate - head)
+
+    def _estimate(self, prefix: str) -> float:
+        """Telegram's count for a query not asked yet: its nearest asked ancestor's count
+        (the group's for none) times its share there, in the listing or in what is collected."""
+        parent = self._ancestor(prefix)
+        total = self._asked[parent][0] if parent else self.total
+        base = self._sample.members if not parent else self._sample[parent]
+        if base >= _SAMPLE_MIN:
+            return total * self._sample[prefix] / base
+        base = self._counts.members if not parent else self._counts[parent]
+        return total * self._counts[prefix] / base if base else 0.0
+
+    def _ancestor(self, prefix: str) -> str:
+        """The longest asked proper prefix of ``prefix`` ('' for none)."""
+        return next((prefix[:n] for n in range(len(prefix) - 1, 0, -1)
+                     if prefix[:n] in self._asked), "")
+
+    def _parent_done(self, prefix: str) -> bool:
+        parent = self._ancestor(prefix)
+        return bool(parent) and self._counts[parent] >= self._asked[parent][0]
+
+    def _needed(self, prefix: str) -> bool:
+        """Whether a query expected to bring nothing must still be asked to be sure."""
+        if prefix in self._extra:
+            return False
+        if len(prefix) == 1:
+            return self._counts.members < self.total
+        return bool(self._ancestor(prefix)) and not self._parent_done(prefix)

@@ -1,0 +1,121 @@
+"""How many collected members have a word starting with a prefix, kept up to date.
+
+The search sweep (``tgkit.telegram.sweep``) decides with these counts whether a
+search query still hides members: Telegram's ``count`` for a query is exact, so
+a query whose count equals the number of collected members matching it is done.
+Words are split the way Telegram's participant search matches them: the words
+of the first and last name (split at spaces, hyphens, dots, commas,
+apostrophes and brackets) and the username as one word, case-folded.
+
+Prefixes of one to three characters are counted for every member; longer ones
+only once the sweep tracks them (the refinements of a query that reached the
+cap), so memory stays small on million-member groups.
+
+    >>> counts = PrefixCounts()
+    >>> counts.add([["anna", "schmidt"], ["anton"]])
+    >>> counts["an"], counts["a"], counts["s"]
+    (2, 2, 1)
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+
+__all__ = ["SHALLOW", "PrefixCounts", "member_words"]
+
+#: Prefixes up to this length are counted for every member.
+SHALLOW = 3
+
+_WORD_SPLIT = re.compile(r"[\s\-.,'()]+")
+
+
+def member_words(first: str | None, last: str | None, username: str | None) -> list[str]:
+    """The case-folded words participant search matches the start of.
+
+    >>> member_words("Anna-Lena", "van Dijk", "anna_vd")
+    ['anna', 'lena', 'van', 'dijk', 'anna_vd']
+    """
+    words: list[str] = []
+    for name in (first, last):
+        if name:
+            words.extend(word for word in _WORD_SPLIT.split(name.casefold()) if word)
+    if username:
+        words.append(username.casefold())
+    return words
+
+
+class PrefixCounts:
+    """Members per prefix (each member counted once per prefix), shallow and tracked."""
+
+    def __init__(
+        self, words_of_row: Callable[[int], Sequence[str]] | None = None, *, depth: int = SHALLOW
+    ) -> None:
+        self.depth = depth  # prefixes up to this length are counted for every member
+        self._counts: Counter[str] = Counter()
+        self._deep: dict[str, int] = {}  # tracked prefixes longer than SHALLOW
+        self._rows: dict[str, array] = {}  # a SHALLOW prefix -> rows whose words start so
+        self._words_of_row = words_of_row  # re-reads a member's words (None: no tracking)
+        self.members = 0
+
+    def __getitem__(self, prefix: str) -> int:
+        if len(prefix) <= self.depth:
+            return self._counts[prefix]
+        return self._deep.get(prefix, 0)
+
+    def add(self, members: Iterable[Sequence[str]]) -> None:
+        """Count the words of more members (one sequence of words each)."""
+        counts, deep, rows, depth = self._counts, self._deep, self._rows, self.depth
+        for words in members:
+            row = self.members
+            self.members += 1
+            prefixes = {word[:n] for word in words for n in range(1, min(len(word), depth) + 1)}
+            counts.update(prefixes)
+            if self._words_of_row is not None:
+                for prefix in prefixes:
+                    if len(prefix) == depth:
+                        rows.setdefault(prefix, array("q")).append(row)
+            if deep:
+                seen = set()
+                for word in words:
+                    seen.update(word[:n] for n in range(depth + 1, len(word) + 1)
+                                if word[:n] in deep)
+                for prefix in seen:
+                    deep[prefix] += 1
+
+    def track(self, prefixes: Iterable[str]) -> None:
+        """Start counting these prefixes (longer than SHALLOW) from the members so far."""
+        new = [p for p in prefixes if len(p) > self.depth and p not in self._deep]
+        words_of = self._require_rows()
+        for prefix in new:
+            self._deep[prefix] = 0
+        by_stem: dict[str, list[str]] = {}
+        for prefix in new:
+            by_stem.setdefault(prefix[:self.depth], []).append(prefix)
+        for stem, group in by_stem.items():
+            wanted = set(group)
+            for row in self._rows.get(stem, ()):
+                hits = {w[:n] for w in words_of(row) for n in range(self.depth + 1, len(w) + 1)}
+                for prefix in hits & wanted:
+                    self._deep[prefix] += 1
+
+    def next_letters(self, prefix: str) -> list[str]:
+        """Characters seen after ``prefix`` at the start of words, most common first."""
+        n = len(prefix) + 1
+        if n <= self.depth:
+            found = Counter({p[-1]: c for p, c in self._counts.items() if len(p) == n
+                             and p.startswith(prefix)})
+        else:
+            found = Counter()
+            words_of = self._require_rows()
+            for row in self._rows.get(prefix[:self.depth], ()):
+                found.update({w[n - 1] for w in words_of(row)
+                              if len(w) >= n and w.startswith(prefix)})
+        return [letter for letter, _ in found.most_common()]
+
+    def _require_rows(self) -> Callable[[int], Sequence[str]]:
+        if self._words_of_row is None:
+            raise RuntimeError("these counts were made without words_of_row: only short prefixes")
+        return self._words_of_row
