@@ -212,3 +212,21 @@ def test_the_pool_dashboard_always_matches_the_pool(pool: Pool, steps: list[tupl
     for hold in holds:
         hold.cancel()
     eventually(lambda: pool.queue.empty and _all_free(pool), within=5)
+
+
+def test_many_in_the_background_is_a_job_that_can_be_cancelled(pool: Pool) -> None:
+    from tgkit.notebook.pool_many import ManyJob
+
+    targets = [f"@target_{n}" for n in range(4)]
+    job = pool.many(targets, what="hold_rows", background=True)
+    assert isinstance(job, ManyJob) and job.progress.total == 4
+    eventually(lambda: (pool.queue["state"] == "RUNNING").sum() == 3)
+    assert job.cancel()
+    eventually(job.done)
+    assert pool.queue.empty and _all_free(pool)
+    assert not job.cancel()
+    done = pool.many(targets, what="hold_rows", seconds=0.05, background=True)
+    result = done.result(progress=False)
+    assert list(result.outcomes["status"]) == ["done"] * 4 and done.progress.done == 4
+    with pytest.raises(ValueError, match="what must be"):
+        pool.many(targets, what="nothing", background=True)

@@ -171,3 +171,9 @@ def test_dashboard_for_a_pool_is_its_dashboard(pool: Pool) -> None:
         assert {"pa", "pb", "pc"} <= set(both.panels)
     finally:
         both.stop()
+
+
+async def test_many_in_the_background_is_awaitable(pool: Pool) -> None:
+    job = pool.many(STUDY_GROUPS[:2], what="messages", days_back=1, background=True)
+    result = await job
+    assert list(result.outcomes["status"]) == ["done", "done"] and len(result.frame) > 0

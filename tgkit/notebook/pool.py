@@ -27,12 +27,10 @@ from typing import Any
 
 import pandas as pd
 
-from tgkit.manager.many import ManyResult, scrape_many
 from tgkit.notebook.calls import LiveCalls, serve_notebook
-from tgkit.notebook.jobs import _ended
 from tgkit.notebook.loop import Runner
 from tgkit.notebook.pool_dashboard import PoolDashboard, PoolSource
-from tgkit.progress import ProgressBar
+from tgkit.notebook.pool_many import ManyJob
 
 __all__ = ["Pool"]
 
@@ -117,18 +115,20 @@ class Pool(LiveCalls):
         *,
         what: str = "members",
         join: bool = False,
+        background: bool = False,
         progress: bool = True,
         **options: Any,
-    ) -> ManyResult:
+    ) -> Any:
         """Collect ``what`` ("members", "messages", ...) of every target across the accounts.
 
-        Blocks with a progress bar over the targets; the stop button cancels
-        every target not finished. Returns ``ManyResult``: ``frame`` (a
-        ``target`` column, then the rows) and ``outcomes`` (one row per
-        target: status, rows, coverage, the account that ran it, attempts,
-        error). ``options`` are the operation's keyword arguments and
-        ``priority``/``timeout``/``queue_timeout``. One failing target never
-        loses the others; bad input raises before anything is queued.
+        Blocks with a progress bar over the targets (``background=True``
+        returns a ``ManyJob`` at once); the stop button cancels every target
+        not finished. Returns ``ManyResult``: ``frame`` (a ``target`` column,
+        then the rows) and ``outcomes`` (one row per target: status, rows,
+        coverage, the account that ran it, attempts, error). ``options`` are
+        the operation's keyword arguments and ``priority``/``timeout``/
+        ``queue_timeout``. One failing target never loses the others; bad
+        input raises before anything is queued.
 
         Example::
 
@@ -136,20 +136,17 @@ class Pool(LiveCalls):
             result.outcomes[["target", "status", "rows", "session"]]
         """
         __tracebackhide__ = True
+        if not isinstance(background, bool):
+            raise TypeError(f"background must be True or False, got {background!r}")
         self._check_open()
-        handles: list[Any] = []
-        bar = ProgressBar(f"{what} of {_count(targets)} targets", unit="targets", enabled=progress)
-
-        def tick() -> None:
-            if handles:
-                bar.feed(sum(1 for h in handles if h.done()), len(handles))
-                bar.draw()
-
-        coro = _many(self.manager, targets, what, join, options, handles)
+        job = ManyJob(self.runner, self.manager, targets, what=what, join=join, options=options)
+        if background:
+            return job
         try:
-            return self.runner.run(coro, tick=tick)
-        finally:
-            bar.close()
+            return job.result(progress=progress)
+        except KeyboardInterrupt:
+            job.interrupt()
+            raise
 
     # --- state ---------------------------------------------------------------------
 
@@ -222,43 +219,3 @@ async def _close(manager: Any, source: PoolSource, owned: tuple[Any, ...]) -> No
     source.close()
     await manager.close()
     await asyncio.gather(*(session.disconnect() for session in owned), return_exceptions=True)
-
-
-def _count(targets: Any) -> str:
-    try:
-        return str(len(targets))
-    except TypeError:
-        return "the"
-
-
-class _Recording:
-    """The manager, keeping every handle ``scrape_many`` gets (to see them end)."""
-
-    def __init__(self, manager: Any, handles: list[Any]) -> None:
-        self._manager = manager
-        self._handles = handles
-
-    def submit(self, spec: Any, args: Any, **options: Any) -> Any:
-        handle = self._manager.submit(spec, args, **options)
-        self._handles.append(handle)
-        return handle
-
-
-async def _many(
-    manager: Any,
-    targets: Iterable[Any],
-    what: str,
-    join: bool,
-    options: dict[str, Any],
-    handles: list[Any],
-) -> ManyResult:
-    manager._require_started()
-    try:
-        return await scrape_many(_Recording(manager, handles), targets, what=what, join=join,
-                                 **options)
-    except asyncio.CancelledError:
-        # Ctrl-C: withdraw every target and see each operation end before the cell does.
-        for handle in handles:
-            handle.cancel()
-        await asyncio.gather(*(_ended(handle) for handle in handles))
-        raise
