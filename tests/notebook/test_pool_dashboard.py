@@ -230,3 +230,28 @@ def test_many_in_the_background_is_a_job_that_can_be_cancelled(pool: Pool) -> No
     assert list(result.outcomes["status"]) == ["done"] * 4 and done.progress.done == 4
     with pytest.raises(ValueError, match="what must be"):
         pool.many(targets, what="nothing", background=True)
+
+
+def test_a_target_one_account_cannot_reach_moves_to_another(pool: Pool) -> None:
+    basic_group = -987_654_321  # the demo's basic group: only its members can list it
+    holds = [pool.hold_account(f"@target_{n}", background=True) for n in (1, 2)]
+    eventually(lambda: all(h.state is OperationState.RUNNING for h in holds))
+    idle = (set(pool.accounts) - {h.handle.session for h in holds}).pop()
+    outsider = pool.researchers[pool.accounts.index(idle)]
+    pool.world.leave(basic_group, outsider)
+    try:
+        job = pool.members(basic_group, background=True)
+        eventually(lambda: len(job.handle.attempts) == 2)  # off the outsider, queued elsewhere
+        dash = _dash(pool)
+        moves = dash.panel.moves.get_state()["value"]
+        assert job.id in moves and f"moved off {idle}: PrivateChat" in moves
+        assert f"{job.id} SCRAPE" in _jobs(dash)[-1] and "attempt 2" in _jobs(dash)[-1]
+        for hold in holds:
+            hold.cancel()
+        members = len(pool.world.resolve_chat(basic_group).members)  # the outsider left
+        assert len(job.result(progress=False)) == members
+        first, last = job.handle.attempts
+        assert first.session == idle and "PrivateChat" in (first.error or "")
+        assert last.session != idle and last.state is OperationState.DONE
+    finally:
+        pool.world.join(basic_group, outsider)
