@@ -14,7 +14,11 @@ Jupyter and as text in a terminal::
     bar.close()
 
 No bar is drawn until the operation reports progress, so quick calls stay
-quiet.
+quiet. The first progress seen is the bar's starting point (``initial``): a
+resumed job starts at the rows it restored from the store, and the rate
+counts only what this run fetched. ``close(found=...)`` ends a successful call
+with a green bar that says what was found (a scrape that found 98 % of a
+group's reported total succeeded: tqdm alone would colour it red).
 """
 
 from __future__ import annotations
@@ -57,16 +61,35 @@ class ProgressBar:
             return
         done, total = latest
         if self._bar is None:
-            self._bar = tqdm(total=total, desc=self.label, unit=self.unit, leave=True)
+            self._bar = tqdm(
+                total=total, desc=self.label, unit=self.unit, leave=True, initial=done
+            )
         if total is not None and self._bar.total != total:
             self._bar.total = total
             self._bar.refresh()
         if done != self._bar.n:
             self._bar.update(done - self._bar.n)  # update(), not n=, keeps the rate honest
 
-    def close(self) -> None:
-        """Draw the final state and close the bar."""
+    def close(self, found: str | None = None) -> None:
+        """Draw the final state and close the bar.
+
+        ``found`` (on success): what was found, e.g. "24,541 of 25,003 members,
+        98.2 %; 462 unreachable: hidden"; the bar is then green even short of its total.
+        """
         self.draw()
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
+        bar, self._bar = self._bar, None
+        if bar is None:
+            return
+        if found is not None:
+            bar.set_postfix_str(found, refresh=False)
+        bar.close()
+        if found is not None:
+            _mark_success(bar)
+
+
+def _mark_success(bar: Any) -> None:
+    """tqdm.notebook colours a bar closed below its total 'danger': make it 'success'."""
+    container = getattr(bar, "container", None)
+    for child in getattr(container, "children", ()):
+        if hasattr(child, "bar_style"):
+            child.bar_style = "success"

@@ -9,6 +9,12 @@ from __future__ import annotations
 class TgkitError(Exception):
     """Base class of every error tgkit raises on purpose."""
 
+    def _render_traceback_(self) -> list[str]:
+        """IPython/Jupyter show a short block (tgkit.notebook.outcome); scripts are unchanged."""
+        from tgkit.notebook.outcome import short_block
+
+        return short_block(self)
+
 
 class SessionClosed(TgkitError):
     """The session (its scheduler) is stopped or stopping; the operation did not run."""

@@ -28,9 +28,10 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from tgkit.core import OperationHandle
-from tgkit.notebook.jobs import start
+from tgkit.notebook.jobs import Job, start
 from tgkit.notebook.loop import Runner
 from tgkit.notebook.monitor import Monitor
+from tgkit.notebook.outcome import mark_cancelled_by
 from tgkit.telegram.catalogue import SCHEDULING, Arguments, Extra, MethodFace, OperationSpec
 from tgkit.telegram.operations import CATALOGUE
 
@@ -51,6 +52,9 @@ class LiveCalls:
 
     runner: Runner
     _closed: bool = False
+    #: The last operation started here (a Job or a Monitor), or None: after a stop,
+    #: ``tg.last.partial`` has the rows it had gathered.
+    last: Job[Any] | None = None
     _what = "session"
 
     if TYPE_CHECKING:  # the operation methods are generated from the catalogue
@@ -84,7 +88,8 @@ class LiveCalls:
             async def submit_live() -> Any:
                 return backend.submit(spec, args, **options)
 
-            return Monitor(self.runner.run(submit_live()), self.runner)
+            self.last = Monitor(self.runner.run(submit_live()), self.runner)
+            return self.last
         return self._run(
             lambda: backend.submit(spec, args, **options),
             background=background,
@@ -106,7 +111,9 @@ class LiveCalls:
         self._check_open()
         job = None
         try:
-            job = start(self.runner, submit, unit=unit)
+            resumable = getattr(self._backend(), "store", None) is not None
+            job = start(self.runner, submit, unit=unit, resumable=resumable)
+            self.last = job
             return job if background else job.result(progress=progress)
         except KeyboardInterrupt:
             # Also when Ctrl-C lands between submitting and waiting: never leave it running.
@@ -124,6 +131,7 @@ class LiveCalls:
         if not isinstance(op_id, str):
             raise TypeError(f"op_id must be an operation id such as 'op-7', got {op_id!r}")
         backend = self._backend()
+        mark_cancelled_by(op_id, "tg.cancel")
         return bool(self._on_loop(lambda: backend.cancel(op_id)))
 
     def _on_loop(self, fn: Callable[[], Any]) -> Any:

@@ -25,9 +25,12 @@ Calling ``connect`` again with the same name returns the same open session
 
 from __future__ import annotations
 
+import atexit
 import getpass
 import logging
 import os
+import shutil
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -99,8 +102,10 @@ def connect(
     (the kernel's own loop through nest-asyncio2, for a ``client`` already
     connected there). ``config``: a ``SessionConfig`` (the sandbox default
     turns pacing off: its world has no limits unless you add them).
-    ``store``: True/False/path/Store (default: on for real accounts, off for
-    the sandbox). ``config_file``: where to look for credentials.
+    ``store``: True/False/path/Store (default: on; the sandbox's is a
+    temporary file, gone with the process, so a stopped sandbox call resumes
+    and ``tg.collections()`` works as with a real account). ``config_file``:
+    where to look for credentials.
     ``proxy`` / ``server`` / ``server_key`` / ``test_dc``: the route to Telegram
     (``tgkit.telegram.network``; also from TG_PROXY etc. or the config file's
     ``[network]`` table); ``tg.doctor()`` checks it step by step.
@@ -252,7 +257,7 @@ def _open(
             return TelegramSession.sandbox(
                 world, me, name=name,
                 config=config if config is not None else SessionConfig(pacing=False),
-                store=False if store is None else store,
+                store=_sandbox_store(name) if store is None else store,
             )
         if mode == "client":
             return TelegramSession(
@@ -290,6 +295,13 @@ def _connect_or_login(session: TelegramSession, runner: Runner, phone: str | Non
         )
     )
     runner.wait(call, tick=prompts.answer_pending)
+
+
+def _sandbox_store(name: str) -> str:
+    """A temporary store for a sandbox session (its world lives only in this process)."""
+    folder = tempfile.mkdtemp(prefix=f"tgkit-sandbox-{name}-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return os.path.join(folder, "tgkit.db")
 
 
 def _forget(notebook: Notebook, undo_shutdown: Callable[[], None] | None) -> None:

@@ -101,6 +101,20 @@ class Notebook(LiveCalls):
         """The chats this account has resolved (the entity cache)."""
         return self._on_loop(self.session.entities)
 
+    def collections(self) -> pd.DataFrame:
+        """What this session's store holds: one row per collection (complete or not).
+
+        Example::
+
+            tg.collections()     # id, account, target, kind, params, status, rows, ...
+        """
+        store = self.session.store
+        if store is None:
+            raise RuntimeError(
+                f"the session {self.name!r} has no store (it was opened with store=False)"
+            )
+        return self._on_loop(store.collections)
+
     def doctor(self) -> Any:
         """Check this session step by step: the server answers, the account is logged in,
         which flood waits run (see ``tgkit.diagnose``); each failure says what to do.

@@ -12,7 +12,11 @@ a :class:`Job`, which a cell can use from its own thread::
 
 Waiting is interruptible: Ctrl-C (the stop button) cancels the operation,
 waits until it has really ended (the scheduler has released the lock and
-started the next one) and raises ``KeyboardInterrupt`` in the cell.
+started the next one) and raises ``KeyboardInterrupt`` in the cell, which
+Jupyter shows as one line (:mod:`tgkit.notebook.outcome`): what was stopped,
+by whom, after how many rows, and that ``tg.last.partial`` has them. A call
+cancelled elsewhere (the dashboard, ``tg.cancel``) or timed out ends the same
+way; a successful one ends with a green bar saying what it found.
 """
 
 from __future__ import annotations
@@ -25,6 +29,13 @@ from typing import Any, Generic, TypeVar
 
 from tgkit.core import OperationHandle, OperationKind, OperationState, Progress
 from tgkit.notebook.loop import CANCEL_GRACE_SECONDS, LoopCall, Runner, cancel_and_wait
+from tgkit.notebook.outcome import (
+    found_text,
+    mark_cancelled_by,
+    shorten,
+    stop_line,
+    store_notice,
+)
 from tgkit.progress import ProgressBar
 
 __all__ = ["Job", "start"]
@@ -49,11 +60,17 @@ class Job(Generic[T]):
     """
 
     def __init__(
-        self, handle: OperationHandle, runner: Runner, *, unit: str = "items"
+        self,
+        handle: OperationHandle,
+        runner: Runner,
+        *,
+        unit: str = "items",
+        resumable: bool = False,
     ) -> None:
         self.handle = handle
         self._runner = runner
         self._unit = unit
+        self._resumable = resumable  # a store keeps its pages: the same call resumes
         self._call: LoopCall[T] = runner.spawn(_outcome(handle))
 
     def __repr__(self) -> str:
@@ -107,6 +124,7 @@ class Job(Generic[T]):
         """Cancel the operation (queued or running); False if it had already ended."""
         if self.handle.done():
             return False
+        mark_cancelled_by(self.id, "job")
         self._runner.call_soon(self.handle.cancel)
         return True
 
@@ -126,12 +144,27 @@ class Job(Generic[T]):
                 bar.draw()
 
         try:
+            value = self._wait(tick)
+        except BaseException as error:
+            bar.close()
+            if isinstance(error, KeyboardInterrupt):
+                mark_cancelled_by(self.id, "ctrl-c")
+            if self.state in (OperationState.CANCELLED, OperationState.TIMED_OUT):
+                shorten(error, [stop_line(self, has_store=self._resumable)])
+            raise
+        bar.close(found=found_text(value, self._unit))
+        notice = store_notice(value)
+        if notice is not None:
+            print(notice)
+        return value
+
+    def _wait(self, tick: Callable[[], None]) -> T:
+        __tracebackhide__ = True
+        try:
             return self._runner.wait(self._call, tick=tick)
         except concurrent.futures.CancelledError:
             # Cancelled elsewhere (dashboard, tg.cancel): raise the operation's own error.
             return self.handle.result()
-        finally:
-            bar.close()
 
     def __await__(self) -> Generator[Any, None, T]:
         try:
@@ -178,7 +211,11 @@ async def _submit(submit: Callable[[], OperationHandle]) -> OperationHandle:
 
 
 def start(
-    runner: Runner, submit: Callable[[], OperationHandle], *, unit: str = "items"
+    runner: Runner,
+    submit: Callable[[], OperationHandle],
+    *,
+    unit: str = "items",
+    resumable: bool = False,
 ) -> Job[Any]:
     """Submit on the runner's loop and return a :class:`Job` for the operation.
 
@@ -192,7 +229,7 @@ def start(
     except KeyboardInterrupt:
         _drop_submitted(runner, call)
         raise
-    return Job(handle, runner, unit=unit)
+    return Job(handle, runner, unit=unit, resumable=resumable)
 
 
 def _drop_submitted(runner: Runner, call: LoopCall[OperationHandle]) -> None:

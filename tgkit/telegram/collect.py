@@ -154,8 +154,10 @@ class PageCollector:
         self.checkpoint = dict(checkpoint)
 
     def frame(self, attrs: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """The collected rows as a typed DataFrame with ``attrs``."""
-        frame = frame_from_columns(self.kind, self._columns, self._with_id(attrs))
+        """The collected rows as a typed DataFrame with ``attrs`` (``from_store`` False)."""
+        frame = frame_from_columns(
+            self.kind, self._columns, {**self._with_id(attrs), "from_store": False}
+        )
         if not self._order_by:
             return frame
         ordered = frame.sort_values(self._order_by, kind="stable", ignore_index=True)
@@ -173,8 +175,15 @@ class PageCollector:
         )
 
     def stored_frame(self) -> pd.DataFrame:
-        """The stored frame of a collection that already completed."""
-        return self._store.frame(self._collection.id)
+        """The stored frame of a collection that already completed.
+
+        ``attrs["from_store"]`` is True and ``attrs["collected_at"]`` says when it
+        was collected (no request was made now; ``resume=False`` collects afresh).
+        """
+        frame = self._store.frame(self._collection.id)
+        frame.attrs["from_store"] = True
+        frame.attrs["collected_at"] = self._collection.updated_at
+        return frame
 
     def _with_id(self, attrs: Mapping[str, Any] | None) -> dict[str, Any]:
         result = dict(attrs or {})

@@ -457,7 +457,8 @@ async def _members_steps(ctx: TelegramContext, args: Arguments, live: None) -> p
         args["max_members"], args["fallback_to_messages"], args["message_days_back"]
     )
     chat = await join_chat(ctx, target) if args["join"] else None
-    return await scrape_members(ctx, target, options, chat=chat, resume=args["resume"])
+    resume = args["resume"] and not args["refresh"]
+    return await scrape_members(ctx, target, options, chat=chat, resume=resume)
 
 
 def _member_requests(args: Arguments) -> frozenset[str]:
@@ -495,6 +496,10 @@ MEMBERS = OperationSpec(
         ),
         Param("join", FLAG, False, "join first (username or invite link; a member is fine)"),
         Param("resume", FLAG, True, "continue an unfinished stored collection"),
+        Param(
+            "refresh", FLAG, False,
+            "collect afresh even when the store holds a complete collection (no resume)",
+        ),
     ),
     aliases=(
         Alias(

@@ -301,7 +301,8 @@ class _History:
 
 
 async def _messages_steps(ctx: TelegramContext, args: Arguments, live: None) -> pd.DataFrame:
-    return await scrape_messages(ctx, args["target"], _window(args), resume=args["resume"])
+    resume = args["resume"] and not args["refresh"]
+    return await scrape_messages(ctx, args["target"], _window(args), resume=resume)
 
 
 def _window(args: Arguments) -> MessageWindow:
@@ -324,6 +325,10 @@ MESSAGES = OperationSpec(
         Param("until", DATETIME, None, "up to (not including) this moment"),
         Param("limit", COUNT, None, "at most this many messages, newest first"),
         Param("resume", FLAG, True, "continue an unfinished stored collection"),
+        Param(
+            "refresh", FLAG, False,
+            "collect afresh even when the store holds a complete collection (no resume)",
+        ),
     ),
     validate=_window,
     run=_messages_steps,
