@@ -64,6 +64,18 @@ def test_a_misspelt_target_is_a_short_block_and_percent_tb_the_full_one(tg: Note
     assert len(raised.value._render_traceback_()) > 2
 
 
+def test_scripts_keep_normal_tracebacks() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import tgkit\nfrom tgkit.errors import ChatNotFound\n"
+        "print(hasattr(ChatNotFound('x'), '_render_traceback_'))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert shown.stdout.strip() == "False", shown.stderr
+
+
 def test_a_complete_collection_comes_back_labelled_from_the_store(
     tg: Notebook, capsys: pytest.CaptureFixture[str]
 ) -> None:

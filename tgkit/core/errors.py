@@ -5,15 +5,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+#: How IPython shows a TgkitError: set by tgkit.notebook (a short block); None: as any error.
+render_in_ipython: Callable[[BaseException], list[str]] | None = None
+
 
 class TgkitError(Exception):
     """Base class of every error tgkit raises on purpose."""
 
-    def _render_traceback_(self) -> list[str]:
-        """IPython/Jupyter show a short block (tgkit.notebook.outcome); scripts are unchanged."""
-        from tgkit.notebook.outcome import short_block
-
-        return short_block(self)
+    @property
+    def _render_traceback_(self) -> Callable[[], list[str]]:
+        """IPython/Jupyter call this if present; only once tgkit.notebook set a renderer."""
+        render = render_in_ipython
+        if render is None:
+            raise AttributeError("_render_traceback_")
+        return lambda: render(self)
 
 
 class SessionClosed(TgkitError):

@@ -12,8 +12,8 @@ Three things a researcher sees at the end of a blocking call, kept short:
 * **failed** with a :class:`~tgkit.errors.TgkitError`: a short block (the
   message, which says what to do, and how to see the full traceback) instead
   of 110-145 lines through the scheduler, resolver and RPC layers. IPython
-  asks an exception for ``_render_traceback_()``; TgkitError's calls
-  :func:`short_block` here.
+  asks an exception for ``_render_traceback_()``; TgkitError has one once
+  this module is imported (it sets ``tgkit.core.errors.render_in_ipython``).
 * **from the store**: a one-line notice that the rows were collected earlier
   (:func:`store_notice`).
 
@@ -29,6 +29,8 @@ from __future__ import annotations
 import os
 import threading
 from typing import Any
+
+import tgkit.core.errors as core_errors
 
 __all__ = [
     "full_tracebacks",
@@ -87,24 +89,28 @@ def _full_traceback(error: BaseException) -> list[str]:
 
 def shorten(error: BaseException, lines: list[str]) -> None:
     """Make IPython show ``error`` as ``lines`` the first time, in full after (``%tb``)."""
-
-    def render() -> list[str]:
-        if _FULL["on"] or getattr(error, "_tgkit_rendered", False):
-            return _full_traceback(error)
-        error._tgkit_rendered = True  # type: ignore[attr-defined]
-        return lines
-
-    error._render_traceback_ = render  # type: ignore[attr-defined]
+    error._tgkit_lines = lines  # type: ignore[attr-defined]
+    if not isinstance(error, core_errors.TgkitError):  # TgkitError renders through the hook
+        error._render_traceback_ = lambda: render(error)  # type: ignore[attr-defined]
 
 
-def short_block(error: BaseException) -> list[str]:
-    """The lines IPython shows for a TgkitError: name and message, then how to see all."""
+def render(error: BaseException) -> list[str]:
+    """What IPython shows for ``error``: its short lines once, the full traceback after."""
     if _FULL["on"] or getattr(error, "_tgkit_rendered", False):
         return _full_traceback(error)
     error._tgkit_rendered = True  # type: ignore[attr-defined]
+    lines = getattr(error, "_tgkit_lines", None)
+    return list(lines) if lines is not None else short_block(error)
+
+
+def short_block(error: BaseException) -> list[str]:
+    """A TgkitError as IPython shows it: its name and message, then how to see all."""
     red, reset = "\x1b[0;31m", "\x1b[0m"
     message = str(error) or type(error).__doc__ or ""
     return [f"{red}{type(error).__name__}{reset}: {message}", HOW_TO_SEE_ALL]
+
+
+core_errors.render_in_ipython = render
 
 
 _HOW = {
