@@ -46,3 +46,27 @@ def test_many_at_once_equals_one_by_one(records: list[dict]) -> None:
 def test_canonical_params_ignore_order() -> None:
     assert _codec.canonical({"b": 1, "a": [2]}) == _codec.canonical({"a": [2], "b": 1})
     assert _codec.canonical({"a": 1}) != _codec.canonical({"a": 1.5})
+
+
+def test_a_page_is_encoded_once_and_as_dumps_would_escape_it() -> None:
+    """encode_columns skips dumps' second pass yet writes the same text as it."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from tgkit.store import _codec, _pages
+
+    now = datetime(2024, 5, 1, tzinfo=UTC)
+    columns = {
+        "user_id": [1, 2],
+        "same": ["a", "a"],
+        "$own": [1, 2],
+        "nested": [{"$dt": 1}, {"a": [{"$x": 2}]}],
+        "utc": [now, None],
+        "other_zone": [now.astimezone(timezone(timedelta(hours=2))), None],
+        "text": ["$x", "y"],
+    }
+    text = _pages.encode_columns(columns, rows=2)
+    assert _pages.decode_pages([text]) == [
+        dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)
+    ]
+    assert '"$$same"' in text and '"$$own"' in text and '"$$x"' in text
+    assert _codec.loads(text)["columns"]["$own"] == [1, 2]

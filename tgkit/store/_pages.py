@@ -28,6 +28,11 @@ from tgkit.store import _codec
 _UTC_MICROSECONDS = "$utc_us"
 _SAME = "$same"
 _SAME_UTC_MICROSECONDS = "$same_utc_us"
+# the tags as written: escaped like a caller's own "$" keys (the decoder unescapes them)
+_ESCAPED = {
+    tag: _codec.escape_key(tag) for tag in (_UTC_MICROSECONDS, _SAME, _SAME_UTC_MICROSECONDS)
+}
+_NESTED = (dict, list, tuple)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _NONE = type(None)
@@ -50,8 +55,8 @@ def columns_of(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]] | N
 
 def encode_columns(columns: Mapping[str, Sequence[Any]], *, rows: int) -> str:
     """One page of ``rows`` records given as one list per field, as JSON text."""
-    encoded = {name: _encode_column(values) for name, values in columns.items()}
-    return _codec.dumps({"rows": rows, "columns": encoded})
+    encoded = {_codec.escape_key(name): _encode_column(values) for name, values in columns.items()}
+    return _codec.dumps_escaped({"rows": rows, "columns": encoded})
 
 
 def encode_records(records: Sequence[Mapping[str, Any]]) -> str:
@@ -75,11 +80,14 @@ def decode_pages(bodies: Sequence[str]) -> list[dict[str, Any]]:
 def _encode_column(values: Sequence[Any]) -> Any:
     types = set(map(type, values))
     if len(types) == 1 and types <= _PLAIN and values.count(values[0]) == len(values):
-        return {_SAME: values[0]}
+        return {_ESCAPED[_SAME]: values[0]}
     if datetime in types and types <= {datetime, _NONE} and _all_utc(values):
         if values.count(values[0]) == len(values):
-            return {_SAME_UTC_MICROSECONDS: _microseconds(values[0])}
-        return {_UTC_MICROSECONDS: [None if v is None else _microseconds(v) for v in values]}
+            return {_ESCAPED[_SAME_UTC_MICROSECONDS]: _microseconds(values[0])}
+        micros = [None if v is None else _microseconds(v) for v in values]
+        return {_ESCAPED[_UTC_MICROSECONDS]: micros}
+    if any(issubclass(t, _NESTED) for t in types):
+        return _codec.escape(list(values))  # a caller's own "$" keys, escaped as dumps does
     return values if isinstance(values, list) else list(values)
 
 

@@ -138,10 +138,11 @@ class SweepPlan:
         self.sent: list[str] = []  # queries this run asked, in order of first request
         self._heap: list[tuple[tuple[bool, int, int, bool, int], int, str]] = []
         self._seq = 0
-        opened = state["open"] if "open" in state else first_letters(counts)
-        self._extra: set[str] = set(state["extra"] if "extra" in state else words)
+        self._extra: set[str] = set(words)
         self._open: set[str] = set()
-        self._add([*opened, *self._extra, *self._asked])
+        self._add([*state.get("open", ()), *first_letters(counts), *self._extra, *self._asked])
+        for prefix in self.refined:  # a resumed plan: the refinements are open again
+            self._add(refinements(prefix, counts.next_letters(prefix)))
         self._learn: Callable[[], None] = lambda: None
 
     @classmethod
@@ -179,13 +180,9 @@ class SweepPlan:
     # -- the plan's state -------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """JSON-able: Telegram's [count, offset] per query asked, the open queries, refined."""
-        return {
-            "asked": self._asked,
-            "open": sorted(self._open),
-            "extra": sorted(self._extra & self._open),
-            "refined": self.refined,
-        }
+        """JSON-able: Telegram's [count, offset, first offset] per query asked, and the
+        queries refined; the open queries follow from those and the names collected."""
+        return {"asked": self._asked, "refined": self.refined}
 
     def next(self) -> tuple[str, int] | None:
         """The query and offset to ask next, or None when nothing can bring more members."""
