@@ -173,3 +173,28 @@ async def test_a_resumed_collection_names_its_earlier_runs(tmp_path: Path) -> No
     ]
     text, _ = describe({"members": df})
     assert f"after 1 earlier, interrupted run (started {first['started_at']})" in text
+
+
+async def test_chat_info_and_comments_packages_validate(tmp_path: Path) -> None:
+    world, me = demo_world()
+    channel = DEMO_TARGETS["channel"]
+    async with TelegramSession.sandbox(world, me) as session:
+        chats = await session.chat_info([channel, SMALL, DEMO_TARGETS["big_group"]])
+        comments = await session.scrape_comments(channel, days_back=7)
+    assert len(chats) == 3 and len(comments) > 0
+    for frame in (chats, comments):
+        assert frame.attrs["provenance"]["operation"] in {"chat_info", "comments"}
+    export.to_parquet(chats, tmp_path / "chats.parquet", package=True)
+    export.to_csv(comments, tmp_path / "comments.csv", package=True)
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "note"])
+    back = export.read_package(tmp_path)
+    pd.testing.assert_frame_equal(back["chats"], chats)
+    pd.testing.assert_frame_equal(back["comments"], comments)
+    descriptor = json.loads((tmp_path / "datapackage.json").read_text())
+    chat_fields = {f["name"]: f for f in descriptor["resources"][0]["schema"]["fields"]}
+    assert chat_fields["participants_count"]["type"] == "integer"
+    assert chat_fields["participants_count"].get("description")
+    assert descriptor["resources"][0]["schema"]["primaryKey"] == ["chat_id"]
+    text, _ = describe(tmp_path)
+    assert "by the operation 'chat_info'" in text and "by the operation 'comments'" in text
