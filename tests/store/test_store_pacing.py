@@ -64,3 +64,32 @@ def test_requests_older_than_a_day_are_forgotten(store: Store) -> None:
         ("join", NOW + REQUEST_MEMORY + 5),
     ]
     assert store.recent_requests("other", since=0) == [("join", NOW)]
+
+
+def test_request_times_are_written_in_batches_yet_read_back_at_once(db_path: Path) -> None:
+    """record_requests queues; this store's own reads and close() write the queue first."""
+    with Store(db_path) as store:
+        store.record_requests("acct", [("join", NOW)])
+        store.record_requests("acct", [("join", NOW + 1)])
+        assert store.recent_requests("acct", since=NOW) == [("join", NOW), ("join", NOW + 1)]
+        store.record_requests("acct", [("join", NOW + 2)])
+    with Store(db_path) as store:
+        assert [at for _, at in store.recent_requests("acct", since=NOW)] == [NOW, NOW + 1, NOW + 2]
+
+
+def test_queued_request_times_reach_the_file_without_a_read(db_path: Path) -> None:
+    """A second process sees the times within FLUSH_AFTER, with no call to flush them."""
+    import sqlite3
+    import time
+
+    from tgkit.store._pacing import FLUSH_AFTER
+
+    with Store(db_path) as store:
+        store.record_requests("acct", [("join", NOW)])
+        deadline = time.monotonic() + FLUSH_AFTER + 5
+        seen = 0
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with sqlite3.connect(db_path) as other:
+                (seen,) = other.execute("SELECT COUNT(*) FROM requests").fetchone()
+        assert seen == 1

@@ -79,6 +79,7 @@ class Store:
         self._known = _items.KnownItems()
         self._owners = Owners(self._path)
         self._read_only = read_only is True
+        self._requests = _pacing.RequestBuffer(self._write_requests)
         check_store_file(self._path)
         self._conn: sqlite3.Connection | None
         if self._read_only:
@@ -101,6 +102,10 @@ class Store:
 
     def close(self) -> None:
         """Close the file. Safe to call twice."""
+        try:
+            self._requests.flush()
+        except Exception as error:
+            logger.warning("could not save pacing state (record_requests): %s", error)
         with self._lock:
             if self._conn is not None:
                 self._conn.close()
@@ -293,12 +298,23 @@ class Store:
         return self._call(_pacing.flood_waits, account, time.time() if now is None else now)
 
     def record_requests(self, account: str, requests: Sequence[tuple[str, float]]) -> None:
-        """Append (budget name, epoch seconds) pairs sent by ``account``; a day is kept."""
-        self._call(_pacing.record_requests, account, requests)
+        """Append (budget name, epoch seconds) pairs sent by ``account``; a day is kept.
+
+        Written within ``FLUSH_AFTER`` seconds in one transaction with the others
+        (see ``tgkit.store._pacing``), not one transaction per call; this
+        store's own reads and ``close()`` see them at once."""
+        if self._read_only:
+            self._write_requests(account, list(requests))  # fails now, as a write does
+            return
+        self._requests.add(account, requests)
 
     def recent_requests(self, account: str, since: float) -> list[tuple[str, float]]:
         """(budget name, epoch seconds) of ``account``'s requests since ``since``."""
+        self._requests.flush()
         return self._call(_pacing.recent_requests, account, since)
+
+    def _write_requests(self, account: str, requests: list[tuple[str, float]]) -> None:
+        self._call(_pacing.record_requests, account, requests)
 
     # entity cache -----------------------------------------------------------
 
