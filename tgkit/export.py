@@ -48,10 +48,19 @@ from typing import Any
 
 import pandas as pd
 
+from tgkit._dataset_append import append_dataset, check_appendable
 from tgkit.package import add_resource, read_package
 from tgkit.schemas import LIST_DTYPES
 
-__all__ = ["open_dataset", "read_csv", "read_package", "read_parquet", "to_csv", "to_parquet"]
+__all__ = [
+    "open_dataset",
+    "partitioning",
+    "read_csv",
+    "read_package",
+    "read_parquet",
+    "to_csv",
+    "to_parquet",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -264,11 +273,14 @@ def to_parquet(
     *,
     partition_by: Sequence[str] | None = None,
     package: bool = False,
+    append: bool = False,
 ) -> Path:
     """Write ``df`` to Parquet keeping dtypes and attrs; returns the path written.
 
     With ``partition_by`` (column names, or ``"month"`` for the month of
-    ``date``) ``path`` becomes a Hive-partitioned dataset directory. With
+    ``date``) ``path`` becomes a Hive-partitioned dataset directory; with
+    ``append=True`` too, the rows are added to the dataset already there as
+    new files, without rewriting the old ones (see ``tgkit._dataset_append``). With
     ``package=True`` the file is also described, with its provenance, in the
     folder's ``datapackage.json`` (see ``tgkit.package``).
 
@@ -280,6 +292,8 @@ def to_parquet(
     pa = _arrow()
     target = Path(path)
     schema = frame_schema(df)
+    if append and not partition_by:
+        raise ValueError("append=True adds files to a partitioned dataset: pass partition_by too")
     if not partition_by:
         table = _table(pa, df, schema)
         with _atomic_file(target) as temp:
@@ -292,6 +306,12 @@ def to_parquet(
     keys = _partition_keys(df, partition_by)
     table = _table(pa, _with_month(df, keys), {**schema, "partition_by": keys})
     table = _plain_partition_columns(pa, table, keys)
+    if append and target.is_dir():
+        existing = _tgkit_schema(_dataset_schema(pa, target), target)
+        check_appendable(existing, schema, keys, target)
+        append_dataset(pa, table, target, keys, schema, _write_dataset, METADATA_KEY,
+                       COMMON_METADATA)
+        return target
     with _atomic_directory(target) as temp:
         _write_dataset(pa, table, temp, keys)
     return target
@@ -303,7 +323,20 @@ def _table(pa: Any, df: pd.DataFrame, schema: Mapping[str, Any]) -> Any:
     table = pa.Table.from_pandas(bare, preserve_index=False)
     metadata = dict(table.schema.metadata or {})
     metadata[METADATA_KEY] = json.dumps(schema).encode()
+    if b"pandas" in metadata:
+        metadata[b"pandas"] = _readable_pandas_metadata(metadata[b"pandas"])
     return table.replace_schema_metadata(metadata)
+
+
+def _readable_pandas_metadata(raw: bytes) -> bytes:
+    """pandas' own metadata, with list columns described as ``object``: pandas writes
+    ``list<item: string>[pyarrow]``, which no reader can turn back into a dtype (Dask
+    fails on it). tgkit's reader restores the list dtypes from its own metadata."""
+    pandas_metadata = json.loads(raw)
+    for column in pandas_metadata.get("columns", []):
+        if str(column.get("numpy_type", "")).startswith(("list<", "large_list<")):
+            column["numpy_type"] = "object"
+    return json.dumps(pandas_metadata).encode()
 
 
 def _partition_keys(df: pd.DataFrame, partition_by: Sequence[str]) -> list[str]:
@@ -341,7 +374,9 @@ def _plain_partition_columns(pa: Any, table: Any, keys: Sequence[str]) -> Any:
     return table
 
 
-def _write_dataset(pa: Any, table: Any, directory: Path, keys: Sequence[str]) -> None:
+def _write_dataset(
+    pa: Any, table: Any, directory: Path, keys: Sequence[str], basename: str = "part-{i}.parquet"
+) -> None:
     partitioning = pa.dataset.partitioning(
         pa.schema([table.schema.field(key) for key in keys]), flavor="hive"
     )
@@ -351,7 +386,7 @@ def _write_dataset(pa: Any, table: Any, directory: Path, keys: Sequence[str]) ->
         directory,
         format="parquet",
         partitioning=partitioning,
-        basename_template="part-{i}.parquet",
+        basename_template=basename,
         max_partitions=max(1024, table.num_rows),
         existing_data_behavior="overwrite_or_ignore",
     )
@@ -427,6 +462,20 @@ def open_dataset(path: str | os.PathLike[str]) -> Any:
     return pa.dataset.dataset(
         directory, format="parquet", schema=arrow_schema, partitioning=partitioning
     )
+
+
+def partitioning(path: str | os.PathLike[str]) -> Any:
+    """The dataset's Hive partitioning with its keys typed as written, for readers that
+    otherwise guess them from directory names (Dask: ``dd.read_parquet(path,
+    dataset={"partitioning": partitioning(path)})``).
+
+    Example::
+
+        import dask.dataframe as dd
+        ddf = dd.read_parquet("lab_dataset", dataset={"partitioning": partitioning("lab_dataset")},
+                              filters=[("chat_id", "==", -1001234567890)])
+    """
+    return open_dataset(path).partitioning
 
 
 def _wanted(columns: Sequence[str] | None, arrow_schema: Any) -> list[str] | None:
