@@ -94,6 +94,32 @@ def test_cancel_buttons_cancel_queued_and_running_operations(
     assert holder.id in recent and queued.id in recent and "CANCELLED" in recent
 
 
+def test_a_button_is_bound_to_its_operation_when_drawn_and_a_late_click_says_so(
+    runner: BackgroundLoop, scheduler: Scheduler
+) -> None:
+    dash = Dashboard([scheduler], runner=runner)
+    first = _submit(runner, scheduler, "SCRAPE", held_until_cancelled, label="first")
+    second = _submit(runner, scheduler, "SCRAPE", held_until_cancelled, label="second")
+    dash.refresh_now()
+    panel = dash.panels["dash-test"]
+    drawn_for_first = panel.cancel_running
+    assert drawn_for_first.tooltip == f"cancel {first.id}"
+
+    first.cancel()  # ended elsewhere; the second one now holds the lock
+    eventually(lambda: second.state is OperationState.RUNNING)
+    drawn_for_first.click()  # a click that arrives late, on the button shown for the first
+    eventually(lambda: "already ended" in panel.notice.get_state()["value"])
+    assert panel.notice.get_state()["value"] == (
+        f"<i>{first.id} had already ended; nothing was cancelled</i>"
+    )
+    assert second.state is OperationState.RUNNING  # not the operation running now
+    dash.refresh_now()
+    assert panel.cancel_running is not drawn_for_first
+    assert panel.cancel_running.tooltip == f"cancel {second.id}"
+    panel.cancel_running.click()
+    eventually(lambda: second.state is OperationState.CANCELLED)
+
+
 def test_refresher_redraws_on_change_and_stays_quiet_when_idle(
     runner: BackgroundLoop, scheduler: Scheduler
 ) -> None:

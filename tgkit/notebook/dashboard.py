@@ -14,8 +14,10 @@ seconds (0.25–0.5 s) and only when the view changed: it sleeps until a source
 reports an event, and ticks while something runs or waits (the seconds
 shown move). Because it runs on tgkit's loop, the dashboard keeps updating
 while a blocking call runs in another cell. Cancel buttons hop to the loop
-thread to call ``source.cancel(op_id)``. Note that a kernel handles button
-clicks only between cells: during a blocking call, use the stop button.
+thread to call ``source.cancel(op_id)``; on ipykernel 7 their clicks are
+handled while a cell blocks (a kernel subshell, :mod:`tgkit.notebook.comms`),
+so the button stops the very call the cell waits for. A click on an
+operation that has already ended cancels nothing and says so on the panel.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from tgkit.notebook.loop import Runner
+from tgkit.notebook.outcome import mark_cancelled_by
 from tgkit.notebook.panel import SessionPanel
 from tgkit.notebook.static import render_html
 from tgkit.notebook.view import DashboardView, SessionView, SnapshotSource, dashboard_view
@@ -119,10 +122,17 @@ class Dashboard:
 
     def _cancel_on_loop(self, session_name: str, op_id: str) -> None:
         source = self._source_of.get(session_name)
+        panel = self.panels.get(session_name)
         if source is None:
             return
-        if not source.cancel(op_id):
-            logger.info("%s had already finished; nothing to cancel", op_id)
+        mark_cancelled_by(op_id, "dashboard")
+        if source.cancel(op_id):
+            text = f"cancelling {op_id} (the dashboard's cancel button)"
+        else:
+            text = f"{op_id} had already ended; nothing was cancelled"
+            logger.info("%s had already ended; nothing to cancel", op_id)
+        if panel is not None:
+            panel.say(text)
         self._mark_changed()
 
     def _mark_changed(self, *_: Any) -> None:

@@ -3,7 +3,11 @@
 A :class:`SessionPanel` is built once per session and redrawn from each new
 view: the lock line (with a cancel button for the running operation), the
 progress bar, the queue (one row with a cancel button per queued operation,
-rebuilt only when the queue itself changes), pacing and recent history::
+rebuilt only when the queue itself changes), pacing and recent history.
+Every cancel button is bound to its operation's id when it is drawn (a new
+button for each running operation), so a click never cancels whatever runs
+*now*; its clicks are handled while a cell blocks (:mod:`tgkit.notebook.comms`),
+and a click on an operation that has ended says so in ``notice``::
 
     panel = SessionPanel("demo", on_cancel=print)
     panel.show(view.sessions[0])
@@ -17,6 +21,7 @@ from html import escape
 
 import ipywidgets as widgets
 
+from tgkit.notebook.comms import answer_while_blocked
 from tgkit.notebook.static import history_table, pacing_html, progress_text, queue_table
 from tgkit.notebook.view import OperationLine, SessionView
 
@@ -35,10 +40,10 @@ class SessionPanel:
         self._on_cancel = on_cancel
         self.title = widgets.HTML(f"<h4>tgkit session <code>{_esc(name)}</code></h4>")
         self.lock = widgets.HTML("free")
-        self.cancel_running = widgets.Button(
-            description="cancel", button_style="danger", layout={"display": "none"}
-        )
-        self.cancel_running.on_click(lambda _: self._cancel_running())
+        self.cancel_running = self._button(None, button_style="danger")
+        self.cancel_running.layout.display = "none"
+        self.notice = widgets.HTML("")
+        self._lock_row = widgets.HBox([widgets.HTML("Lock:"), self.lock, self.cancel_running])
         self.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, description="idle")
         self.progress_text = widgets.HTML("")
         self.queue = widgets.VBox([])
@@ -49,7 +54,8 @@ class SessionPanel:
         self._queue_key: tuple[tuple[str, ...], ...] | None = None
         self.widget = widgets.VBox([
             self.title,
-            widgets.HBox([widgets.HTML("Lock:"), self.lock, self.cancel_running]),
+            self._lock_row,
+            self.notice,
             widgets.HBox([self.progress, self.progress_text]),
             widgets.HTML("<b>Queue</b> (dispatch order)"),
             self.queue,
@@ -66,7 +72,12 @@ class SessionPanel:
         self.recent.value = history_table(view.recent)
 
     def _show_lock(self, running: OperationLine | None, lock_text: str) -> None:
-        self._running_id = running.id if running is not None else None
+        running_id = running.id if running is not None else None
+        if running_id != self._running_id and running_id is not None:
+            # a new button, bound to this operation for good
+            self.cancel_running = self._button(running_id, button_style="danger")
+            self._lock_row.children = [*self._lock_row.children[:2], self.cancel_running]
+        self._running_id = running_id
         if running is None:
             color = "#2e7d32" if lock_text == "free" else "#e65100"
             self.lock.value = f'<span style="color:{color}"><b>{_esc(lock_text)}</b></span>'
@@ -101,13 +112,20 @@ class SessionPanel:
             )
 
     def _queue_row(self, op_id: str) -> tuple[str, widgets.HTML, widgets.Button]:
-        button = widgets.Button(description="cancel", tooltip=f"cancel {op_id}")
-        button.on_click(lambda _: self._on_cancel(op_id))
-        return op_id, widgets.HTML(""), button
+        return op_id, widgets.HTML(""), self._button(op_id)
 
-    def _cancel_running(self) -> None:
-        if self._running_id is not None:
-            self._on_cancel(self._running_id)
+    def _button(self, op_id: str | None, **style: str) -> widgets.Button:
+        button = widgets.Button(
+            description="cancel", tooltip=f"cancel {op_id}" if op_id else "", **style
+        )
+        if op_id is not None:
+            button.on_click(lambda _: self._on_cancel(op_id))
+            answer_while_blocked(button)
+        return button
+
+    def say(self, text: str) -> None:
+        """Show a one-line notice under the lock (e.g. 'op-3 had already ended')."""
+        self.notice.value = f"<i>{_esc(text)}</i>" if text else ""
 
     @property
     def queue_ids(self) -> tuple[str, ...]:
