@@ -282,6 +282,10 @@ class SessionManager:
             spec = CATALOGUE.get("members")
             handle = manager.submit(spec, spec.check("@group"))
         """
+        if spec.spread is not None:  # units over the sessions (e.g. track: one per chat)
+            self._require_started()
+            options = {"priority": priority, "timeout": timeout, "queue_timeout": queue_timeout}
+            return asyncio.ensure_future(spec.spread(self, args, options))
         call = Call.of(priority, timeout, queue_timeout)
         if not spec.live:
             return self._submit(self._requests.work(spec, args, call))

@@ -139,6 +139,16 @@ class Directory:
 
     # Lookup
 
+    def rename(self, entity: User | Chat, username: str | None) -> None:
+        """Give ``entity`` a new username (None: none); the old one is free again."""
+        if username is not None:
+            self.check_username_free(username)
+        if entity.username:
+            self._usernames.pop(entity.username.casefold(), None)
+        entity.username = username
+        if username:
+            self._usernames[username.casefold()] = entity
+
     def find_username(self, username: str) -> User | Chat | None:
         return self._usernames.get(username.lstrip("@").casefold())
 

@@ -24,6 +24,7 @@ from tgkit.sandbox.activity import Activity
 from tgkit.sandbox.delivery import Delivery
 from tgkit.sandbox.directory import Directory
 from tgkit.sandbox.editing import ChannelActions
+from tgkit.sandbox.engagement import Engagement
 from tgkit.sandbox.faults import FloodLimit, FloodLimits, OneOffErrors
 from tgkit.sandbox.generate import PeopleMix
 from tgkit.sandbox.model import Chat, ChatKind, Message, Status, User
@@ -40,7 +41,7 @@ __all__ = ["SANDBOX_API_HASH", "SANDBOX_API_ID", "World"]
 ChatTarget = Chat | str | int
 
 
-class World(ChannelActions):
+class World(ChannelActions, Engagement):
     """A simulated Telegram; ``world.client(user)`` connects a real TelegramClient to it.
 
     Everything generated (ids, names, usernames, texts, access hashes) is the

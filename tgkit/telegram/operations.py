@@ -10,6 +10,8 @@ spec (module)             names (session and manager / notebook and ``tgkit``)
 ``send.SEND``             ``send_message`` / ``send`` (not on the command line)
 ``chat_info.CHAT_INFO``   ``chat_info`` (``tgkit chat-info``)
 ``comments.COMMENTS``     ``scrape_comments`` / ``comments``
+``tracking.WATCH``        ``watch`` (``tgkit track add``)
+``tracking.TRACK``        ``track`` (``tgkit track run``), per chat ``track_chat``
 ========================  ===========================================================
 
 Adding an operation: write its ``OperationSpec`` beside its steps, add it to
@@ -17,7 +19,7 @@ Adding an operation: write its ``OperationSpec`` beside its steps, add it to
 manager, the notebook and the command line show it from then on.
 
 >>> [spec.name for spec in CATALOGUE]
-['members', 'messages', 'monitor', 'send', 'chat_info', 'comments']
+['members', 'messages', 'monitor', 'send', 'chat_info', 'comments', 'watch', 'track_chat', 'track']
 """
 
 from __future__ import annotations
@@ -29,11 +31,12 @@ from tgkit.telegram.members import MEMBERS
 from tgkit.telegram.messages import MESSAGES
 from tgkit.telegram.monitor import MONITOR
 from tgkit.telegram.send import SEND
+from tgkit.tracking.run import TRACK, TRACK_CHAT, WATCH
 
 __all__ = ["BUILT_IN", "CATALOGUE"]
 
 BUILT_IN: tuple[OperationSpec, ...] = (
-    MEMBERS, MESSAGES, MONITOR, SEND, CHAT_INFO, COMMENTS
+    MEMBERS, MESSAGES, MONITOR, SEND, CHAT_INFO, COMMENTS, WATCH, TRACK_CHAT, TRACK
 )
 
 for _spec in BUILT_IN:

@@ -177,6 +177,10 @@ class OperationSpec:
     ``example``/``example_options``: the positional and keyword arguments of
     a typical call, rendered for each face's docstring. ``describe(args)``:
     the queue label when ``name target`` is not the right one.
+    ``spread(manager, args, options)``: for an operation made of per-chat
+    units, how a ``SessionManager`` runs it (the units over its sessions);
+    it returns an awaitable of the result. Without it a manager runs the
+    operation on one session.
     """
 
     name: str
@@ -199,6 +203,7 @@ class OperationSpec:
     example: tuple[Any, ...] = ()
     example_options: Mapping[str, Any] = field(default_factory=dict)
     describe: Callable[[Arguments], str] | None = None
+    spread: Callable[[Any, Arguments, dict[str, Any]], Awaitable[Any]] | None = None
 
     def __post_init__(self) -> None:
         if not self.method:
