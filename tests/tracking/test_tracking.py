@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import session
+from tracking_helpers import CHANNELS, posted, session
 
 from tgkit.errors import InvalidTarget
 from tgkit.export import open_dataset, read_parquet
@@ -16,16 +16,6 @@ from tgkit.tracking import Watchlist
 
 pytestmark = pytest.mark.telethon_compat
 
-CHANNELS = ["@news_0", "@news_1", "@news_2"]
-
-
-def _posted(world: World) -> set[tuple[int, int]]:
-    return {
-        (-1000000000000 - chat.id, m.id)
-        for chat in world.chats.values()
-        for m in chat.messages
-        if m.action is None
-    }
 
 
 async def test_three_rounds_give_exactly_the_messages_posted_once_each(
@@ -47,7 +37,7 @@ async def test_three_rounds_give_exactly_the_messages_posted_once_each(
     messages = read_parquet(study / "messages")
     keys = list(zip(messages["chat_id"], messages["message_id"], strict=True))
     assert len(keys) == len(set(keys))
-    assert set(keys) == _posted(world)
+    assert set(keys) == posted(world)
     assert str(messages["date"].dtype) == "datetime64[ns, UTC]"
     observations = read_parquet(study / "observations")
     post = observations[observations["message_id"] == observations["message_id"].max()]
