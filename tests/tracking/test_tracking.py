@@ -118,3 +118,22 @@ async def test_two_runs_at_once_are_refused(world: World, tmp_path: Path) -> Non
         result = await tg.track()
     assert result.counts()["failed"] == 0
     assert isinstance(result.outcomes, pd.DataFrame)
+
+
+async def test_each_run_takes_the_chats_info_once_into_the_dataset(
+    world: World, tmp_path: Path
+) -> None:
+    study = tmp_path / "study"
+    async with session(world, tmp_path / "tgkit.db") as tg:
+        await tg.watch(CHANNELS)
+        world.reset_stats()
+        first = await tg.track(dataset=study, refresh_days=0)
+        assert world.stats().count("channels.GetFullChannel") == len(CHANNELS)
+        await tg.track(dataset=study, refresh_days=0)
+        quiet = await tg.track(dataset=study, refresh_days=0, chat_info=False)
+    assert first.chats is not None
+    assert sorted(first.chats["title"]) == ["News 0", "News 1", "News 2"]
+    assert quiet.chats is None
+    info = read_parquet(study / "chat_info")
+    assert len(info) == 2 * len(CHANNELS)
+    assert set(info["participants_count"]) == {301}

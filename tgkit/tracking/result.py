@@ -49,18 +49,20 @@ def outcome_row(entry: WatchEntry, result: Any, seconds: float) -> dict[str, Any
 
 @dataclass(frozen=True, slots=True)
 class TrackResult:
-    """A run: ``messages`` (new), ``observations`` (counters), ``outcomes`` (per chat)."""
+    """A run: ``messages`` (new), ``observations`` (counters), ``outcomes`` (per chat),
+    ``chats`` (their info, when taken)."""
 
     watchlist: str
     messages: pd.DataFrame
     observations: pd.DataFrame
     outcomes: pd.DataFrame
     seconds: float
+    chats: pd.DataFrame | None = None  # chat_info of the chats tracked, once a run
 
     @classmethod
     def of(
         cls, watchlist: str, frames: Sequence[pd.DataFrame], rows: list[dict[str, Any]],
-        seconds: float,
+        seconds: float, chats: pd.DataFrame | None = None,
     ) -> TrackResult:
         everything = concat_frames("messages", list(frames), attrs={"watchlist": watchlist})
         minimum = {f.attrs.get("chat_id"): f.attrs.get("min_id", 0) for f in frames}
@@ -68,7 +70,7 @@ class TrackResult:
         new = everything[everything["message_id"] > floor.astype("Int64")].reset_index(drop=True)
         new.attrs = everything.attrs
         outcomes = pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS)).astype(OUTCOME_COLUMNS)
-        return cls(watchlist, new, observations_frame(everything), outcomes, seconds)
+        return cls(watchlist, new, observations_frame(everything), outcomes, seconds, chats)
 
     @property
     def failed(self) -> pd.DataFrame:

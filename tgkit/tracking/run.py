@@ -10,13 +10,15 @@ rounds are ``track_chat`` operations spread over its sessions (``spread``);
 on one session they run in turn, paced by its budgets. A run holds the
 watchlist's lock: a second run at once is refused with ``CollectionInUse``.
 
-When the catalogue has a ``chat_info`` operation, each chat's info is
-collected once per run into the dataset's ``chat_info`` folder.
+Each run also takes the info of the chats it tracked (``chat_info``, one
+request per chat) into the dataset's ``chat_info`` folder, unless
+``chat_info=False``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -27,7 +29,6 @@ from tgkit.core import OperationKind
 from tgkit.errors import TgkitError
 from tgkit.store._watchlist import WatchEntry, Watchlist, check_watchlist_name
 from tgkit.telegram.catalogue import (
-    CATALOGUE,
     DATETIME,
     FLAG,
     TARGET,
@@ -37,12 +38,16 @@ from tgkit.telegram.catalogue import (
     Param,
     ValueKind,
 )
+from tgkit.telegram.chat_info import CHAT_INFO, chat_info
 from tgkit.telegram.context import TelegramContext
+from tgkit.telegram.targets import parse_target
 from tgkit.tracking.chat import report, track_round
 from tgkit.tracking.dataset import Dataset
 from tgkit.tracking.result import TrackResult, outcome_row
 
 __all__ = ["TRACK", "TRACK_CHAT", "WATCH"]
+
+log = logging.getLogger(__name__)
 
 
 def _refresh_days(value: Any, name: str) -> float:
@@ -165,13 +170,15 @@ TRACK_CHAT = OperationSpec(
 
 
 Unit = Callable[[WatchEntry], Awaitable[Any]]
+Info = Callable[[list[WatchEntry]], Awaitable[Any]]
 
 
 async def run_rounds(
-    watchlist: Watchlist, dataset: Dataset | None, unit: Unit, info: Unit | None,
+    watchlist: Watchlist, dataset: Dataset | None, unit: Unit, info: Info | None,
     *, parallel: bool,
 ) -> TrackResult:
-    """Every chat's round through ``unit``, each failure kept as an outcome."""
+    """Every chat's round through ``unit``, each failure kept as an outcome; then the
+    info of the chats that answered (``info``), once."""
     started = time.monotonic()
     entries = watchlist.entries()
     with watchlist.running():
@@ -179,18 +186,14 @@ async def run_rounds(
             dataset.create()
         done = 0
 
-        async def one(entry: WatchEntry) -> tuple[Any, Any]:
+        async def one(entry: WatchEntry) -> tuple[Any, float]:
             nonlocal done
             began = time.monotonic()
             try:
                 result: Any = await unit(entry)
             except Exception as error:  # reported and skipped: the run goes on
+                log.warning("track %s: %s skipped: %s", watchlist.name, entry.display, error)
                 result = error
-            if info is not None and not isinstance(result, Exception):
-                try:
-                    await info(entry)
-                except Exception:  # the chat's info is a bonus: its rounds still count
-                    pass
             done += 1
             report(done, len(entries))
             return result, time.monotonic() - began
@@ -199,30 +202,33 @@ async def run_rounds(
             results = await asyncio.gather(*(one(e) for e in entries))
         else:
             results = [await one(e) for e in entries]
+        answered = [e for e, (r, _) in zip(entries, results, strict=True)
+                    if isinstance(r, pd.DataFrame)]
+        chats = await _chat_info(info, answered, dataset) if info and answered else None
     rows = [outcome_row(e, r, s) for e, (r, s) in zip(entries, results, strict=True)]
     frames = [r for r, _ in results if isinstance(r, pd.DataFrame)]
-    return TrackResult.of(watchlist.name, frames, rows, time.monotonic() - started)
+    return TrackResult.of(watchlist.name, frames, rows, time.monotonic() - started, chats)
 
 
-def _chat_info_unit(ctx: TelegramContext, dataset: Dataset | None) -> Unit | None:
-    # SEAM(chat_info): the channels work adds a ``chat_info`` operation; when it is in the
-    # catalogue, each chat's info is taken once a run and kept beside the messages.
-    if "chat_info" not in CATALOGUE:
+async def _chat_info(
+    info: Info, entries: list[WatchEntry], dataset: Dataset | None
+) -> pd.DataFrame | None:
+    """The chats' info, once a run, kept in the dataset's ``chat_info`` folder."""
+    try:
+        frame = await info(entries)
+    except Exception as error:  # the info is a bonus: the run's rounds still count
+        log.warning("chat info of the tracked chats not taken: %s", error)
         return None
-    spec = CATALOGUE.get("chat_info")
+    if dataset is not None and isinstance(frame, pd.DataFrame) and len(frame):
+        plain = frame.reset_index(drop=True)
+        plain.attrs = {"kind": "chat_info"}
+        name = f"i{frame.attrs.get('collection_id') or int(time.time())}"
+        dataset.append("chat_info", plain, name, "collected_at")
+    return frame
 
-    async def info(entry: WatchEntry) -> None:
-        frame = await spec.run(ctx, spec.check(entry.chat_id), None)
-        if dataset is not None and isinstance(frame, pd.DataFrame) and len(frame):
-            if "chat_id" not in frame:
-                frame = frame.assign(chat_id=entry.chat_id)
-            plain = frame.reset_index(drop=True)
-            plain.attrs = {"kind": "chat_info"}
-            stamp = "collected_at" if "collected_at" in frame else None
-            if stamp is not None:
-                dataset.append("chat_info", plain, f"r{entry.round}", stamp)
 
-    return info
+def _ids(entries: list[WatchEntry]) -> list[int]:
+    return [entry.chat_id for entry in entries]
 
 
 async def _track_steps(ctx: TelegramContext, args: Arguments, live: None) -> TrackResult:
@@ -232,8 +238,12 @@ async def _track_steps(ctx: TelegramContext, args: Arguments, live: None) -> Tra
     async def unit(entry: WatchEntry) -> pd.DataFrame:
         return await track_round(ctx, watchlist, entry, args["refresh_days"], dataset)
 
-    info = _chat_info_unit(ctx, dataset) if args["chat_info"] else None
-    return await run_rounds(watchlist, dataset, unit, info, parallel=False)
+    async def info(entries: list[WatchEntry]) -> Any:
+        return await chat_info(ctx, tuple(parse_target(i) for i in _ids(entries)), resume=False)
+
+    return await run_rounds(
+        watchlist, dataset, unit, info if args["chat_info"] else None, parallel=False
+    )
 
 
 def _check_dataset(args: Arguments) -> None:
@@ -254,7 +264,12 @@ async def spread(manager: Any, args: Arguments, options: dict[str, Any]) -> Trac
         )
         return await manager.submit(TRACK_CHAT, call, **options)
 
-    return await run_rounds(watchlist, dataset, unit, None, parallel=True)
+    async def info(entries: list[WatchEntry]) -> Any:
+        return await manager.submit(CHAT_INFO, CHAT_INFO.check(_ids(entries), resume=False))
+
+    return await run_rounds(
+        watchlist, dataset, unit, info if args["chat_info"] else None, parallel=True
+    )
 
 
 TRACK = OperationSpec(
