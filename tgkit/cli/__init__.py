@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(name: str) -> Command:
-    from tgkit.cli import commands, demo, doctor
+    from tgkit.cli import commands, demo, doctor, track
 
     table: dict[str, Command] = {
         "login": commands.run_login,
@@ -59,6 +59,7 @@ def _command(name: str) -> Command:
         "describe": commands.run_describe,
         "demo": demo.run_demo,
         "doctor": doctor.run_doctor,
+        "track": track.run_track,
     }
     return table.get(name, commands.run_operation)
 

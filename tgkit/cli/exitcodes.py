@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 
 from tgkit import errors
+from tgkit.store._records import CollectionInUse
 
 
 class ExitCode(enum.IntEnum):
@@ -27,6 +28,7 @@ _REFUSED = (
     errors.Banned,
     errors.NotAuthorized,
     errors.SessionInUse,
+    CollectionInUse,  # another run holds it (a collection, a tracked watchlist)
 )
 _BAD_INPUT = (errors.InvalidTarget, errors.ChatNotFound, ValueError, TypeError)
 _INTERRUPTED = (

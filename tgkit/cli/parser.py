@@ -17,6 +17,7 @@ from typing import Any
 
 from tgkit import __version__
 from tgkit.cli.doctor import add_doctor, add_network_options
+from tgkit.cli.track import add_track
 from tgkit.errors import InvalidTarget
 from tgkit.telegram.catalogue import FLAG, TARGET, TARGETS, OperationSpec, Param, optional_seconds
 from tgkit.telegram.operations import CATALOGUE
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
             _add_operation(commands, spec, [common, collect] if spec.frame else [common])
 
     commands.add_parser("collections", parents=[common], help="list what the store holds")
+    add_track(commands, [common])
     add_doctor(commands, [common])
 
     export = commands.add_parser(
