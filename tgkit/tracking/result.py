@@ -29,6 +29,7 @@ OUTCOME_COLUMNS = {
     "refreshed": "Int64",
     "error_type": "string",
     "error": "string",
+    "session": "string",  # on a SessionManager: the session that ran the round
     "seconds": "Float64",
 }
 
@@ -43,6 +44,7 @@ def outcome_row(entry: WatchEntry, result: Any, seconds: float) -> dict[str, Any
         "refreshed": result.attrs.get("refreshed") if done else 0,
         "error_type": None if done else type(result).__name__,
         "error": None if done else str(result),
+        "session": result.attrs.get("session") if done else None,
         "seconds": seconds,
     }
 

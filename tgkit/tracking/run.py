@@ -262,7 +262,10 @@ async def spread(manager: Any, args: Arguments, options: dict[str, Any]) -> Trac
             entry.chat_id, watchlist=watchlist.name, dataset=args["dataset"],
             refresh_days=args["refresh_days"],
         )
-        return await manager.submit(TRACK_CHAT, call, **options)
+        handle = manager.submit(TRACK_CHAT, call, **options)
+        frame = await handle
+        frame.attrs["session"] = handle.session
+        return frame
 
     async def info(entries: list[WatchEntry]) -> Any:
         return await manager.submit(CHAT_INFO, CHAT_INFO.check(_ids(entries), resume=False))
