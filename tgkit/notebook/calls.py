@@ -144,6 +144,15 @@ class LiveCalls:
                 f"the {self._what} {self.name!r} is closed; run tgkit.connect(...) again"
             )
 
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        dashboard = None if self._closed else self.dashboard()
+        if dashboard is not None and hasattr(dashboard, "_ipython_display_"):
+            dashboard._ipython_display_()
+        else:
+            display(self._repr_mimebundle_(), raw=True)
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         if self._closed:
             return {"text/plain": repr(self)}

@@ -195,8 +195,9 @@ def _choose_mode(
             SandboxNotice(
                 "no Telegram credentials found (api_id/api_hash arguments, TG_API_ID/"
                 "TG_API_HASH, or ~/.config/tgkit/config.toml), so this is a SANDBOX session "
-                "on a simulated Telegram. See notebooks/04_real_account.ipynb to use your "
-                "account."
+                "on a simulated Telegram. To use your account, get an api_id and api_hash at "
+                "https://my.telegram.org and set TG_API_ID and TG_API_HASH (README: "
+                "'In a notebook')."
             ),
             stacklevel=3,
         )

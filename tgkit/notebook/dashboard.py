@@ -78,6 +78,7 @@ class Dashboard:
         self._task: asyncio.Task[None] | None = None
         self._changed: asyncio.Event | None = None
         self._unsubscribes: list[Callable[[], None]] = []
+        self._displays: list[Any] = []  # display handles: send_state() updates their HTML
 
     def __repr__(self) -> str:
         state = "live" if self.is_live() else "stopped"
@@ -216,6 +217,10 @@ class Dashboard:
         self.refresh_now()
         for widget in _walk(self.widget):
             widget.send_state()
+        if self._displays:
+            bundle = self._bundle()
+            for handle in self._displays:  # the static HTML saved with the notebook too
+                handle.update(bundle, raw=True)
 
     def to_html(self) -> str:
         """A static HTML snapshot (what non-widget frontends show)."""
@@ -228,9 +233,19 @@ class Dashboard:
         if not self.is_live():
             self.start()
         self.refresh_now()
+        return self._bundle(**kwargs)
+
+    def _bundle(self, **kwargs: Any) -> dict[str, Any]:
         bundle = dict(self.widget._repr_mimebundle_(**kwargs) or {})
         bundle["text/html"] = self.to_html()
         return bundle
+
+    def _ipython_display_(self) -> None:
+        """Display with a display id, so ``send_state()`` can bring the static HTML up to date."""
+        from IPython.display import display
+
+        bundle = self._repr_mimebundle_()
+        self._displays.append(display(bundle, raw=True, display_id=True))
 
 
 def _walk(widget: widgets.Widget) -> list[widgets.Widget]:

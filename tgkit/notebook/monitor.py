@@ -9,17 +9,20 @@ so the cell gets a consistent copy while the monitor keeps running::
     watch.frame().tail()   # a new DataFrame each call
     watch.stop()           # end it now (a last back-fill, then the final frame)
     final = watch.result() # or: final = await watch
+    watch                  # as a cell's last line: a live view (tgkit.notebook.monitor_view)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import pandas as pd
 
 from tgkit.notebook.jobs import Job
 from tgkit.notebook.loop import Runner
+from tgkit.notebook.monitor_view import MonitorView, monitor_text
 from tgkit.telegram.monitor import Backfill, MonitorHandle
 
 __all__ = ["Monitor"]
@@ -43,6 +46,7 @@ class Monitor(Job[pd.DataFrame]):
         operation: Any = getattr(handle, "operation", handle)
         super().__init__(operation, runner, unit="messages")
         self.monitor_handle = handle
+        self._view: MonitorView | None = None
 
     def __repr__(self) -> str:
         return f"<Monitor {self.id} {self.label!r} {self.state.name} rows={self.count}>"
@@ -75,8 +79,14 @@ class Monitor(Job[pd.DataFrame]):
         __tracebackhide__ = True
         return super().result(progress=progress)
 
+    def view(self) -> MonitorView:
+        """The live view of this monitor (one per monitor; it redraws until the monitor ends)."""
+        if self._view is None:
+            self._view = MonitorView(self.monitor_handle, self._runner)
+        return self._view.start()
+
+    def _ipython_display_(self) -> None:
+        self.view().show()
+
     def _repr_html_(self) -> str:
-        return (
-            f"<p><b>Monitor {self.id}</b> {self.label} — {self.state.name}, "
-            f"{self.count} messages so far</p>"
-        )
+        return f"<p><b>tgkit</b> {escape(monitor_text(self.monitor_handle))}</p>"
