@@ -177,3 +177,20 @@ async def test_many_in_the_background_is_awaitable(pool: Pool) -> None:
     job = pool.many(STUDY_GROUPS[:2], what="messages", days_back=1, background=True)
     result = await job
     assert list(result.outcomes["status"]) == ["done", "done"] and len(result.frame) > 0
+
+
+def test_each_account_row_shows_its_own_budgets_with_pacing_on() -> None:
+    paced = tgkit.connect(["budget-a", "budget-b"], sandbox=True, config=SessionConfig())
+    try:
+        job = paced.members(STUDY_GROUPS[0], background=True)
+        job.result(progress=False)
+        dash = paced.dashboard()
+        dash.refresh_now()
+        ran = job.handle.session
+        idle = next(account for account in paced.accounts if account != ran)
+        rows = dash.panel.account_rows
+        assert f"{PARTICIPANTS} " in rows[ran].budgets.get_state()["value"]
+        assert rows[idle].budgets.get_state()["value"] == ""
+        assert PARTICIPANTS in dash.to_html()
+    finally:
+        paced.close()
