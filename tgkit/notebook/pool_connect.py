@@ -241,7 +241,7 @@ def _open(
         if scratch is not None:
             scratch.cleanup()
         raise
-    closing = _Closing(manager, sessions, scratch)
+    closing = _Closing(manager, sessions)
     undo = on_shutdown(closing)
     pool = Pool(manager, runner, world=world, researchers=researchers, owned=sessions,
                 on_close=lambda p: _forget(p, tuple(names), undo, scratch))
@@ -309,8 +309,8 @@ async def _disconnect_all(sessions: Sequence[TelegramSession]) -> None:
 class _Closing:
     """Close a pool's manager and sessions at interpreter exit."""
 
-    def __init__(self, manager: Any, sessions: Sequence[TelegramSession], scratch: Any) -> None:
-        self.manager, self.sessions, self.scratch = manager, sessions, scratch
+    def __init__(self, manager: Any, sessions: Sequence[TelegramSession]) -> None:
+        self.manager, self.sessions = manager, sessions
 
     async def __call__(self) -> None:
         await self.manager.close()

@@ -122,9 +122,6 @@ class PoolDashboard(Dashboard):
         """A static HTML snapshot (what non-widget frontends show)."""
         return pool_html(self.runner.run(_call(self.source.view)))
 
-    def _show(self, view: Any) -> None:  # the session panels of Dashboard are not used
-        raise NotImplementedError
-
 
 async def _call(fn: Callable[[], Any]) -> Any:
     return fn()
