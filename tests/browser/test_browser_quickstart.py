@@ -98,6 +98,12 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     served = home / "notebooks"
     served.mkdir()
     shutil.copy(ROOT / "notebooks" / "01_quickstart.ipynb", served / "quickstart.ipynb")
+    yield from serve_lab(home, "quickstart.ipynb")
+
+
+def serve_lab(home: Path, notebook: str) -> Iterator[str]:
+    """JupyterLab over ``home / "notebooks"``, ``notebook``'s kernel started; yields its URL."""
+    served = home / "notebooks"
     port, token = _free_port(), secrets.token_hex(16)
     env = {
         **os.environ,
@@ -131,8 +137,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(f"{base}/api/status?token={token}", server, log)
-        _start_kernel(base, token, "quickstart.ipynb")
-        yield f"{base}/lab/tree/quickstart.ipynb?token={token}"
+        _start_kernel(base, token, notebook)
+        yield f"{base}/lab/tree/{notebook}?token={token}"
     finally:
         server.terminate()
         try:
