@@ -1,6 +1,7 @@
 """scrape_group_members against bare Telethon, measured in the same run, on the sandbox.
 
 Run:  .venv/bin/python benchmarks/bench_members.py [--members 10000] [--big 100000] [--rounds 5]
+          [--million 1000000] [--memory N] [--skip-part-one]
 
 Part 1, a group under the 10,000 listing cap (``--members``): the same work
 done two ways, alternating, ``--rounds`` times each, medians reported:
@@ -15,9 +16,19 @@ done two ways, alternating, ``--rounds`` times each, medians reported:
 Time ratio target < 1.15, peak memory (tracemalloc, measured in separate
 runs so it does not skew the times) target < 1.5x the baseline's.
 
-Part 2, a ``--big`` group past the cap: coverage reached by the search sweep,
-requests per 10,000 members, and time (pacing off; with pacing on, the
-default budget of 24 participant pages per 30 s sets the pace instead).
+Part 2, ``--big``-member groups past the cap (issue 18): the search sweep on
+the old generator's group (kept so figures stay comparable) and on groups
+whose names look like real ones (``tgkit.sandbox.realistic``: English,
+Russian, mixed), then on a ``--million``-member mixed group. Per group:
+members, findable members (not deleted, a word starting with a letter or
+digit), rows, coverage of the findable, requests and participant pages per
+10,000 members, the ratio to the floor (one page per 200 members), and the
+time it would take at Telegram's pace (the default budget: 24 participant
+pages per 30 s); the run itself is paced off.
+
+Part 3, memory at scale (``--memory``, default the ``--million`` group): the
+peak memory (tracemalloc) of collecting every member with the store off and
+on, against the final frame's own memory; target: under 3x.
 """
 
 from __future__ import annotations
@@ -39,7 +50,9 @@ import telethon
 from telethon.tl import types
 
 from tgkit.core import SessionConfig
-from tgkit.sandbox import World
+from tgkit.sandbox import PeopleMix, World
+from tgkit.sandbox.participants import words_of
+from tgkit.sandbox.realistic import RealisticMix
 from tgkit.session import TelegramSession
 
 CONFIG = SessionConfig(pacing=False)
@@ -84,11 +97,12 @@ def hand_made_frame(users: list[Any], chat_id: int, title: str) -> pd.DataFrame:
     )
 
 
-def build_world(members: int, seed: int = 0) -> tuple[World, Any]:
+def build_world(members: int, seed: int = 0, mix: PeopleMix | None = None) -> tuple[World, Any]:
     """A world whose @bench_group has ``members`` members, the benchmark account among them."""
     world = World(seed=seed)
     me = world.add_user("Bench", username="bench_account")
-    group = world.add_supergroup("Bench group", username="bench_group", members=members - 1)
+    people = world.add_people(members - 1, mix) if mix is not None else members - 1
+    group = world.add_supergroup("Bench group", username="bench_group", members=people)
     world.join(group, me)
     return world, me
 
@@ -160,32 +174,80 @@ async def part_one(members: int, rounds: int) -> None:
     print("targets: time ratio < 1.15, peak memory ratio < 1.5 (store off)")
 
 
-async def part_two(size: int) -> None:
+GROUPS: dict[str, Callable[[], PeopleMix | None]] = {
+    "old generator": lambda: None,
+    "English": RealisticMix.english,
+    "Russian": RealisticMix.russian,
+    "mixed": RealisticMix.mixed,
+}
+#: Participant pages Telegram allows: the default budget, 24 pages per 30 s.
+PAGES_PER_SECOND = 24 / 30
+
+
+def findable(world: World, member_ids: Any) -> set[int]:
+    """Members search can find: not deleted, with a word that starts with a letter or digit."""
+    found = set()
+    for uid in member_ids:
+        user = world.users[uid]
+        words = words_of(user.first_name, user.last_name, user.username)
+        if not user.deleted and any(word[0].isalnum() for word in words):
+            found.add(uid)
+    return found
+
+
+async def sweep_figures(label: str, size: int, mix: PeopleMix | None, seed: int) -> None:
     started = time.perf_counter()
-    world, me = build_world(size, seed=1)
+    world, me = build_world(size, seed=seed, mix=mix)
     built = time.perf_counter() - started
     world.reset_stats()
     frame = await with_tgkit(world, me, None)
     pages = world.stats().count("channels.GetParticipants")
     total = world.stats().count(user=me)
     members = world.chat("bench_group").members
-    deleted = sum(world.users[uid].deleted for uid in members)
-    missing = set(members) - set(frame["user_id"])
-    findable_missing = sum(not world.users[uid].deleted for uid in missing)
+    can_find = findable(world, members)
+    missed = can_find - set(frame["user_id"])
+    floor = len(can_find) / 200
+    print(
+        f"{label:<14} {size:>9,} {len(can_find):>9,} {len(frame):>9,} "
+        f"{1 - len(missed) / len(can_find):>8.2%} {total:>8,} {total / size * 10_000:>7.1f} "
+        f"{pages / floor:>6.2f} {pages / PAGES_PER_SECOND / 3600:>8.2f} "
+        f"{frame.attrs['seconds']:>7.1f} {built:>6.1f}"
+    )
+
+
+async def part_two(size: int, million: int) -> None:
     print()
-    print(f"Part 2: {size:,}-member group (world built in {built:.1f} s, pacing off)")
+    print("Part 2: the search sweep past the 10,000 cap (pacing off; Telegram's pace modelled)")
     print(
-        f"  rows {len(frame):,} of {frame.attrs['reported_total']:,} reported: "
-        f"coverage {frame.attrs['coverage']:.2%} ({deleted:,} deleted accounts in the group)"
+        f"{'group':<14} {'members':>9} {'findable':>9} {'rows':>9} {'coverage':>8} "
+        f"{'requests':>8} {'per 10k':>7} {'floor':>6} {'paced h':>8} {'run s':>7} {'build':>6}"
     )
-    print(f"  missing {len(missing):,}, of which not deleted (findable): {findable_missing}")
-    print(f"  sources {frame['source'].value_counts().to_dict()}")
+    for seed, (label, mix) in enumerate(GROUPS.items(), start=1):
+        await sweep_figures(label, size, mix(), seed)
+    if million:
+        await sweep_figures("mixed", million, RealisticMix.mixed(), 7)
     print(
-        f"  requests {total:,} ({pages:,} participant pages): "
-        f"{total / size * 10_000:.0f} per 10,000 members"
+        "coverage: of the findable members; per 10k: requests per 10,000 members (target <= 65 "
+        "on the old generator's 100,000); floor: participant pages / one page per 200 findable; "
+        "paced h: hours at 24 pages per 30 s"
     )
-    print(f"  time {frame.attrs['seconds']:.2f} s")
-    print(f"  note: {frame.attrs['coverage_note']}")
+
+
+async def part_three(size: int) -> None:
+    world, me = build_world(size, seed=7, mix=RealisticMix.mixed())
+    folder = Path(tempfile.mkdtemp(prefix="bench_members_"))
+    frame = await with_tgkit(world, me, None)
+    frame_bytes = int(frame.memory_usage(deep=True).sum())
+    del frame
+    print()
+    print(f"Part 3: memory of a {size:,}-member collection (tracemalloc peak during the scrape)")
+    print(f"  final frame: {frame_bytes / 2**20:,.0f} MiB (memory_usage(deep=True))")
+    for label, store in (("store off", None), ("store on", folder / "m.db")):
+        gc.collect()
+        peak = await peak_memory(lambda store=store: with_tgkit(world, me, store))
+        ratio = peak / frame_bytes
+        print(f"  {label:<10} peak {peak / 2**20:>8,.0f} MiB  {ratio:>5.2f}x the frame")
+    print("target: peak < 3x the final frame's memory")
 
 
 async def main() -> None:
@@ -193,14 +255,21 @@ async def main() -> None:
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--big", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--million", type=int, default=1_000_000, help="0 skips it")
+    parser.add_argument("--memory", type=int, default=None, help="members; 0 skips part 3")
+    parser.add_argument("--skip-part-one", action="store_true")
     args = parser.parse_args()
     print(
         f"Python {platform.python_version()}, Telethon {telethon.__version__}, "
         f"pandas {pd.__version__}"
     )
-    await part_one(args.members, args.rounds)
+    if not args.skip_part_one:
+        await part_one(args.members, args.rounds)
     if args.big:
-        await part_two(args.big)
+        await part_two(args.big, args.million)
+    memory = args.million if args.memory is None else args.memory
+    if memory:
+        await part_three(memory)
 
 
 if __name__ == "__main__":

@@ -132,6 +132,7 @@ class SweepPlan:
     ) -> None:
         self.cap, self.total = cap, total
         self._counts, self._sample = counts, sample
+        self._children: dict[str, list[str]] = {}
         state = state or {}
         self._asked: dict[str, list[int]] = {q: list(v) for q, v in state.get("asked", {}).items()}
         self.refined: list[str] = list(state.get("refined", ()))
@@ -142,7 +143,7 @@ class SweepPlan:
         self._open: set[str] = set()
         self._add([*state.get("open", ()), *first_letters(counts), *self._extra, *self._asked])
         for prefix in self.refined:  # a resumed plan: the refinements are open again
-            self._add(refinements(prefix, counts.next_letters(prefix)))
+            self._refine(prefix)
         self._learn: Callable[[], None] = lambda: None
 
     @classmethod
@@ -215,7 +216,12 @@ class SweepPlan:
         self._asked[prefix] = [count, end, head]
         if count > self.cap and prefix not in self.refined:
             self.refined.append(prefix)
-            self._add(refinements(prefix, self._counts.next_letters(prefix)))
+            self._refine(prefix)
+
+    def _refine(self, prefix: str) -> None:
+        children = refinements(prefix, self._counts.next_letters(prefix))
+        self._children[prefix] = children
+        self._add(children)
 
     # -- values -----------------------------------------------------------
 
@@ -257,7 +263,12 @@ class SweepPlan:
                 offset = 0
             if offset >= reach:
                 return None
-            return (count - known) / (count - offset) * min(PAGE, reach - offset)
+            missing: float = count - known
+            if prefix in self._children:  # refined: only what its refinements cannot reach
+                missing = min(missing, self._exact_missing(prefix))
+                if missing < 1:
+                    return None
+            return missing / (count - offset) * min(PAGE, reach - offset)
         if self._parent_done(prefix):
             return None
         estimate = self._estimate(prefix)
@@ -287,9 +298,31 @@ class SweepPlan:
         return bool(parent) and self._counts[parent] >= self._asked[parent][0]
 
     def _needed(self, prefix: str) -> bool:
-        """Whether a query expected to bring nothing must still be asked to be sure."""
-        if prefix in self._extra:
+        """Whether a query expected to bring nothing must still be asked to be sure: a
+        letter while members are missing, a refinement while its parent hides members
+        that a refinement can reach."""
+        if prefix in self._extra or prefix in self._asked:
             return False
         if len(prefix) == 1:
             return self._counts.members < self.total
-        return bool(self._ancestor(prefix)) and not self._parent_done(prefix)
+        parent = self._ancestor(prefix)
+        if not parent or self._parent_done(prefix):
+            return False
+        missing = self._asked[parent][0] - self._counts[parent]
+        reachable = missing - self._exact_missing(parent)
+        return reachable > 0.1 * missing + 2
+
+    def _exact_missing(self, prefix: str) -> float:
+        """Members of ``prefix`` not collected whose one searchable word is ``prefix``
+        itself ("James" and nothing else): no refinement and no other query finds them,
+        only its own pages. Estimated from the listing's share of such members, or the
+        collected ones'."""
+        count = self._asked[prefix][0]
+        known = self._counts[prefix]
+        known_exact = self._counts.single[prefix]
+        listed = self._sample[prefix]
+        if listed >= _SAMPLE_MIN:
+            share = self._sample.single[prefix] / listed
+        else:
+            share = known_exact / known if known else 0.0
+        return max(0.0, share * count - known_exact)

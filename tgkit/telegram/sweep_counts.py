@@ -59,6 +59,7 @@ class PrefixCounts:
         self._rows: dict[str, array] = {}  # a SHALLOW prefix -> rows whose words start so
         self._words_of_row = words_of_row  # re-reads a member's words (None: no tracking)
         self.members = 0
+        self.single: Counter[str] = Counter()  # members whose one searchable word is this
 
     def __getitem__(self, prefix: str) -> int:
         if len(prefix) <= self.depth:
@@ -73,6 +74,9 @@ class PrefixCounts:
             self.members += 1
             prefixes = {word[:n] for word in words for n in range(1, min(len(word), depth) + 1)}
             counts.update(prefixes)
+            searchable = {word for word in words if word[0].isalnum()}
+            if len(searchable) == 1:
+                self.single.update(searchable)
             if self._words_of_row is not None:
                 for prefix in prefixes:
                     if len(prefix) == depth:
