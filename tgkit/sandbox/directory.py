@@ -92,6 +92,14 @@ class Directory:
             self._usernames[chat.username.casefold()] = chat
         return chat
 
+    def remove_chat(self, chat_id: int) -> None:
+        """Delete a chat: its id and username lead nowhere from now on."""
+        chat = self.chats.pop(chat_id)
+        if chat.username:
+            self._usernames.pop(chat.username.casefold(), None)
+        for members in self._channels_of.values():
+            members.discard(chat_id)
+
     def _new_chat_id(self, kind: ChatKind) -> int:
         if kind is ChatKind.BASIC_GROUP:
             self._next_chat_id += self._rng.randint(1, 9973)

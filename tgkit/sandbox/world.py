@@ -34,6 +34,7 @@ from tgkit.sandbox.sender import SandboxSender
 from tgkit.sandbox.server import WorldServer
 from tgkit.sandbox.shapes import FaultRates, Faults
 from tgkit.sandbox.stats import RequestStats
+from tgkit.sandbox.universe import Universe, UniverseMix, generate_universe
 from tgkit.sandbox.views import MessageCache, UserCache
 
 __all__ = ["SANDBOX_API_HASH", "SANDBOX_API_ID", "World"]
@@ -83,6 +84,7 @@ class World(ChannelActions, Engagement):
         self.one_off_errors = OneOffErrors()
         self.request_stats = RequestStats()
         self._activities: list[Activity] = []
+        self.universe: Universe | None = None
         self._server = WorldServer(self)
 
     def __repr__(self) -> str:
@@ -280,6 +282,12 @@ class World(ChannelActions, Engagement):
             if target.messages:
                 start = max(start, target.messages[-1].date)
             return self.timeline.generate(target, count, start, self.now())
+
+    def generate_universe(self, channels: int = 500, seed: int = 0,
+                          mix: UniverseMix | None = None) -> Universe:
+        """``channels`` channels citing each other, with their true citation graph
+        (see ``tgkit.sandbox.universe``)."""
+        return generate_universe(self, channels, seed, mix)
 
     # Live activity
 

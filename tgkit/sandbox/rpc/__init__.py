@@ -12,6 +12,7 @@ from typing import Any
 from tgkit.sandbox.rpc import (
     auth,
     channels,
+    discovery,
     history,
     invites,
     messages,
@@ -26,7 +27,7 @@ __all__ = ["HANDLERS", "NEEDS_NO_LOGIN", "Call"]
 Handler = Callable[[Call, Any], Any]
 
 HANDLERS: dict[type, Handler] = {}
-for _area in (users, channels, history, messages, invites, updates, auth, threads):
+for _area in (users, channels, discovery, history, messages, invites, updates, auth, threads):
     HANDLERS.update(_area.HANDLERS)
 
 # Methods a client may call before it is logged in.

@@ -136,7 +136,7 @@ def _messages_result(
     viewer = call.viewer
     rendered = call.messages(chat, page)
     users = call.users(m.sender_id for m in page if m.sender_id is not None)
-    chats = [viewer.chat(chat)]
+    chats = [viewer.chat(chat), *_origins(call, chat, page)]
     if call.world.faults.happens(call.world.faults.rates.countless_history):
         # Some servers (and Telegram, for a history that fits one page) send no count.
         return build(messages.Messages, messages=rendered, topics=[], chats=chats, users=users)
@@ -149,6 +149,16 @@ def _messages_result(
         messages.MessagesSlice, count=total, messages=rendered, topics=[], chats=chats,
         users=users, offset_id_offset=position or None,
     )
+
+
+def _origins(call: Call, chat: Chat, page: list[Message]) -> list[object]:
+    """The channels the page's forwards come from, as Telegram sends them beside the
+    messages (with the access hash that lets the reader open them); deleted ones are
+    left out."""
+    found = {m.fwd.from_id for m in page if m.fwd is not None and m.fwd.kind == "channel"}
+    found.discard(chat.id)
+    origins = [call.world.chats.get(chat_id) for chat_id in sorted(i for i in found if i)]
+    return [call.viewer.chat(origin) for origin in origins if origin is not None]
 
 
 def get_channel_messages(call: Call, request: functions.channels.GetMessagesRequest) -> object:
@@ -184,6 +194,7 @@ def _by_ids(call: Call, chat: Chat, ids: list[object]) -> object:
     viewer = call.viewer
     rendered: list[object] = []
     senders = []
+    shown: list[Message] = []
     for item in ids:
         message_id = _input_id(item)
         message = chat.find_message(message_id)
@@ -191,11 +202,13 @@ def _by_ids(call: Call, chat: Chat, ids: list[object]) -> object:
             rendered.append(types.MessageEmpty(id=message_id, peer_id=call.viewer.peer(chat)))
         else:
             rendered.append(viewer.message(message, chat))
+            shown.append(message)
             if message.sender_id is not None:
                 senders.append(message.sender_id)
     return build(
         messages.ChannelMessages, pts=chat.pts, count=len(rendered), messages=rendered,
-        topics=[], chats=[viewer.chat(chat)], users=call.users(senders),
+        topics=[], chats=[viewer.chat(chat), *_origins(call, chat, shown)],
+        users=call.users(senders),
     )
 
 
