@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -296,6 +297,7 @@ TRACK = OperationSpec(
     requests=frozenset({"messages.GetHistory"}),
     exclusive=False,
     cli=False,
+    least_timeout=lambda args: math.inf,  # many chats' rounds: no run timeout unless given
     spread=spread,
     example=("study",),
     example_options={"dataset": "study/"},
