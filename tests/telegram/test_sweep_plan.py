@@ -1,0 +1,67 @@
+"""The search sweep plans its queries: a query is done once Telegram's count of its
+members is collected, only queries past the cap are refined, and the whole sweep
+stays close to one request per 200 members while finding everyone search can find."""
+
+from __future__ import annotations
+
+import pytest
+
+from tgkit.core import SessionConfig
+from tgkit.sandbox import World
+from tgkit.sandbox.realistic import RealisticMix
+from tgkit.session import TelegramSession
+from tgkit.telegram.sweep import SweepPlan
+from tgkit.telegram.sweep_counts import PrefixCounts, member_words
+
+FAST = SessionConfig(pacing=False)
+
+
+def counts_of(names: list[tuple[str, str | None, str | None]]) -> PrefixCounts:
+    rows = [member_words(*name) for name in names]
+    counts = PrefixCounts(lambda row: rows[row])
+    counts.add(rows)
+    return counts
+
+
+def test_a_query_whose_count_is_collected_is_not_paged_further() -> None:
+    names = [("Anna", None, None)] * 50 + [("Boris", None, None)] * 50
+    counts = counts_of(names)
+    plan = SweepPlan(cap=10_000, total=100, counts=counts, sample=counts)
+    asked = []
+    while (step := plan.next()) is not None and len(asked) < 10:
+        asked.append(step)
+        plan.record(step[0], step[1], count=50, delivered=0)  # Telegram: 50 match, all known
+    assert len(asked) <= 3  # each letter's count is learnt once, nothing is paged
+    assert plan.refined == []
+
+
+def test_only_a_query_past_the_cap_is_refined() -> None:
+    counts = counts_of([("Anna", None, "ann_1"), ("Anton", None, None)])
+    plan = SweepPlan(cap=2, total=5, counts=counts, sample=counts)
+    plan.record("a", 0, count=5, delivered=2)
+    plan.record("b", 0, count=1, delivered=1)
+    assert plan.refined == ["a"]
+    assert plan.state()["refined"] == ["a"]
+
+
+@pytest.mark.parametrize("mix", [None, RealisticMix.mixed()], ids=["old", "realistic"])
+async def test_a_sweep_finds_every_findable_member_with_few_requests(mix) -> None:
+    world = World(seed=5)
+    me = world.add_user("Ada", username="ada_research")
+    people = world.add_people(30_000, mix) if mix is not None else 30_000
+    group = world.add_supergroup("Big", username="big_group", members=people)
+    world.join(group, me)
+    world.reset_stats()
+    async with TelegramSession.sandbox(world, me, config=FAST) as session:
+        df = await session.scrape_group_members("@big_group")
+    findable = {
+        uid for uid in group.members
+        if not world.users[uid].deleted
+        and any(w[0].isalnum() for w in member_words(
+            world.users[uid].first_name, world.users[uid].last_name, world.users[uid].username))
+    }
+    assert findable <= set(df["user_id"])
+    pages = world.stats().count("channels.GetParticipants")
+    bound = 2.5 if mix is None else 4.0  # pages per 200 findable (100,000 members: 1.3, 3)
+    assert pages < bound * len(findable) / 200
+    assert df.attrs["search_queries"] > 0
