@@ -178,6 +178,11 @@ ROLES = ("creator", "admin", "member", "banned", "left", "unknown")
 #: filter (all a non-admin sees of hidden member lists); "full_chat": a basic
 #: group's full member list; "messages": authors of recent messages;
 #: "monitor": seen live while monitoring.
+#: Every frame keeps all of these categories, even those that never occur in
+#: it, on purpose: frames of different groups and runs then share one dtype,
+#: so ``pd.concat`` keeps the column categorical and comparisons line up.
+#: ``value_counts()`` therefore lists unused sources with 0; to drop them use
+#: ``df["source"].cat.remove_unused_categories().value_counts()``.
 SOURCES = ("participants", "search", "admins", "full_chat", "messages", "monitor")
 
 #: ``media_type``: documents are split by their attributes (video, voice, …);

@@ -136,3 +136,22 @@ def test_a_resumed_job_rate_counts_only_this_runs_rows() -> None:
     bar.draw()
     assert bar._bar.initial == 11_532 and bar._bar.n == 11_732
     bar.close()
+
+
+def test_sending_to_a_broadcast_channel_says_posting_needs_admin_rights(tg: Notebook) -> None:
+    from tgkit.errors import AdminRequired
+
+    with pytest.raises(AdminRequired, match="posting needs admin rights") as raised:
+        tg.send(DEMO_TARGETS["channel"], "hello")
+    assert "subscriber" not in str(raised.value)
+
+
+def test_queue_and_history_name_their_times_alike(tg: Notebook) -> None:
+    tg.messages(SMALL, limit=5, progress=False)
+    job = tg.members(BIG, refresh=True, background=True)
+    eventually(lambda: not tg.queue.empty)
+    times = {"wait_s", "run_s"}
+    assert times <= set(tg.queue.columns) and times <= set(tg.history.columns)
+    tg.cancel(job.id)
+    with pytest.raises(BaseException):  # noqa: B017 - the cancel, whatever its class
+        job.result(progress=False)

@@ -44,7 +44,7 @@ QUEUE_COLUMNS = {
     "account": "string",
     "where": "string",
     "priority": "Int64",
-    "waited_s": "Int64",
+    "wait_s": "Int64",
     "attempts": "Int64",
 }
 

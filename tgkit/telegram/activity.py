@@ -5,8 +5,8 @@ label, priority, state, queued_at, started_at, finished_at (UTC), wait_s,
 run_s, error, requests (total requests sent), flood_wait_s, budget_wait_s and
 the request counts by type (``requests_by_type``, a dict).
 ``queue_frame(snapshot)`` has the running operation first, then the queued
-ones in dispatch order: id, kind, label, priority, state, waited_s, running_s,
-done, total.
+ones in dispatch order: id, kind, label, priority, state, wait_s, run_s (so
+far; the names ``history_frame`` uses), done, total.
 
 ``entities_frame(chats)`` lists resolved chats (kind, id, access_hash,
 username, title) when the session keeps no store. ``SessionSnapshot`` joins
@@ -63,8 +63,8 @@ QUEUE_COLUMNS = {
     "label": "string",
     "priority": "Int64",
     "state": "string",
-    "waited_s": "Float64",
-    "running_s": "Float64",
+    "wait_s": "Float64",
+    "run_s": "Float64",
     "done": "Int64",
     "total": "Int64",
 }
@@ -116,8 +116,8 @@ def _queue_row(view: OperationView) -> dict[str, Any]:
         "label": view.label,
         "priority": view.priority,
         "state": view.state.name,
-        "waited_s": view.waited_seconds,
-        "running_s": view.running_seconds,
+        "wait_s": view.waited_seconds,
+        "run_s": view.running_seconds,
         "done": view.progress.done,
         "total": view.progress.total,
     }

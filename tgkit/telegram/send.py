@@ -21,6 +21,7 @@ from typing import Any
 from telethon.tl import functions, types
 
 from tgkit.core import OperationKind
+from tgkit.errors import AdminRequired
 from tgkit.telegram.catalogue import TARGET, TEXT, Arguments, OperationSpec, Param
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.targets import Target
@@ -66,7 +67,14 @@ async def send_message(ctx: TelegramContext, target: Target, text: str) -> SentM
     """Send ``text`` to ``target``; return the sent message's id and date."""
     chat = await ctx.resolver.resolve(target)
     request = functions.messages.SendMessageRequest(peer=chat.input_peer, message=text)
-    result = await ctx.rpc(request, target=chat.target)
+    try:
+        result = await ctx.rpc(request, target=chat.target)
+    except AdminRequired as error:  # a broadcast channel: only its admins post
+        raise AdminRequired(
+            f"only admins of {chat.target} may post in it (Telegram answered "
+            "CHAT_ADMIN_REQUIRED): posting needs admin rights there; send to a group or "
+            "to the channel's discussion group instead"
+        ) from error
     message_id, date = _sent_id_and_date(result, request.random_id)
     return SentMessage(message_id, date or utc_now(), chat.marked_id)
 
