@@ -11,10 +11,12 @@ Where the session comes from, first match wins:
    (``~/.config/tgkit/config.toml``, see :mod:`tgkit.credentials`);
 4. nothing found: the sandbox again, with a :class:`SandboxNotice` saying so.
 
-The first connection of an account that is not logged in asks for the phone
-number (unless ``phone=`` or ``TG_PHONE`` gives it), the login code and, if
-set, the two-step verification password, all with ``getpass``: nothing is
-echoed or kept in the notebook. Credentials never belong in a cell's source.
+The first connection of an account that is not logged in shows a login
+widget in the cell (:mod:`tgkit.notebook.login_widget`: phone, code, and the
+two-step password in a password field; nothing echoed or kept in the
+notebook). Where widgets cannot answer while the cell waits (outside
+Jupyter), or given ``phone=``, it asks with ``getpass``. Credentials never
+belong in a cell's source.
 
 Calling ``connect`` again with the same name returns the same open session
 (re-running a setup cell never opens the session file twice)::
@@ -284,6 +286,8 @@ def _connect_or_login(session: TelegramSession, runner: Runner, phone: str | Non
         return
     except NotAuthorized:
         logger.info("session %r is not logged in; starting the login", session.name)
+    if phone is None and _login_with_widget(session, runner):
+        return
     phone = phone or os.environ.get("TG_PHONE") or getpass.getpass(
         "Phone number of the account (international form, e.g. +44 7700 900123): "
     )
@@ -303,6 +307,22 @@ def _sandbox_store(name: str) -> str:
     folder = tempfile.mkdtemp(prefix=f"tgkit-sandbox-{name}-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return os.path.join(folder, "tgkit.db")
+
+
+def _login_with_widget(session: TelegramSession, runner: Runner) -> bool:
+    """In a kernel that answers widgets while a cell waits: log in with the login widget."""
+    from tgkit.notebook.comms import subshell_id
+
+    if subshell_id() is None:
+        return False
+    from IPython.display import display
+
+    from tgkit.notebook.login_widget import LoginWidget
+
+    login = LoginWidget(session, runner)
+    display(login.widget)
+    login.wait()
+    return True
 
 
 def _forget(notebook: Notebook, undo_shutdown: Callable[[], None] | None) -> None:
