@@ -134,12 +134,7 @@ class Watchlist:
 
     def frame(self) -> pd.DataFrame:
         """The watchlist as a DataFrame (``WATCHLIST_COLUMNS``)."""
-        rows = [
-            {
-                **{k: getattr(e, k) for k in WATCHLIST_COLUMNS},
-            }
-            for e in self.entries()
-        ]
+        rows = [{k: getattr(e, k) for k in WATCHLIST_COLUMNS} for e in self.entries()]
         frame = pd.DataFrame(rows, columns=list(WATCHLIST_COLUMNS))
         for column, dtype in WATCHLIST_COLUMNS.items():
             if dtype.startswith("datetime"):

@@ -125,6 +125,8 @@ class Dataset:
 
         self.create()
         root = self.path / kind
+        if (root / COMMON_METADATA).exists():
+            self._check_fits(pq, root / COMMON_METADATA, frame)
         months = pd.to_datetime(frame[month_of], utc=True).dt.strftime("%Y-%m")
         schema = {**frame_schema(frame), "partition_by": list(PARTITION_BY)}
         written = []
@@ -146,6 +148,18 @@ class Dataset:
             pq.write_metadata(full_table.schema, temp)
             os.replace(temp, common)
         return written
+
+    def _check_fits(self, pq: Any, common: Path, frame: pd.DataFrame) -> None:
+        """A clear error, before writing, when ``frame`` is not of the dataset's kind."""
+        existing = json.loads(pq.read_schema(common).metadata[METADATA_KEY])
+        old = {k: v for k, v in existing["columns"].items() if k != "month"}
+        new = frame_schema(frame)["columns"]
+        if old != new:
+            differ = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))[:3]
+            raise ValueError(
+                f"{common.parent} holds frames of other columns or dtypes ({differ} differ); "
+                "tgkit will not mix them: give the study a new dataset folder"
+            )
 
 
 def _table(pa: Any, frame: pd.DataFrame, schema: Mapping[str, Any]) -> Any:
