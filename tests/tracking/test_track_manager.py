@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tgkit.core import SessionConfig
+from tgkit.core import OperationState, SessionConfig
+from tgkit.core.handle_protocol import Handle
 from tgkit.manager import SessionManager
 from tgkit.sandbox import World
 from tgkit.session import TelegramSession
@@ -39,7 +40,13 @@ async def test_rounds_spread_over_the_sessions_and_each_message_comes_once(
     targets = [f"@feed_{i}" for i in range(6)]
     async with SessionManager(sessions) as manager:
         await manager.watch(targets, watchlist="feeds")
-        first = await manager.track("feeds", dataset=tmp_path / "feeds", refresh_days=0)
+        handle = manager.track("feeds", dataset=tmp_path / "feeds", refresh_days=0)
+        assert isinstance(handle, Handle) and handle.label == "track"
+        first = await handle
+        assert handle.state is OperationState.DONE
+        assert (handle.progress.done, handle.progress.total) == (6, 6)
+        history_pages = handle.report["requests"]["messages.GetHistory"]
+        assert history_pages == 6 * 4  # 250 posts: three full pages and an empty one
         for chat in world.chats.values():
             world.generate_messages(chat, 5, days=0.01)
         second = await manager.track("feeds", dataset=tmp_path / "feeds", refresh_days=0)
@@ -49,3 +56,16 @@ async def test_rounds_spread_over_the_sessions_and_each_message_comes_once(
     assert len(set(first.outcomes["session"])) >= 2  # not all on one account
     keys = list(zip(second.messages["chat_id"], second.messages["message_id"], strict=True))
     assert len(set(keys)) == 30
+
+
+def test_a_notebook_pool_tracks_too(tmp_path: Path) -> None:
+    import tgkit
+
+    pool = tgkit.connect(["lab1", "lab2"], sandbox=True, config=FAST)
+    try:
+        pool.watch(["@news_channel", "@small_group"], watchlist="pool")
+        result = pool.track("pool", dataset=tmp_path / "pool", refresh_days=0)
+    finally:
+        pool.close()
+    assert list(result.outcomes["status"]) == ["done", "done"]
+    assert set(result.outcomes["session"]) <= {"lab1", "lab2"}

@@ -44,6 +44,7 @@ from .monitoring import ManagedMonitorHandle, MonitorBox
 from .requests import Call, RequestBuilder
 from .sessions import ManagedSession, SessionWorker, share_collections, unshare_collections
 from .snapshot import ManagerEvent, ManagerSnapshot
+from .spread import SpreadHandle
 
 __all__ = ["SessionManager"]
 
@@ -285,7 +286,9 @@ class SessionManager:
         if spec.spread is not None:  # units over the sessions (e.g. track: one per chat)
             self._require_started()
             options = {"priority": priority, "timeout": timeout, "queue_timeout": queue_timeout}
-            return asyncio.ensure_future(spec.spread(self, args, options))
+            return SpreadHandle(
+                spec.label(args), spec.kind, lambda handle: spec.spread(self, args, options, handle)
+            )
         call = Call.of(priority, timeout, queue_timeout)
         if not spec.live:
             return self._submit(self._requests.work(spec, args, call))

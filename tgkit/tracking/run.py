@@ -176,7 +176,7 @@ Info = Callable[[list[WatchEntry]], Awaitable[Any]]
 
 async def run_rounds(
     watchlist: Watchlist, dataset: Dataset | None, unit: Unit, info: Info | None,
-    *, parallel: bool,
+    *, parallel: bool, progress: Callable[[int, int], None] = report,
 ) -> TrackResult:
     """Every chat's round through ``unit``, each failure kept as an outcome; then the
     info of the chats that answered (``info``), once."""
@@ -196,7 +196,7 @@ async def run_rounds(
                 log.warning("track %s: %s skipped: %s", watchlist.name, entry.display, error)
                 result = error
             done += 1
-            report(done, len(entries))
+            progress(done, len(entries))
             return result, time.monotonic() - began
 
         if parallel:
@@ -252,27 +252,38 @@ def _check_dataset(args: Arguments) -> None:
         Dataset(args["dataset"], args["watchlist"])  # refuses a folder of something else
 
 
-async def spread(manager: Any, args: Arguments, options: dict[str, Any]) -> TrackResult:
-    """``track`` on a SessionManager: each chat's round a ``track_chat`` on any session."""
+async def spread(
+    manager: Any, args: Arguments, options: dict[str, Any], handle: Any
+) -> TrackResult:
+    """``track`` on a SessionManager: each chat's round a ``track_chat`` on any session;
+    ``handle`` (a ``SpreadHandle``) counts the rounds ended and adds up their reports."""
     store = manager._collection_store()
     watchlist = Watchlist(_store(store), args["watchlist"])
     dataset = Dataset(args["dataset"], watchlist.name) if args["dataset"] else None
+
+    async def submitted(spec: OperationSpec, call: Arguments) -> Any:
+        unit = manager.submit(spec, call, **options)
+        try:
+            return await unit, unit.session
+        finally:
+            handle.add_report(getattr(unit, "report", None))
 
     async def unit(entry: WatchEntry) -> Any:
         call = TRACK_CHAT.check(
             entry.chat_id, watchlist=watchlist.name, dataset=args["dataset"],
             refresh_days=args["refresh_days"],
         )
-        handle = manager.submit(TRACK_CHAT, call, **options)
-        frame = await handle
-        frame.attrs["session"] = handle.session
+        frame, session = await submitted(TRACK_CHAT, call)
+        frame.attrs["session"] = session
         return frame
 
     async def info(entries: list[WatchEntry]) -> Any:
-        return await manager.submit(CHAT_INFO, CHAT_INFO.check(_ids(entries), resume=False))
+        frame, _ = await submitted(CHAT_INFO, CHAT_INFO.check(_ids(entries), resume=False))
+        return frame
 
     return await run_rounds(
-        watchlist, dataset, unit, info if args["chat_info"] else None, parallel=True
+        watchlist, dataset, unit, info if args["chat_info"] else None, parallel=True,
+        progress=handle.set_progress,
     )
 
 

@@ -177,10 +177,11 @@ class OperationSpec:
     ``example``/``example_options``: the positional and keyword arguments of
     a typical call, rendered for each face's docstring. ``describe(args)``:
     the queue label when ``name target`` is not the right one.
-    ``spread(manager, args, options)``: for an operation made of per-chat
-    units, how a ``SessionManager`` runs it (the units over its sessions);
-    it returns an awaitable of the result. Without it a manager runs the
-    operation on one session.
+    ``spread(manager, args, options, handle)``: for an operation made of
+    per-chat units, how a ``SessionManager`` runs it (the units over its
+    sessions, reporting each ended unit to ``handle``, a
+    ``tgkit.manager.spread.SpreadHandle``); a coroutine of the result.
+    Without it a manager runs the operation on one session.
     """
 
     name: str
@@ -203,7 +204,7 @@ class OperationSpec:
     example: tuple[Any, ...] = ()
     example_options: Mapping[str, Any] = field(default_factory=dict)
     describe: Callable[[Arguments], str] | None = None
-    spread: Callable[[Any, Arguments, dict[str, Any]], Awaitable[Any]] | None = None
+    spread: Callable[[Any, Arguments, dict[str, Any], Any], Awaitable[Any]] | None = None
 
     def __post_init__(self) -> None:
         if not self.method:
