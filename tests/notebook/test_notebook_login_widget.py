@@ -79,3 +79,39 @@ def test_a_wrong_code_is_asked_again_then_the_right_one_logs_in() -> None:
         assert session.is_connected and "Logged in" in login.status.value
     finally:
         runner.run(session.disconnect())
+
+
+@pytest.mark.parametrize("password", [None, "two step pw"])
+def test_a_qr_code_scanned_in_the_phone_app_logs_in(password: str | None) -> None:
+    from tgkit.sandbox import World
+
+    world = World(seed=7)
+    user = world.add_user("Ola", username="ola_lab", phone="+15550004323", password=password)
+    runner = background_loop()
+
+    async def build() -> TelegramSession:
+        return TelegramSession("widget-qr", client=world.login_client(), store=False)
+
+    session = runner.run(build())
+    login = LoginWidget(session, runner)
+    try:
+        login.qr_button.click()
+        eventually(lambda: login._qr_url is not None, within=10)
+        assert login.qr.value.startswith("<svg") and "Link Desktop Device" in login.status.value
+        url = login._qr_url
+        assert url is not None and url.startswith("tg://login?token=")
+        world.scan_login_token(url, user)
+        if password is not None:
+            eventually(lambda: login.password.layout.display is None, within=10)
+            login.password.value = "wrong"
+            login.button.click()
+            eventually(lambda: "not right" in login.status.value, within=10)
+            login.password.value = password
+            login.button.click()
+        login.wait(timeout=10)
+        assert session.is_connected and "Logged in" in login.status.value
+        assert login.qr.value == "" and login._qr_url is None  # the token is not kept
+        with pytest.raises(Exception, match="AUTH_TOKEN"):  # used once: scanning again fails
+            world.scan_login_token(url, user)
+    finally:
+        runner.run(session.disconnect())

@@ -1,4 +1,13 @@
-"""Logging in: codes sent to a phone, and two-step passwords checked with real SRP.
+"""Logging in: codes sent to a phone, QR login tokens, and two-step passwords with real SRP.
+
+QR login as Telegram runs it: a client that is not logged in asks
+``auth.exportLoginToken`` for a token (shown as ``tg://login?token=…``, valid
+30 s); the phone app of a logged-in account accepts it
+(``auth.acceptLoginToken``; in the sandbox ``World.scan_login_token``); the
+server pushes ``updateLoginToken`` to the waiting client, whose next
+``auth.exportLoginToken`` returns ``auth.loginTokenSuccess`` (or
+``SESSION_PASSWORD_NEEDED`` for an account with a two-step password, which
+the client then checks with ``auth.checkPassword``).
 
 The server side of Telegram's SRP-2048 password check (the client side is
 ``telethon.password.compute_check``): the world stores only the verifier
@@ -21,7 +30,9 @@ from dataclasses import dataclass, field
 from telethon import password as srp
 from telethon.tl import types
 
-__all__ = ["Logins", "PasswordCheck", "SentCode"]
+__all__ = ["LoginToken", "Logins", "PasswordCheck", "SentCode"]
+
+TOKEN_SECONDS = 30
 
 _G = 3
 _PRIME = bytes.fromhex(
@@ -58,6 +69,17 @@ class SentCode:
 
 
 @dataclass(slots=True)
+class LoginToken:
+    """A QR login token issued to one authorization key; ``user_id`` once accepted."""
+
+    token: bytes = field(repr=False)
+    auth_key_id: int
+    expires: float
+    waiting: object = field(default=None, repr=False)  # the client to notify on acceptance
+    user_id: int | None = None
+
+
+@dataclass(slots=True)
 class PasswordCheck:
     """One offered SRP challenge (``srp_id``) for one user."""
 
@@ -77,6 +99,7 @@ class Logins:
         self._waiting_password: dict[int, int] = {}  # auth key id -> user id
         self._checks: dict[int, PasswordCheck] = {}
         self._verifiers: dict[int, tuple[object, int]] = {}  # user id -> (algo, v)
+        self._tokens: dict[bytes, LoginToken] = {}
 
     def send_code(self, phone: str) -> SentCode:
         sent = SentCode(phone, f"{self._rng.randrange(100_000):05d}",
@@ -109,6 +132,33 @@ class Logins:
             return "PHONE_CODE_INVALID"
         del self._codes[phone]
         return None
+
+    # QR login tokens
+
+    def export_token(self, auth_key_id: int, now: float, waiting: object) -> LoginToken:
+        """The accepted token of this key if there is one, else a new token (30 s)."""
+        for token in list(self._tokens.values()):
+            if token.auth_key_id == auth_key_id and token.user_id is not None:
+                del self._tokens[token.token]
+                return token
+            if token.expires <= now:
+                del self._tokens[token.token]
+        issued = LoginToken(self._rng.randbytes(32), auth_key_id, now + TOKEN_SECONDS, waiting)
+        self._tokens[issued.token] = issued
+        return issued
+
+    def accept_token(self, token: bytes, user_id: int, now: float) -> LoginToken:
+        """The phone app of ``user_id`` accepts ``token``; raises ValueError with the RPC error."""
+        found = self._tokens.get(token)
+        if found is None:
+            raise ValueError("AUTH_TOKEN_INVALID")
+        if found.expires <= now:
+            del self._tokens[token]
+            raise ValueError("AUTH_TOKEN_EXPIRED")
+        if found.user_id is not None:
+            raise ValueError("AUTH_TOKEN_ALREADY_ACCEPTED")
+        found.user_id = user_id
+        return found
 
     def wait_for_password(self, auth_key_id: int, user_id: int) -> None:
         self._waiting_password[auth_key_id] = user_id

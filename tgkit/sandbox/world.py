@@ -370,6 +370,14 @@ class World(ChannelActions, Engagement):
         with self.lock:
             return self.logins.code_for(phone)
 
+    def scan_login_token(self, url: str | bytes, user: User) -> None:
+        """``user``'s phone app scans a QR login code (``tg://login?token=…`` or the token):
+        the client waiting on it (``client.qr_login().wait()``) is logged in as ``user``."""
+        from tgkit.sandbox.rpc.auth import accept
+
+        with self.lock:
+            accept(self, url, user)
+
     def random_bytes(self, count: int) -> bytes:
         with self.lock:
             return self.accounts_rng.randbytes(count)

@@ -35,5 +35,5 @@ NEEDS_NO_LOGIN = frozenset({
     "help.GetConfig", "Ping", "PingDelayDisconnect", "auth.SendCode", "auth.ResendCode",
     "auth.SignIn",
     "auth.CheckPassword", "account.GetPassword", "auth.LogOut", "users.GetUsers",
-    "updates.GetState",
+    "updates.GetState", "auth.ExportLoginToken",
 })

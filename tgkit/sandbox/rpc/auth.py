@@ -1,7 +1,11 @@
 """Logging in: ``auth.sendCode``, ``auth.signIn``, ``account.getPassword``,
-``auth.checkPassword`` (real SRP, see ``tgkit.sandbox.login``), ``auth.logOut``."""
+``auth.checkPassword`` (real SRP, see ``tgkit.sandbox.login``), QR login
+(``auth.exportLoginToken``, ``auth.acceptLoginToken``), ``auth.logOut``."""
 
 from __future__ import annotations
+
+import base64
+from typing import Any
 
 from telethon.tl import functions, types
 from telethon.tl.types import account, auth
@@ -78,6 +82,59 @@ def check_password(call: Call, request: functions.auth.CheckPasswordRequest) -> 
     return _logged_in(call, call.world.users[user_id])
 
 
+def export_login_token(
+    call: Call, request: functions.auth.ExportLoginTokenRequest
+) -> auth.LoginToken | auth.LoginTokenSuccess:
+    logins = call.world.logins
+    key_id = call.sender.auth_key.key_id
+    token = logins.export_token(key_id, call.world.now().timestamp(), call.sender)
+    if token.user_id is None:
+        expires = int(token.expires)
+        return auth.LoginToken(expires=_date(expires), token=token.token)
+    user = call.world.users[token.user_id]
+    if user.password:
+        logins.wait_for_password(key_id, user.id)
+        raise RpcFailure.of("SESSION_PASSWORD_NEEDED")
+    return auth.LoginTokenSuccess(authorization=_logged_in(call, user))
+
+
+def accept_login_token(
+    call: Call, request: functions.auth.AcceptLoginTokenRequest
+) -> types.Authorization:
+    if call.account is None:
+        raise RpcFailure(401, "AUTH_KEY_UNREGISTERED")
+    accept(call.world, request.token, call.account)
+    now = call.world.now()
+    return types.Authorization(
+        hash=0, device_model="tgkit", platform="sandbox", system_version="1",
+        api_id=0, app_name="tgkit", app_version="1", date_created=now, date_active=now,
+        ip="127.0.0.1", country="", region="",
+    )
+
+
+def accept(world: Any, token: bytes | str, user: User) -> None:
+    """``user``'s phone app accepts a login token (bytes, or the ``tg://login?token=`` URL).
+
+    The waiting client gets ``updateLoginToken`` and logs in on its next export.
+    """
+    if isinstance(token, str):
+        text = token.split("token=", 1)[-1]
+        token = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    try:
+        accepted = world.logins.accept_token(token, user.id, world.now().timestamp())
+    except ValueError as error:
+        raise RpcFailure.of(str(error)) from None
+    waiting = accepted.waiting
+    if waiting is not None:
+        waiting.push(types.UpdateShort(update=types.UpdateLoginToken(), date=world.now()))
+
+
+def _date(epoch: int) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC)
+
+
 def log_out(call: Call, request: functions.auth.LogOutRequest) -> auth.LoggedOut:
     call.world.authorize(call.sender, None)
     return auth.LoggedOut()
@@ -97,4 +154,6 @@ HANDLERS = {
     functions.account.GetPasswordRequest: get_password,
     functions.auth.CheckPasswordRequest: check_password,
     functions.auth.LogOutRequest: log_out,
+    functions.auth.ExportLoginTokenRequest: export_login_token,
+    functions.auth.AcceptLoginTokenRequest: accept_login_token,
 }
