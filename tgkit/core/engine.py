@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -60,6 +61,9 @@ class Engine:
         self._run_timer = DeadlineTimer(self._run_timer_due)
         self._lock_guard = LockGuard(self.lock, self.queue, config.lock_timeout, self._lock_gone)
         self._guarding = False  # the lock guard watches an outside holder
+        # Held while an operation's terminal state is decided, and while a cancel
+        # from another thread is accepted: so that cancel either lands or says False.
+        self._ending = threading.Lock()
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Run on ``loop`` from now on."""
@@ -123,11 +127,13 @@ class Engine:
     ) -> bool:
         if op.state is QUEUED:
             self.queue.discard(op)
-            error = error or outcomes.cancelled(op, "queued", reason)
+            error = error or op._cancel_error or outcomes.cancelled(op, "queued", reason)
             self._end(op, OperationState.CANCELLED, error)
             return True
         if op.state is RUNNING:
-            if op._cancel_error is None and not op._timed_out:
+            if op._timed_out:
+                return False  # its timeout is already ending it
+            if op._cancel_error is None:
                 op._cancel_error = error or outcomes.cancelled(op, "running", reason)
             execution.cancel_task_of(op)
             return True
@@ -140,10 +146,19 @@ class Engine:
             on_loop = False
         if on_loop or self.loop is None:
             return self._cancel(op)
-        if op.state.is_terminal:
-            return False
-        self.loop.call_soon_threadsafe(self._cancel, op)  # another thread: a widget, a cell
+        # Another thread (a widget, a cell): accept the cancel here, under the lock
+        # _end decides under, so the operation cannot end DONE after we said True.
+        with self._ending:
+            if op.state.is_terminal or op._timed_out:
+                return False
+            if op._cancel_error is None:
+                where = "queued" if op.state is QUEUED else "running"
+                op._cancel_error = outcomes.cancelled(op, where, "cancelled from another thread")
+        self.loop.call_soon_threadsafe(self._cancel, op)
         return True
+
+    def _cancel_pending(self, op: Operation) -> bool:
+        return execution.cancel_pending(op)
 
     def live_operations(self) -> list[Operation]:
         """The running operation, its inline children, and the queue."""
@@ -223,8 +238,8 @@ class Engine:
             self._run_timer.arm(deadline)
 
     def _time_out(self, op: Operation) -> None:
-        if op.state is not RUNNING or op._timed_out:
-            return
+        if op.state is not RUNNING or op._timed_out or op._cancel_error is not None:
+            return  # not running, or a cancel accepted first is ending it
         logger.info("%s ran past its timeout of %s s; cancelling it", op.describe(), op.timeout)
         op._timed_out = True
         execution.cancel_task_of(op)
@@ -251,7 +266,11 @@ class Engine:
         self, op: Operation, state: OperationState, error: BaseException | None, result: Any = None
     ) -> None:
         """Put ``op`` in its terminal state, tell everyone, and release the lock if it held it."""
-        op.state = state
+        with self._ending:
+            if op._cancel_error is not None and state is not OperationState.CANCELLED:
+                # a cancel accepted from another thread while it was ending: it wins
+                state, error, result = OperationState.CANCELLED, op._cancel_error, None
+            op.state = state
         op.finished_at = self.clock()
         op.error = error
         op.result_value = result

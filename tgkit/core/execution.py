@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from tgkit.core import outcomes
 from tgkit.core.operation import Operation, OperationState, _current
 
 #: What a parked awaiter is woken with: run the operation here, or it has ended.
@@ -44,6 +45,8 @@ async def run_here(op: Operation) -> None:
     assert owner is not None
     op._task = task
     cancelling = task.cancelling()
+    # A cancel the task got but has not yet raised will raise inside the operation: it is its.
+    op._cancelling_before = cancelling - 1 if getattr(task, "_must_cancel", False) else cancelling
     token = _current.set(op)
     result: Any = None
     error: BaseException | None = None
@@ -57,6 +60,13 @@ async def run_here(op: Operation) -> None:
     if op._children:
         await end_children(op)
     sent = op._cancels_sent
+    swallowed = not isinstance(error, asyncio.CancelledError)
+    if swallowed and task.cancelling() > op._cancelling_before + sent:
+        # The task running it was cancelled (Ctrl-C, asyncio.timeout, the awaiting
+        # caller) and the operation swallowed the CancelledError: it still was cancelled.
+        if op._cancel_error is None and not op._timed_out:
+            why = "the task running it was cancelled"
+            op._cancel_error = outcomes.cancelled(op, "running", why)
     owner._conclude(op, result, error)
     for _ in range(sent):
         task.uncancel()
@@ -64,6 +74,52 @@ async def run_here(op: Operation) -> None:
         raise error  # KeyboardInterrupt, SystemExit: the operation ended; let them through
     if sent and task.cancelling() > cancelling:
         raise asyncio.CancelledError()  # the task itself was cancelled as well
+
+
+def cancel_pending(op: Operation) -> bool:
+    """True when ``op`` (running in the current task) has a cancel it has not obeyed.
+
+    Either the scheduler decided to end it (cancel, timeout) or the task
+    running it was cancelled from outside; ``report_progress`` raises
+    CancelledError then, so an operation that swallowed the first
+    CancelledError (as Python 3.11's ``asyncio.wait_for`` can) stops at its next page.
+    """
+    task = op._task
+    if task is None or task is not asyncio.current_task():
+        return False
+    if op._cancel_error is not None or op._timed_out:
+        return True
+    return task.cancelling() > op._cancelling_before + op._cancels_sent
+
+
+class Parked(asyncio.Future[str]):
+    """The future an awaiter of a handle is parked on.
+
+    Cancelling the awaiting task calls ``cancel()`` on the future it waits
+    for, synchronously: that is where the operation learns of it. Waiting
+    until the task resumes would be too late when the operation ends in the
+    same loop step (its last page arrived just as the caller was cancelled).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, op: Operation) -> None:
+        super().__init__(loop=loop)
+        self.op = op
+
+    def cancel(self, msg: Any = None) -> bool:
+        cancelled = super().cancel(msg=msg)
+        op = self.op
+        if op.state.is_terminal:
+            return cancelled
+        reason = "the task awaiting it was cancelled"
+        if not cancelled and self.result() == RUN and op._task is None:
+            # handed over, not started: the task will not run it (handle._abandon ends it)
+            if op._cancel_error is None and not op._timed_out:
+                op._cancel_error = outcomes.cancelled(op, "running", reason)
+        else:
+            owner = op._engine
+            assert owner is not None
+            owner._cancel(op, reason=reason)
+        return cancelled
 
 
 async def run_in_own_task(op: Operation) -> None:

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-from tgkit.core.execution import RUN, run_here
+from tgkit.core.execution import RUN, Parked, run_here
 from tgkit.core.kinds import OperationKind
 from tgkit.core.operation import Operation, OperationState, Progress
 from tgkit.core.outcomes import cancelled
@@ -146,7 +146,7 @@ class OperationHandle:
     def _park(self, runner: bool) -> Generator[Any, Any, str]:
         """Wait until ``op`` ends, or, as its ``runner``, until it is handed over to run."""
         op = self._op
-        parked: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        parked = Parked(asyncio.get_running_loop(), op)
         if runner:
             op._runner = parked
         elif op._waiters is None:

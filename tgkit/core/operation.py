@@ -37,6 +37,8 @@ class _Owner(Protocol):
 
     def _cancel(self, op: Operation, *, reason: str) -> bool: ...
 
+    def _cancel_pending(self, op: Operation) -> bool: ...
+
 
 def current_operation() -> Operation | None:
     """The operation whose coroutine is running in this context, or None outside one.
@@ -100,6 +102,7 @@ class Operation:
 
     __slots__ = (
         "_cancel_error",
+        "_cancelling_before",
         "_cancels_sent",
         "_children",
         "_claimed",
@@ -179,6 +182,7 @@ class Operation:
         self._runner: asyncio.Future[str] | None = None
         self._waiters: list[asyncio.Future[str]] | None = None
         self._cancels_sent = 0
+        self._cancelling_before = 0  # the task's cancelling() when the run began
         self._engine: _Owner | None = None  # the Engine that runs it
         self._done_callbacks: list[Callable[[Operation], None]] | None = None
         self._children: set[Operation] | None = None
@@ -236,8 +240,12 @@ class Operation:
         if total is not None and total < 0:
             raise ValueError(f"total must be an int >= 0 or None, got {total!r}")
         self.progress = Progress(done, total)
-        if self._engine is not None:
-            self._engine._on_progress(self)
+        engine = self._engine
+        if engine is not None:
+            engine._on_progress(self)
+            if self._task is not None and engine._cancel_pending(self):
+                # a cancel it swallowed (or that arrived in this very step): obey it now
+                raise asyncio.CancelledError(f"{self.describe()} was cancelled")
 
     def set_partial(self, value: Any) -> None:
         """Keep ``value`` as what was gathered so far; it survives failure and timeout.

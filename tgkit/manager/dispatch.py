@@ -343,9 +343,10 @@ class Dispatcher:
             return False
         job.cancel_requested = True
         current = job.current
-        if current is not None and current.handle is not None and not current.handle.done():
-            current.handle.cancel()  # its end finishes the job as CANCELLED
-        else:
+        attempt = None if current is None else current.handle
+        # An accepted cancel of the attempt ends it CANCELLED, and its end the job;
+        # refused (it has just ended, or its timeout is ending it): the job ends here.
+        if attempt is None or not attempt.cancel():
             self._finish(job, OperationState.CANCELLED)
             self._pump.run()
         return True

@@ -334,12 +334,17 @@ class ManagedHandle:
         return self._wait().__await__()
 
     async def _wait(self) -> Any:
-        try:
-            return await asyncio.shield(self._future)
-        except asyncio.CancelledError:
-            if not self._future.done():
-                self.cancel()  # the awaiting task was cancelled: withdraw the request
-            raise
+        future = self._future
+        if not future.done():
+            waiter = _Waiter(future.get_loop(), self)
+            future.add_done_callback(waiter.settle)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if not future.done():
+                    self.cancel()  # the awaiting task was cancelled: withdraw the request
+                raise
+        return future.result()
 
     def _resolve(self) -> None:
         if self._future.done():
@@ -351,6 +356,30 @@ class ManagedHandle:
             self._future.set_exception(source.exception())
         else:
             self._future.set_result(source.result())
+
+
+class _Waiter(asyncio.Future[None]):
+    """What a task awaiting a ManagedHandle waits on.
+
+    Cancelling that task calls ``cancel()`` here at once, so the request is
+    withdrawn in that very step: a job ending in the same step can no longer
+    come back DONE after the caller was cancelled (as it could behind a shield).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, handle: ManagedHandle) -> None:
+        super().__init__(loop=loop)
+        self._handle: ManagedHandle | None = handle
+
+    def settle(self, _source: asyncio.Future[Any]) -> None:
+        self._handle = None
+        if not self.done():
+            self.set_result(None)
+
+    def cancel(self, msg: Any = None) -> bool:
+        handle, self._handle = self._handle, None
+        if handle is not None and not handle.done():
+            handle.cancel()  # the awaiting task was cancelled: withdraw the request now
+        return super().cancel(msg=msg)
 
 
 def _retrieve(future: asyncio.Future[Any]) -> None:

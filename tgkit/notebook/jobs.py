@@ -72,6 +72,7 @@ class Job(Generic[T]):
         self._unit = unit
         self._resumable = resumable  # a store keeps its pages: the same call resumes
         self._call: LoopCall[T] = runner.spawn(_outcome(handle))
+        self._call.on_cancel = self._stop_pressed
 
     def __repr__(self) -> str:
         progress = self.handle.progress
@@ -121,12 +122,23 @@ class Job(Generic[T]):
         return self._call.done()
 
     def cancel(self) -> bool:
-        """Cancel the operation (queued or running); False if it had already ended."""
+        """Cancel the operation (queued or running); False if it had already ended.
+
+        Safe from the cell's thread: the scheduler accepts or refuses the
+        cancel at once, so True always means the operation ends CANCELLED.
+        """
         if self.handle.done():
             return False
         mark_cancelled_by(self.id, "job")
-        self._runner.call_soon(self.handle.cancel)
-        return True
+        return self.handle.cancel()
+
+    def _stop_pressed(self) -> None:
+        """Ctrl-C (or interrupt()) while waiting: cancel the operation at this instant."""
+        if not self.handle.cancel():
+            logger.info(
+                "%s had already ended %s when it was interrupted; its result is kept "
+                "(job.result())", self.id, self.handle.state.name
+            )
 
     def interrupt(self) -> None:
         """Cancel the operation and wait (bounded) until it has ended: what Ctrl-C does."""
@@ -226,10 +238,10 @@ def start(
     call = runner.spawn(_submit(submit))
     try:
         handle = runner.wait(call)
-    except KeyboardInterrupt:
+        return Job(handle, runner, unit=unit, resumable=resumable)
+    except KeyboardInterrupt:  # also after the handle came back: never leave it running
         _drop_submitted(runner, call)
         raise
-    return Job(handle, runner, unit=unit, resumable=resumable)
 
 
 def _drop_submitted(runner: Runner, call: LoopCall[OperationHandle]) -> None:

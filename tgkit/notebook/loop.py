@@ -58,7 +58,7 @@ class LoopCall(Generic[T]):
         call.outcome.result(timeout=5)
     """
 
-    __slots__ = ("_finished_event", "_loop", "_task", "outcome")
+    __slots__ = ("_finished_event", "_loop", "_task", "on_cancel", "outcome")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, T]) -> None:
         if not asyncio.iscoroutine(coro):
@@ -70,6 +70,9 @@ class LoopCall(Generic[T]):
         # would leave the lock held and the loop thread stuck settling it.
         self._finished_event = threading.Event()
         self.outcome: concurrent.futures.Future[T] = concurrent.futures.Future()
+        #: Called at once, in the cancelling thread, by ``cancel()``: what the call
+        #: stands for (an operation) is cancelled at the moment of Ctrl-C, not a loop hop later.
+        self.on_cancel: Callable[[], object] | None = None
         # call_soon_threadsafe is FIFO, so a later cancel() always finds the task.
         loop.call_soon_threadsafe(self._start, coro)
 
@@ -101,6 +104,8 @@ class LoopCall(Generic[T]):
 
     def cancel(self) -> None:
         """Ask the loop to cancel the task (safe from any thread)."""
+        if self.on_cancel is not None:
+            self.on_cancel()
         with contextlib.suppress(RuntimeError):  # the loop is already closed
             self._loop.call_soon_threadsafe(self._cancel)
 
