@@ -115,7 +115,8 @@ async def run_case(case: Case) -> None:
     async def block(session: FakeSession, job: Job) -> None:
         await release
 
-    blocker = dispatcher.submit(work(block, label="blocker")) if case.moment == "manager_queued" else None
+    queued = case.moment == "manager_queued"
+    blocker = dispatcher.submit(work(block, label="blocker")) if queued else None
 
     async def awaiting() -> Any:
         scenario.handle = dispatcher.submit(work(scenario.op, label="op"))

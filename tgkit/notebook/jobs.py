@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import threading
 from collections.abc import Callable, Generator
 from typing import Any, Generic, TypeVar
 
@@ -218,8 +219,32 @@ async def _ended(handle: OperationHandle) -> None:
         )
 
 
-async def _submit(submit: Callable[[], OperationHandle]) -> OperationHandle:
-    return submit()
+class _Submission:
+    """One submission from a cell's thread, which Ctrl-C can withdraw at any moment.
+
+    Ctrl-C can land anywhere in the cell's thread, even inside handing the
+    submission to the loop; a lock settles the race with the loop: either
+    the operation is withdrawn before it is submitted, or its handle is known.
+    """
+
+    def __init__(self, submit: Callable[[], OperationHandle]) -> None:
+        self._submit = submit
+        self._lock = threading.Lock()
+        self._handle: OperationHandle | None = None
+        self._withdrawn = False
+
+    async def run(self) -> OperationHandle:
+        with self._lock:
+            if self._withdrawn:
+                raise asyncio.CancelledError("Ctrl-C came before it was submitted")
+            self._handle = self._submit()
+            return self._handle
+
+    def withdraw(self) -> OperationHandle | None:
+        """Never submit it from now on; returns its handle if it already was."""
+        with self._lock:
+            self._withdrawn = True
+            return self._handle
 
 
 def start(
@@ -235,19 +260,13 @@ def start(
     error it raises (bad input) is raised here, before any request.
     """
     __tracebackhide__ = True
-    call = runner.spawn(_submit(submit))
+    submission = _Submission(submit)
     try:
+        call = runner.spawn(submission.run())
         handle = runner.wait(call)
         return Job(handle, runner, unit=unit, resumable=resumable)
-    except KeyboardInterrupt:  # also after the handle came back: never leave it running
-        _drop_submitted(runner, call)
+    except KeyboardInterrupt:  # wherever it landed: never leave the operation running
+        submitted = submission.withdraw()
+        if submitted is not None:
+            Job(submitted, runner).interrupt()
         raise
-
-
-def _drop_submitted(runner: Runner, call: LoopCall[OperationHandle]) -> None:
-    """Ctrl-C while submitting: an operation already queued is cancelled and seen to end."""
-    try:
-        handle = call.result()
-    except BaseException:  # cancelled before ``submit`` ran, or refused: nothing was queued
-        return
-    Job(handle, runner).interrupt()
