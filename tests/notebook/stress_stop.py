@@ -14,6 +14,7 @@ Exit status 1 if any scrape ended other than CANCELLED after the stop.
 from __future__ import annotations
 
 import collections
+import faulthandler
 import os
 import random
 import signal
@@ -31,7 +32,9 @@ def main(runs: int) -> int:
     outcomes: collections.Counter[str] = collections.Counter()
     try:
         for _ in range(runs):
+            faulthandler.dump_traceback_later(60, exit=True)  # a hung run shows where
             outcomes[one_run(tg)] += 1
+        faulthandler.cancel_dump_traceback_later()
     finally:
         tg.close()
     print(dict(outcomes))
