@@ -126,6 +126,25 @@ target              string                   the target as the caller named it
 collected_at        datetime64[ns, UTC]      when tgkit received this row
 ==================  =======================  =============================================
 
+Networks (``discover``: ``kind="network_nodes"`` and ``kind="network_edges"``)
+
+Nodes: ``chat_id``, ``username``, ``title``, ``type``, ``participants_count`` and
+the ``is_*`` flags as in chat_info (from the chat Telegram sends with the
+posts, NA for chats never seen), then ``depth`` (0 for seeds),
+``first_found_via`` ("seed" or an edge kind), ``status`` (string: "read",
+"private", "not_found" or "skipped", see ``NODE_STATUSES``), ``reason`` (why
+not read), ``cited_by`` (citing posts, all kinds), ``citations`` (posts of
+this chat citing others), ``target`` (how the crawl first named it:
+``@name``, ``+invitehash`` or ``id:<plain id>``), ``collected_at``.
+
+Edges: ``source_chat_id`` (marked id), ``target_chat_id`` (marked id, NA when
+the target never resolved), ``target`` (as the post named it: ``@name``,
+``+invitehash``, ``id:<plain id>`` for forwards and recommendations),
+``kind`` (``EDGE_KINDS``: forward, mention, link, recommendation), ``weight``
+(citing posts), ``first_seen``/``last_seen`` (their dates) and
+``message_ids`` (up to five example posts, ``list<int64>``), ``edge_id`` (a
+stable number for (target, kind), which keys an edge with its source).
+
 Events (``kind="events"``: what a monitor saw happen, beside its messages)
 
 ============  =======================  ==================================================
@@ -176,6 +195,8 @@ from tgkit.schemas import (
     CATEGORIES,
     CHAT_COLUMNS,
     CHAT_TYPES,
+    EDGE_COLUMNS,
+    EDGE_KINDS,
     EVENT_COLUMNS,
     EVENTS,
     FORWARD_TYPES,
@@ -184,6 +205,8 @@ from tgkit.schemas import (
     MEDIA_TYPES,
     MEMBER_COLUMNS,
     MESSAGE_COLUMNS,
+    NODE_COLUMNS,
+    NODE_STATUSES,
     ROLES,
     SCHEMAS,
     SOURCES,
@@ -195,6 +218,8 @@ __all__ = [
     "CATEGORIES",
     "CHAT_COLUMNS",
     "CHAT_TYPES",
+    "EDGE_COLUMNS",
+    "EDGE_KINDS",
     "EVENTS",
     "EVENT_COLUMNS",
     "FORWARD_TYPES",
@@ -202,6 +227,8 @@ __all__ = [
     "MEDIA_TYPES",
     "MEMBER_COLUMNS",
     "MESSAGE_COLUMNS",
+    "NODE_COLUMNS",
+    "NODE_STATUSES",
     "ROLES",
     "SCHEMAS",
     "SOURCES",

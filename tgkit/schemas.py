@@ -26,6 +26,8 @@ __all__ = [
     "CATEGORIES",
     "CHAT_COLUMNS",
     "CHAT_TYPES",
+    "EDGE_COLUMNS",
+    "EDGE_KINDS",
     "EVENTS",
     "EVENT_COLUMNS",
     "FORWARD_TYPES",
@@ -34,6 +36,8 @@ __all__ = [
     "MEDIA_TYPES",
     "MEMBER_COLUMNS",
     "MESSAGE_COLUMNS",
+    "NODE_COLUMNS",
+    "NODE_STATUSES",
     "ROLES",
     "SCHEMAS",
     "SOURCES",
@@ -50,12 +54,14 @@ _STRING_LIST = pd.ArrowDtype(pa.list_(pa.string()))
 _REACTION_LIST = pd.ArrowDtype(
     pa.list_(pa.struct([("emoji", pa.string()), ("count", pa.int64())]))
 )
+_INT_LIST = pd.ArrowDtype(pa.list_(pa.int64()))
 STRING_LIST = str(_STRING_LIST)
 REACTION_LIST = str(_REACTION_LIST)
+INT_LIST = str(_INT_LIST)
 
 #: The Arrow dtypes of the list columns, by their schema name.
 LIST_DTYPES: Mapping[str, pd.ArrowDtype] = MappingProxyType(
-    {STRING_LIST: _STRING_LIST, REACTION_LIST: _REACTION_LIST}
+    {STRING_LIST: _STRING_LIST, REACTION_LIST: _REACTION_LIST, INT_LIST: _INT_LIST}
 )
 
 MEMBER_COLUMNS: Mapping[str, str] = MappingProxyType(
@@ -154,12 +160,46 @@ EVENT_COLUMNS: Mapping[str, str] = MappingProxyType(
     }
 )
 
+#: ``discover``'s nodes: the chat_info columns an answer's chat carries, and the crawl's.
+NODE_COLUMNS: Mapping[str, str] = MappingProxyType(
+    {
+        **{name: CHAT_COLUMNS[name] for name in (
+            "chat_id", "username", "title", "type", "participants_count", "is_verified",
+            "is_scam", "is_fake", "is_restricted")},
+        "depth": INT,
+        "first_found_via": CATEGORY,
+        "status": STRING,  # NODE_STATUSES (a string: members' status is another category)
+        "reason": STRING,
+        "cited_by": INT,
+        "citations": INT,
+        "target": STRING,
+        "collected_at": TIME,
+    }
+)
+
+#: ``discover``'s edges: who cites whom, how, how often.
+EDGE_COLUMNS: Mapping[str, str] = MappingProxyType(
+    {
+        "source_chat_id": INT,
+        "target_chat_id": INT,
+        "target": STRING,
+        "kind": CATEGORY,
+        "weight": INT,
+        "first_seen": TIME,
+        "last_seen": TIME,
+        "message_ids": INT_LIST,
+        "edge_id": INT,  # a stable number for (target, kind): the store's key with the source
+    }
+)
+
 SCHEMAS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
         "members": MEMBER_COLUMNS,
         "messages": MESSAGE_COLUMNS,
         "chat_info": CHAT_COLUMNS,
         "events": EVENT_COLUMNS,
+        "network_nodes": NODE_COLUMNS,
+        "network_edges": EDGE_COLUMNS,
     }
 )
 KINDS = tuple(SCHEMAS)
@@ -244,6 +284,11 @@ CHAT_TYPES = ("channel", "supergroup", "gigagroup", "forum", "basic_group")
 #: ``event``: what a monitor saw happen to a message.
 EVENTS = ("new", "edit", "delete")
 
+#: ``kind`` of a citation edge; ``first_found_via`` of a node also "seed".
+EDGE_KINDS = ("forward", "mention", "link", "recommendation")
+#: ``status`` of a discovered chat.
+NODE_STATUSES = ("read", "private", "not_found", "skipped")
+
 CATEGORIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
     {
         "status": STATUSES,
@@ -254,5 +299,7 @@ CATEGORIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
         "fwd_from_type": FORWARD_TYPES,
         "type": CHAT_TYPES,
         "event": EVENTS,
+        "first_found_via": ("seed", *EDGE_KINDS),
+        "kind": EDGE_KINDS,
     }
 )

@@ -159,7 +159,10 @@ async def run_operation(args: argparse.Namespace, state: RunState) -> dict[str, 
     output_path = getattr(args, "output", None)
     if getattr(args, "package", False) and output_path is None:
         raise ValueError("--package describes the output file: give one with -o FILE")
-    output.check_output_path(output_path)
+    if spec.frames:
+        _check_folder(output_path)
+    else:
+        output.check_output_path(output_path)
     key = output.read_key_file(getattr(args, "pseudonymize_key_file", None))
     async with open_session(args, state) as session:
         world = state.world
@@ -174,9 +177,35 @@ async def run_operation(args: argparse.Namespace, state: RunState) -> dict[str, 
         finally:
             if world is not None and spec.live:
                 world.stop_activity()
+    if callable(getattr(result, "frames", None)):
+        return _finish_frames(result.frames(), output_path, key)
     if not isinstance(result, pd.DataFrame):
         return {"result": repr(result)}
     return _finish(result, output_path, key, package=getattr(args, "package", False))
+
+
+def _check_folder(folder: Path | None) -> None:
+    """Refuse an ``-o`` that is not a folder tgkit can create, before any request."""
+    if folder is None:
+        return
+    if folder.suffix.lower() in (".csv", ".parquet") or (folder.exists() and not folder.is_dir()):
+        raise ValueError(f"--output {folder}: this operation writes several files; "
+                         "give a folder (it is created if needed)")
+    if not folder.parent.exists():
+        raise ValueError(f"--output {folder}: the folder {folder.parent} does not exist")
+
+
+def _finish_frames(
+    frames: dict[str, pd.DataFrame], folder: Path | None, key: bytes | None
+) -> dict[str, Any]:
+    """A result of several named frames: each to ``FOLDER/<name>.parquet`` (``-o FOLDER``)."""
+    summary: dict[str, Any] = {name: {"rows": len(frame)} for name, frame in frames.items()}
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in frames.items():
+            output.write_frame(frame, folder / f"{name}.parquet", key)
+            summary[name]["output"] = str(folder / f"{name}.parquet")
+    return summary
 
 
 async def run_collections(args: argparse.Namespace, state: RunState) -> dict[str, Any]:

@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     for spec in CATALOGUE:
         if spec.cli:
-            _add_operation(commands, spec, [common, collect] if spec.frame else [common])
+            _add_operation(commands, spec,
+                           [common, collect] if spec.frame or spec.frames else [common])
 
     commands.add_parser("collections", parents=[common], help="list what the store holds")
     add_track(commands, [common])

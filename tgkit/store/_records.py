@@ -39,6 +39,7 @@ ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "members": ("user_id",),
     "messages": ("chat_id", "message_id"),
     "chat_info": ("chat_id",),
+    "network_edges": ("source_chat_id", "edge_id"),
 }
 
 #: Kinds of cached entities.

@@ -51,6 +51,7 @@ _KEY_COLUMNS = {
     "members": ("user_id",),
     "messages": ("chat_id", "message_id"),
     "chat_info": ("chat_id",),
+    "network_edges": ("source_chat_id", "edge_id"),
 }
 
 

@@ -10,6 +10,7 @@ spec (module)             names (session and manager / notebook and ``tgkit``)
 ``send.SEND``             ``send_message`` / ``send`` (not on the command line)
 ``chat_info.CHAT_INFO``   ``chat_info`` (``tgkit chat-info``)
 ``comments.COMMENTS``     ``scrape_comments`` / ``comments``
+``discovery.DISCOVER``    ``discover`` (a ``Network`` of nodes and edges)
 ``tracking.WATCH``        ``watch`` (``tgkit track add``)
 ``tracking.TRACK``        ``track`` (``tgkit track run``), per chat ``track_chat``
 ========================  ===========================================================
@@ -19,7 +20,8 @@ Adding an operation: write its ``OperationSpec`` beside its steps, add it to
 manager, the notebook and the command line show it from then on.
 
 >>> [spec.name for spec in CATALOGUE]
-['members', 'messages', 'monitor', 'send', 'chat_info', 'comments', 'watch', 'track_chat', 'track']
+['members', 'messages', 'monitor', 'send', 'chat_info', 'comments', 'watch', 'track_chat',
+ 'track', 'discover']
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 from tgkit.telegram.catalogue import CATALOGUE, OperationSpec
 from tgkit.telegram.chat_info import CHAT_INFO
 from tgkit.telegram.comments import COMMENTS
+from tgkit.telegram.discovery import DISCOVER
 from tgkit.telegram.members import MEMBERS
 from tgkit.telegram.messages import MESSAGES
 from tgkit.telegram.monitor import MONITOR
@@ -36,7 +39,7 @@ from tgkit.tracking.run import TRACK, TRACK_CHAT, WATCH
 __all__ = ["BUILT_IN", "CATALOGUE"]
 
 BUILT_IN: tuple[OperationSpec, ...] = (
-    MEMBERS, MESSAGES, MONITOR, SEND, CHAT_INFO, COMMENTS, WATCH, TRACK_CHAT, TRACK
+    MEMBERS, MESSAGES, MONITOR, SEND, CHAT_INFO, COMMENTS, WATCH, TRACK_CHAT, TRACK, DISCOVER
 )
 
 for _spec in BUILT_IN:

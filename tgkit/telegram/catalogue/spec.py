@@ -203,6 +203,9 @@ class OperationSpec:
     cli: bool = True
     example: tuple[Any, ...] = ()
     example_options: Mapping[str, Any] = field(default_factory=dict)
+    #: The named frames of a result that is not one frame (it has ``frames()``,
+    #: e.g. discover's nodes and edges): the command line writes each into ``-o DIR``.
+    frames: tuple[str, ...] = ()
     describe: Callable[[Arguments], str] | None = None
     spread: Callable[[Any, Arguments, dict[str, Any], Any], Awaitable[Any]] | None = None
 
