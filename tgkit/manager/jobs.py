@@ -352,8 +352,8 @@ class ManagedHandle:
         source = self._job.future
         if source.cancelled():
             self._future.cancel()
-        elif source.exception() is not None:
-            self._future.set_exception(source.exception())
+        elif (error := source.exception()) is not None:
+            self._future.set_exception(error)
         else:
             self._future.set_result(source.result())
 

@@ -117,7 +117,7 @@ class LoopCall(Generic[T]):
         """The task's result, or its exception raised; only once it is done."""
         return self.outcome.result(timeout=0)
 
-    def __await__(self):  # type: ignore[no-untyped-def]
+    def __await__(self):
         return asyncio.wrap_future(self.outcome).__await__()
 
 

@@ -40,7 +40,7 @@ class Accounts:
         if user is not None:
             self._authorizations[auth_key.key_id] = user.id
         client = TelegramClient(StringSession(), SANDBOX_API_ID, SANDBOX_API_HASH,
-                                **client_options)  # type: ignore[arg-type]
+                                **client_options)
         client._sender = SandboxSender(server, auth_key, client._updates_queue,
                                        on_lost=lambda: _stop_loops(client),
                                        before_reconnect=lambda: _retire_loops(client))

@@ -90,7 +90,7 @@ def message_text(rng: random.Random, author: User | None) -> str:
     return random_text(rng, script_of(author))
 
 
-def _weighted(rng: random.Random, weights: tuple[tuple[object, float], ...]):  # type: ignore[no-untyped-def]
+def _weighted(rng: random.Random, weights: tuple[tuple[object, float], ...]):
     roll = rng.random()
     for value, weight in weights:
         roll -= weight

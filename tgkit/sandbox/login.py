@@ -178,7 +178,7 @@ class Logins:
         k = int.from_bytes(_sha256(_PRIME, _pad(_G)), "big")
         public_b = (k * verifier + pow(_G, secret_b, _P)) % _P
         srp_id = self._rng.getrandbits(63)
-        check = PasswordCheck(user_id, secret_b, public_b, verifier, algo)  # type: ignore[arg-type]
+        check = PasswordCheck(user_id, secret_b, public_b, verifier, algo)
         self._checks[srp_id] = check
         return srp_id, check
 

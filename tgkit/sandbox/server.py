@@ -103,7 +103,7 @@ def _raise_planned(planned: object) -> None:
         raise planned
     if isinstance(planned, type) and issubclass(planned, ConnectionError):
         raise planned("Connection to Telegram lost (planned by World.fail_next)")
-    message = error_message(planned)  # type: ignore[arg-type]
+    message = error_message(planned)
     cls = planned if isinstance(planned, type) else type(planned)
     code = getattr(cls, "code", None) if issubclass(cls, errors.RPCError) else None
     failure = RpcFailure.of(message)

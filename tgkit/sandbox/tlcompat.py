@@ -27,7 +27,7 @@ T = typing.TypeVar("T")
 @cache
 def _shape(cls: type) -> tuple[frozenset[str], dict[str, object]]:
     """The field names ``cls`` accepts and the empty value of each required one."""
-    params = inspect.signature(cls.__init__).parameters
+    params = inspect.signature(cls).parameters
     accepted = frozenset(name for name in params if name != "self")
     required: dict[str, object] = {}
     for name, param in params.items():

@@ -68,7 +68,8 @@ def find_entity(
     max_age: float | None,
 ) -> EntityRecord | None:
     """The most recently seen entity matching every given criterion, or None."""
-    clauses, args = ["account = ?"], [account]
+    clauses: list[str] = ["account = ?"]
+    args: list[object] = [account]
     for column, value in (
         ("id", id),
         ("username_key", username and username_key(username)),

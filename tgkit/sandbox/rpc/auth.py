@@ -62,11 +62,11 @@ def get_password(call: Call, request: functions.account.GetPasswordRequest) -> a
         "secure_random": call.world.random_bytes(32),
     }
     if not user.password:
-        return account.Password(has_password=False, **fields)  # type: ignore[arg-type]
+        return account.Password(has_password=False, **fields)
     srp_id, check = call.world.logins.challenge(user.id, user.password)
     return account.Password(
         has_password=True, current_algo=check.algo, srp_B=check.public_b.to_bytes(256, "big"),
-        srp_id=srp_id, **fields,  # type: ignore[arg-type]
+        srp_id=srp_id, **fields,
     )
 
 

@@ -184,7 +184,7 @@ def get_messages(call: Call, request: functions.messages.GetMessagesRequest) -> 
         else types.MessageEmpty(id=i, peer_id=None)
         for i in wanted
     ]
-    senders = [found[i][1].sender_id for i in wanted if i in found and found[i][1].sender_id]
+    senders = [s for s in (found[i][1].sender_id for i in wanted if i in found) if s]
     chats = {chat.id: chat for chat, _ in found.values()}
     return build(messages.Messages, messages=rendered, topics=[],
                  chats=[viewer.chat(chat) for chat in chats.values()], users=call.users(senders))
