@@ -49,13 +49,14 @@ import pandas as pd
 import telethon
 from telethon.tl import types
 
-from tgkit.core import SessionConfig
+from tgkit.core import OperationKind, SessionConfig
 from tgkit.sandbox import PeopleMix, World
 from tgkit.sandbox.participants import words_of
 from tgkit.sandbox.realistic import RealisticMix
 from tgkit.session import TelegramSession
 
-CONFIG = SessionConfig(pacing=False)
+#: Pacing off; a million-member sweep runs longer than a scrape's default timeout.
+CONFIG = SessionConfig(pacing=False, timeouts={OperationKind.SCRAPE: 24 * 3600})
 
 _STATUS = {
     types.UserStatusOnline: "online",
