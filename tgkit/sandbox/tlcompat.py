@@ -56,7 +56,7 @@ _MISSING = object()
 
 def build(cls: type[T], **fields: object) -> T:
     """``cls(**fields)`` tolerant of layer differences (see module docstring)."""
-    accepted, required = _shape(cls)
+    accepted, required = _shape(typing.cast(type, cls))
     kwargs = {name: value for name, value in fields.items() if name in accepted}
     for name, empty in required.items():
         if name not in kwargs:
