@@ -118,7 +118,7 @@ class Watchlist:
 
     def entry(self, chat_id: int) -> WatchEntry | None:
         """The entry of ``chat_id`` (a marked id), or None."""
-        return next((e for e in self.entries() if e.chat_id == chat_id), None)
+        return self.store._call(_one, self.name, chat_id)
 
     def save(self, entries: Iterable[WatchEntry]) -> None:
         """Add entries (resolved chats); a chat already tracked keeps where it stands."""
@@ -175,6 +175,15 @@ def _entries(conn: sqlite3.Connection, name: str) -> list[WatchEntry]:
         f"SELECT {_COLUMNS} FROM watchlist WHERE name = ? ORDER BY added_at, rowid", (name,)
     ).fetchall()
     return [_entry(row) for row in rows]
+
+
+def _one(conn: sqlite3.Connection, name: str, chat_id: int) -> WatchEntry | None:
+    if not _table(conn):
+        return None
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM watchlist WHERE name = ? AND chat_id = ?", (name, chat_id)
+    ).fetchone()
+    return None if row is None else _entry(row)
 
 
 def _entry(row: tuple[Any, ...]) -> WatchEntry:
