@@ -11,6 +11,7 @@ spec (module)             names (session and manager / notebook and ``tgkit``)
 ``chat_info.CHAT_INFO``   ``chat_info`` (``tgkit chat-info``)
 ``comments.COMMENTS``     ``scrape_comments`` / ``comments``
 ``discovery.DISCOVER``    ``discover`` (a ``Network`` of nodes and edges)
+``search.SEARCH_CHATS``   ``search_chats``, ``search_messages`` (``discovery.search``)
 ``tracking.WATCH``        ``watch`` (``tgkit track add``)
 ``tracking.TRACK``        ``track`` (``tgkit track run``), per chat ``track_chat``
 ========================  ===========================================================
@@ -21,7 +22,7 @@ manager, the notebook and the command line show it from then on.
 
 >>> [spec.name for spec in CATALOGUE]
 ['members', 'messages', 'monitor', 'send', 'chat_info', 'comments', 'watch', 'track_chat',
- 'track', 'discover']
+ 'track', 'discover', 'search_chats', 'search_messages']
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tgkit.telegram.catalogue import CATALOGUE, OperationSpec
 from tgkit.telegram.chat_info import CHAT_INFO
 from tgkit.telegram.comments import COMMENTS
 from tgkit.telegram.discovery import DISCOVER
+from tgkit.telegram.discovery.search import SEARCH_CHATS, SEARCH_MESSAGES
 from tgkit.telegram.members import MEMBERS
 from tgkit.telegram.messages import MESSAGES
 from tgkit.telegram.monitor import MONITOR
@@ -39,7 +41,8 @@ from tgkit.tracking.run import TRACK, TRACK_CHAT, WATCH
 __all__ = ["BUILT_IN", "CATALOGUE"]
 
 BUILT_IN: tuple[OperationSpec, ...] = (
-    MEMBERS, MESSAGES, MONITOR, SEND, CHAT_INFO, COMMENTS, WATCH, TRACK_CHAT, TRACK, DISCOVER
+    MEMBERS, MESSAGES, MONITOR, SEND, CHAT_INFO, COMMENTS, WATCH, TRACK_CHAT, TRACK, DISCOVER,
+    SEARCH_CHATS, SEARCH_MESSAGES,
 )
 
 for _spec in BUILT_IN:
