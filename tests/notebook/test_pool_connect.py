@@ -139,3 +139,25 @@ def test_a_sandbox_pool_names_its_accounts_and_hands_out_distinct_researchers() 
     finally:
         pool.close()
     assert _nothing_open()
+
+
+def test_an_account_that_fails_to_connect_leaves_no_account_connected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tgkit.sandbox.researchers as researchers
+
+    made: dict[str, object] = {}
+    real = researchers.demo_pool_world
+
+    def refusing_the_second(accounts: int, seed: int = 0):  # type: ignore[no-untyped-def]
+        world, users = real(accounts, seed)
+        world.fail_next("help.GetConfig", "CONNECTION_SYSTEM_EMPTY", user=users[1])
+        made.update(world=world, users=users)
+        return world, users
+
+    monkeypatch.setattr(researchers, "demo_pool_world", refusing_the_second)
+    with pytest.raises(Exception, match="Connection system empty"):
+        tgkit.connect(["fail1", "fail2", "fail3"], sandbox=True)
+    world, users = made["world"], made["users"]
+    assert [len(world.delivery.senders_of(user.id)) for user in users] == [0, 0, 0]  # type: ignore[attr-defined]
+    assert _nothing_open()

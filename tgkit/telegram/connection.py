@@ -136,6 +136,9 @@ class Connection:
                 f"({type(exc).__name__}): check the proxy and server settings; "
                 "`tgkit doctor` (or tg.doctor() in a notebook) checks each step"
             ) from exc
+        except BaseException:  # refused during the handshake (an RPC error, Ctrl-C)
+            await client.disconnect()  # never left half-connected
+            raise
 
     async def login(
         self,
