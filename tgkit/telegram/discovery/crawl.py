@@ -162,7 +162,7 @@ class Crawl:
         known = f"id:{chat.chat_id}"
         if known != key and known in self.nodes and self.nodes[known].get("status"):
             self.aliases[key] = known  # read already under its id: never twice
-            node.update(status=self.nodes[known]["status"], reason=f"same chat as {known}")
+            node.update(status="alias", reason=f"same chat as {known}")
             return None
         self.aliases[key] = known
         node.update(id=chat.chat_id, username=chat.username, title=chat.title)
