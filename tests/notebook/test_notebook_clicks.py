@@ -80,3 +80,49 @@ def test_the_cancel_button_stops_the_blocking_call_it_is_shown_for(tmp_path: Pat
     assert shown.startswith("cancelled members @big_public_group after ")
     assert "(by the dashboard's cancel button); tg.last.partial has them" in shown
     assert int(rows) > 0
+
+
+async def _interrupt(tmp_path: Path) -> tuple[str, str]:
+    from jupyter_client.manager import start_new_async_kernel
+
+    out = tmp_path / "running.txt"
+    km, kc = await start_new_async_kernel(kernel_name="python3", env=kernel_env())
+    try:
+        await kc.execute_interactive(SETUP, timeout=60)
+        await kc.execute_interactive(
+            f"OUT = {str(out)!r}\n" + REPORT_BUTTON.replace("panel.cancel_running.model_id", "'x'"),
+            timeout=30,
+        )
+        msg_id = kc.execute('tg.members("@big_public_group", refresh=True)')
+        await asyncio.to_thread(_wait_for, out)
+        await km.interrupt_kernel()  # what JupyterLab's stop button sends
+        traceback: list[str] = []
+        while True:
+            reply = await kc.get_iopub_msg(timeout=30)
+            if reply["parent_header"].get("msg_id") != msg_id:
+                continue
+            if reply["msg_type"] == "error":
+                traceback = reply["content"]["traceback"]
+            if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
+                break
+        printed: list[str] = []
+        await kc.execute_interactive(
+            "print(type(tg.last).__name__, tg.last.state.name, len(tg.last.partial))",
+            output_hook=lambda m: printed.append(m["content"].get("text", "")),
+            timeout=30,
+        )
+        return "\n".join(traceback), "".join(printed).strip()
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel(now=True)
+
+
+def test_the_stop_button_ends_the_cell_with_one_line_and_tg_last_has_the_rows(
+    tmp_path: Path,
+) -> None:
+    shown, last = asyncio.run(_interrupt(tmp_path))
+    assert len(shown.splitlines()) == 1, shown
+    assert shown.startswith("cancelled members @big_public_group after ")
+    assert "(by Ctrl-C / the stop button); tg.last.partial has them" in shown
+    kind, state, rows = last.split()
+    assert (kind, state) == ("Job", "CANCELLED") and int(rows) > 0
