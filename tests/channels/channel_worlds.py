@@ -48,3 +48,17 @@ def build_channels(seed: int = 5) -> Channels:
     basic = world.add_basic_group("Basic", members=[*world.add_people(9), me])
     person = world.add_user("Some", "Person", username="some_person")
     return Channels(world, me, wire, news, chat, quiet, group, basic, person)
+
+
+async def until(condition, what: str, wait: float = 3.0) -> None:
+    """Wait until ``condition()`` holds (at most ``wait`` seconds: an upper bound only)."""
+    import asyncio
+
+    async def poll() -> None:
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+
+    try:
+        await asyncio.wait_for(poll(), wait)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}") from None

@@ -70,6 +70,10 @@ class Monitor(Job[pd.DataFrame]):
         """The rows so far, as a new DataFrame (safe while the monitor runs)."""
         return self._runner.run(_call(self.monitor_handle.frame))
 
+    def events(self) -> pd.DataFrame:
+        """Every new, edited and deleted message seen so far (the events frame)."""
+        return self._runner.run(_call(self.monitor_handle.events))
+
     def stop(self) -> None:
         """End the monitor normally: a final back-fill, then ``result()`` is the final frame."""
         self._runner.call_soon(self.monitor_handle.stop)

@@ -185,15 +185,17 @@ async def scrape_messages(
     window: MessageWindow,
     *,
     resume: bool = True,
+    service: bool = False,
 ) -> pd.DataFrame:
-    """Collect the messages of ``target`` in ``window``."""
+    """Collect the messages of ``target`` in ``window`` (service messages too if ``service``)."""
     chat = await ctx.resolver.resolve(target)
-    collector = _open(ctx, target, window, resume)
+    collector = _open(ctx, target, window, resume, service)
     if collector.complete and window.days_back is not None:
-        collector = _open(ctx, target, window, resume=False)
+        collector = _open(ctx, target, window, False, service)
     if collector.complete:
         return collector.stored_frame()
     history = _History(ctx, chat, window, collector)
+    history.service = service
     with collecting(collector, history.attrs):
         await history.run()
     attrs = history.attrs()
@@ -201,13 +203,14 @@ async def scrape_messages(
     return collector.frame(attrs)
 
 
-def _open(ctx: TelegramContext, target: Target, window: MessageWindow, resume: bool) -> Any:
+def _open(ctx: TelegramContext, target: Target, window: MessageWindow, resume: bool,
+          service: bool = False) -> Any:
     return PageCollector.open(
         "messages",
         store=ctx.store,
         account=ctx.account,
         target=target.key,
-        params=window.params(),
+        params={**window.params(), **({"service": True} if service else {})},
         resume=resume,
     )
 
@@ -229,6 +232,7 @@ class _History:
         self._chat_id = chat.marked_id
         self._since = collector.checkpoint.get("since") or window.start(utc_now())
         self.reported_total: int | None = None
+        self.service = False
 
     async def run(self) -> None:
         offset_id = self._collector.checkpoint.get("offset_id", 0)
@@ -265,6 +269,7 @@ class _History:
             chat_id=self._chat_id,
             users_by_id=entities_by_id(result),
             collected_at=utc_now(),
+            service=self.service,
         )
         room = self._room()
         if room is not None and len(columns["message_id"]) > room:
@@ -302,7 +307,8 @@ class _History:
 
 async def _messages_steps(ctx: TelegramContext, args: Arguments, live: None) -> pd.DataFrame:
     resume = args["resume"] and not args["refresh"]
-    return await scrape_messages(ctx, args["target"], _window(args), resume=resume)
+    return await scrape_messages(ctx, args["target"], _window(args), resume=resume,
+                                 service=args["service"])
 
 
 def _window(args: Arguments) -> MessageWindow:
@@ -329,6 +335,8 @@ MESSAGES = OperationSpec(
             "refresh", FLAG, False,
             "collect afresh even when the store holds a complete collection (no resume)",
         ),
+        Param("service", FLAG, False,
+              "also service messages (joins, pins, title changes) as rows with action"),
     ),
     validate=_window,
     run=_messages_steps,

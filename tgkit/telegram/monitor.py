@@ -52,6 +52,7 @@ from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert_messages import message_columns
 from tgkit.telegram.messages import HISTORY_PAGE, entities_by_id, history_page
+from tgkit.telegram.monitor_changes import ChangeLog, MessageChanges
 from tgkit.telegram.resolve import PeerKind, ResolvedChat
 from tgkit.telegram.rpc import count_in_report
 from tgkit.telegram.targets import Target
@@ -120,6 +121,7 @@ class MonitorState:
         self.stop_requested = asyncio.Event()
         self.last_live = 0.0
         self.callback_errors = 0
+        self.changes = ChangeLog()
 
     def use_collector(self, collector: PageCollector) -> None:
         self.collector = collector
@@ -137,8 +139,18 @@ class MonitorState:
         if len(fresh) < len(columns["message_id"]):
             columns = {name: [values[i] for i in fresh] for name, values in columns.items()}
         added = self.collector.add(columns, checkpoint={})
+        basic = [chat.marked_id for chat in self.chats if chat.kind is PeerKind.CHAT]
+        self.changes.new(columns, utc_now(), basic)
         await self._notify(columns)
         return added
+
+    def edited(self, message: Any, users_by_id: dict[int, Any]) -> None:
+        """Record an edit: an event, and the newest version for the frame."""
+        columns = message_columns([message], chat_id=None, users_by_id=users_by_id,
+                                  collected_at=utc_now())
+        if columns["message_id"]:
+            row = {name: values[0] for name, values in columns.items()}
+            self.changes.edited(row, utc_now())
 
     async def _notify(self, columns: dict[str, list[Any]]) -> None:
         if self._on_message is None:
@@ -168,11 +180,13 @@ class MonitorState:
                 for b in self.backfills
             ],
             callback_errors=self.callback_errors,
+            events=self.changes.counts(),
         )
 
     def frame(self) -> pd.DataFrame:
-        """The rows so far, oldest first (back-filled rows in their place)."""
-        return self.collector.frame(self.attrs())
+        """The rows so far, oldest first (back-filled rows in their place), edited
+        messages in their newest version."""
+        return self.changes.newest(self.collector.frame(self.attrs()))
 
 
 class MonitorHandle:
@@ -258,6 +272,11 @@ class MonitorHandle:
         """The rows so far (a new DataFrame each call)."""
         return self._state.frame()
 
+    def events(self) -> pd.DataFrame:
+        """What happened so far: one row per new, edited or deleted message (see
+        ``tgkit.telegram.monitor_changes``)."""
+        return self._state.changes.frame({"target": self._state.attrs()["target"]})
+
     def stop(self) -> None:
         """End the monitor normally; a queued monitor is cancelled."""
         if self.operation.state.name == "QUEUED":
@@ -321,13 +340,35 @@ class _Watch:
         # newer than them, so the final back-fill finds it if no update did.
         for chat in self._state.chats:
             self._confirmed[chat.marked_id] = await self._newest_id(chat)
-        builder = events.NewMessage(chats=[chat.input_peer for chat in self._state.chats])
-        self._client.add_event_handler(self._on_event, builder)
+        builder = MessageChanges(chats=[chat.input_peer for chat in self._state.chats])
+        self._client.add_event_handler(self._on_change, builder)
         try:
             await self._watch()
             await self._backfill("final")
         finally:
-            self._client.remove_event_handler(self._on_event, builder)
+            self._client.remove_event_handler(self._on_change, builder)
+
+    async def _on_change(self, event: Any) -> None:
+        if isinstance(event, events.MessageEdited.Event):
+            await self._on_edit(event)
+        elif isinstance(event, events.MessageDeleted.Event):
+            await self._on_delete(event)
+        else:
+            await self._on_event(event)
+
+    async def _on_edit(self, event: Any) -> None:
+        message = event.message
+        sender = getattr(message, "sender", None)
+        self._state.edited(message, {message.sender_id: sender} if sender is not None else {})
+
+    async def _on_delete(self, event: Any) -> None:
+        chat_id = event.chat_id
+        watched = {chat.marked_id for chat in self._state.chats}
+        if chat_id is not None and chat_id not in watched:
+            return
+        if chat_id is None and not any(c.kind is PeerKind.CHAT for c in self._state.chats):
+            return  # a deletion in a private chat or a basic group not watched
+        self._state.changes.deleted(chat_id, event.deleted_ids, utc_now())
 
     async def _on_event(self, event: Any) -> None:
         message = event.message
@@ -462,12 +503,15 @@ async def _monitor_steps(ctx: TelegramContext, args: Arguments, live: MonitorSta
 MONITOR = OperationSpec(
     name="monitor",
     kind=OperationKind.MONITOR,
-    summary="Watch chats for new messages for ``duration``; returns a live handle at once.",
+    summary="Watch chats for new, edited and deleted messages for ``duration``; returns a "
+    "live handle at once.",
     details=(
         "An exclusive MONITOR operation: scrapes on the same account queue until it ends. "
         "The handle's ``frame()`` grows while it runs, ``stop()`` ends it (a last back-fill), "
         "awaiting it gives the final frame. Gaps (disconnects, stalls) are back-filled from "
-        "history. ``on_message(row)`` (sync or async) gets each new row as a dict. Its run "
+        "history. Edits replace a row by its newest version; ``events()`` lists every new, "
+        "edited and deleted message. ``on_message(row)`` (sync or async) gets each new row "
+        "as a dict. Its run "
         "timeout is at least ``duration`` plus a minute."
     ),
     params=(
