@@ -28,6 +28,7 @@ NAMES = (
     "02_members_analysis.ipynb",
     "03_queue_and_priorities.ipynb",
     "04_real_account.ipynb",
+    "05_channels.ipynb",
     "07_tracking.ipynb",
     "08_many_accounts.ipynb",
 )

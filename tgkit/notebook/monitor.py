@@ -70,6 +70,11 @@ class Monitor(Job[pd.DataFrame]):
         """The rows so far, as a new DataFrame (safe while the monitor runs)."""
         return self._runner.run(_call(self.monitor_handle.frame))
 
+    @property
+    def listening(self) -> bool:
+        """True while the monitor listens: edits and deletions are seen live from then on."""
+        return bool(getattr(self.monitor_handle, "listening", False))
+
     def events(self) -> pd.DataFrame:
         """Every new, edited and deleted message seen so far (the events frame)."""
         return self._runner.run(_call(self.monitor_handle.events))

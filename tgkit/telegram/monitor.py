@@ -122,6 +122,7 @@ class MonitorState:
         self.last_live = 0.0
         self.callback_errors = 0
         self.changes = ChangeLog()
+        self.listening = False  # its handler is in place: changes from now on are seen live
 
     def use_collector(self, collector: PageCollector) -> None:
         self.collector = collector
@@ -264,6 +265,12 @@ class MonitorHandle:
         return tuple(self._state.backfills)
 
     @property
+    def listening(self) -> bool:
+        """True while the monitor's handler is in place (edits and deletions are seen live
+        only then; new messages posted before are back-filled)."""
+        return self._state.listening
+
+    @property
     def backfilled(self) -> int:
         """How many messages came from back-fills rather than live updates."""
         return sum(b.added for b in self._state.backfills)
@@ -342,10 +349,12 @@ class _Watch:
             self._confirmed[chat.marked_id] = await self._newest_id(chat)
         builder = MessageChanges(chats=[chat.input_peer for chat in self._state.chats])
         self._client.add_event_handler(self._on_change, builder)
+        self._state.listening = True
         try:
             await self._watch()
             await self._backfill("final")
         finally:
+            self._state.listening = False
             self._client.remove_event_handler(self._on_change, builder)
 
     async def _on_change(self, event: Any) -> None:
