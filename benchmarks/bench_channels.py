@@ -44,8 +44,8 @@ from tgkit.core import SessionConfig
 from tgkit.frames import MESSAGE_COLUMNS, frame_dtypes, frame_from_columns
 from tgkit.sandbox import World
 from tgkit.session import TelegramSession
-from tgkit.telegram.convert import marked_peer_id, media_type, username_of
-from tgkit.telegram.convert_messages import message_columns, reaction_emoji
+from tgkit.telegram.convert import _MEDIA_BY_TYPE, _attr, marked_peer_id, media_type, username_of
+from tgkit.telegram.convert_messages import _sender_id, message_columns, reaction_emoji
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 CHAT = -1001234567890
@@ -98,29 +98,40 @@ def rich_messages(count: int, seed: int = 1) -> list[types.Message]:
 
 
 def thin(messages: list[Any]) -> pd.DataFrame:
-    """tgkit's conversion before the rich columns (its code, as it was)."""
-    kept = [m for m in messages if isinstance(m, types.Message)]
-    senders = [m.from_id.user_id if type(m.from_id) is types.PeerUser else CHAT for m in kept]
+    """tgkit's conversion before the rich columns: its message_columns, as it was."""
+    kept = [message for message in messages if isinstance(message, types.Message)]
+    from_ids = _attr(kept, "from_id")
+    senders = [
+        peer.user_id if type(peer) is types.PeerUser else _sender_id(message)
+        for peer, message in zip(from_ids, kept, strict=True)
+    ]
+    rows = len(kept)
     columns = {
-        "message_id": [m.id for m in kept],
-        "chat_id": [CHAT] * len(kept),
-        "date": [m.date for m in kept],
+        "message_id": _attr(kept, "id"),
+        "chat_id": [CHAT] * rows,
+        "date": _attr(kept, "date"),
         "sender_id": senders,
-        "sender_username": [None] * len(kept),
-        "text": [m.message or None for m in kept],
-        "reply_to_msg_id": [h.reply_to_msg_id if isinstance(h, types.MessageReplyHeader)
-                            else None for h in (m.reply_to for m in kept)],
-        "fwd_from_id": [None if h is None else marked_peer_id(h.from_id)
-                        for h in (m.fwd_from for m in kept)],
-        "views": [m.views for m in kept],
-        "forwards": [m.forwards for m in kept],
-        "replies": [None if r is None else r.replies for r in (m.replies for m in kept)],
-        "reactions": [None if r is None else sum(c.count for c in r.results)
-                      for r in (m.reactions for m in kept)],
-        "media_type": [None if m.media is None else media_type(m.media) for m in kept],
-        "edit_date": [m.edit_date for m in kept],
-        "grouped_id": [m.grouped_id for m in kept],
-        "collected_at": [NOW] * len(kept),
+        "sender_username": [None for _ in senders],
+        "text": [text or None for text in _attr(kept, "message")],
+        "reply_to_msg_id": [header.reply_to_msg_id
+                            if isinstance(header, types.MessageReplyHeader) else None
+                            for header in _attr(kept, "reply_to")],
+        "fwd_from_id": [
+            None if header is None else marked_peer_id(getattr(header, "from_id", None))
+            for header in _attr(kept, "fwd_from")
+        ],
+        "views": _attr(kept, "views"),
+        "forwards": _attr(kept, "forwards"),
+        "replies": [None if r is None else getattr(r, "replies", None)
+                    for r in _attr(kept, "replies")],
+        "reactions": [None if r is None else sum(getattr(c, "count", 0)
+                                                 for c in getattr(r, "results", ()))
+                      for r in _attr(kept, "reactions")],
+        "media_type": [None if media is None else _MEDIA_BY_TYPE.get(type(media))
+                       or media_type(media) for media in _attr(kept, "media")],
+        "edit_date": _attr(kept, "edit_date"),
+        "grouped_id": _attr(kept, "grouped_id"),
+        "collected_at": [NOW] * rows,
     }
     return frame_from_columns("messages", columns)
 
