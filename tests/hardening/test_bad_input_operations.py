@@ -3,6 +3,11 @@
 Each row is (operation, arguments, exception type). The session is a real
 ``TelegramSession`` on the sandbox; after each refused call the world's
 request counter must not have moved (issue 14, defects 3, 4 and 10).
+
+Besides the hand-written rows, every operation of the catalogue gets rows
+generated from its parameters' kinds of value (``BAD_VALUES``), under every
+name it has on the session: a new operation joins the table by being in the
+catalogue, and a new kind of value must say what is bad for it.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from tgkit.core import SessionConfig
 from tgkit.errors import InvalidTarget
 from tgkit.sandbox import World
 from tgkit.session import TelegramSession
+from tgkit.telegram.catalogue import face_names
+from tgkit.telegram.operations import CATALOGUE
 
 FAST = SessionConfig(pacing=False, reconnect_backoff=0.01, drain_timeout=0.5)
 GROUP = "@small_group"
@@ -95,6 +102,68 @@ ROWS: list[tuple[str, tuple[Any, ...], dict[str, Any], type[Exception]]] = [
 ]
 
 
+#: For each kind of parameter value: bad values and the exception each must raise.
+BAD_VALUES: dict[str, list[tuple[Any, type[Exception]]]] = {
+    "target": [
+        ("\u017fmall_group", InvalidTarget), ("\u212aelvin_group", InvalidTarget),
+        ("\u0661\u0662\u0663\u0664\u0665", InvalidTarget), ("9" * 25, InvalidTarget),
+        ("", InvalidTarget), (3.5, InvalidTarget), ("+44 7700 900123", InvalidTarget),
+        (np.float64(7), InvalidTarget),
+    ],
+    "targets": [
+        ([], ValueError), (["@small_group", "\u017fmall_group"], InvalidTarget),
+        ("\u212aelvin_group", InvalidTarget),
+    ],
+    "count": [
+        (0, ValueError), (-1, ValueError), (2.5, ValueError), (math.nan, ValueError),
+        (math.inf, ValueError), (2**31, ValueError), (True, ValueError), (10**400, ValueError),
+    ],
+    "days": [
+        (1e6, ValueError), (math.nan, ValueError), (math.inf, ValueError), (-1, ValueError),
+        (0, ValueError), (10**400, ValueError), ("seven", ValueError), ("-inf", ValueError),
+        ("100000D", ValueError),
+    ],
+    "duration": [
+        (math.nan, ValueError), (math.inf, ValueError), (0, ValueError), (-1, ValueError),
+        (1e12, ValueError), ("soon", ValueError), ("nan", ValueError), ("1000000D", ValueError),
+    ],
+    "datetime": [("yesterday-ish", ValueError), ("2010-01-01", ValueError)],
+    "flag": [("yes", TypeError), (1, TypeError), (None, TypeError)],
+    "text": [("", ValueError), (42, TypeError), ("x" * 5000, ValueError)],
+    "callback": [("print", TypeError), (42, TypeError)],
+}
+#: A good value of each kind, for the parameters a row does not spoil.
+GOOD_VALUES = {"target": GROUP, "targets": [GROUP], "duration": 60, "text": "hello"}
+
+
+def _generated_rows() -> list[tuple[str, tuple[Any, ...], dict[str, Any], type[Exception]]]:
+    rows = []
+    for spec in CATALOGUE:
+        for method, alias in face_names(spec, "session"):
+            fixed = dict(alias.fixed) if alias else {}
+            rename = dict(alias.rename) if alias else {}
+            params = [p for p in spec.params if p.name not in fixed]
+            required = {
+                rename.get(p.name, p.name): GOOD_VALUES[p.kind.name]
+                for p in params if p.required
+            }
+            for param in params:
+                for value, error in BAD_VALUES[param.kind.name]:
+                    if value is None and (param.optional or param.default is None):
+                        continue  # None means "not set" here
+                    kwargs = {**required, rename.get(param.name, param.name): value}
+                    rows.append((method, (), kwargs, error))
+    return rows
+
+
+GENERATED = _generated_rows()
+
+
+def test_every_kind_of_value_has_bad_values() -> None:
+    kinds = {p.kind.name for spec in CATALOGUE for p in spec.params}
+    assert kinds <= set(BAD_VALUES), f"say what is bad for {kinds - set(BAD_VALUES)}"
+
+
 @pytest.fixture(scope="module")
 def world() -> World:
     world = World(seed=3)
@@ -113,8 +182,8 @@ async def session(world: World) -> AsyncIterator[TelegramSession]:
 
 @pytest.mark.parametrize(
     ("operation", "args", "kwargs", "error"),
-    ROWS,
-    ids=[f"{row[0]}-{i}" for i, row in enumerate(ROWS)],
+    ROWS + GENERATED,
+    ids=[f"{row[0]}-{i}" for i, row in enumerate(ROWS + GENERATED)],
 )
 async def test_bad_input_is_refused_before_any_request(
     session: TelegramSession,
@@ -145,4 +214,6 @@ async def test_numpy_counts_are_whole_numbers(session: TelegramSession, kwargs: 
 def test_every_operation_has_rows() -> None:
     public = {"scrape_group_members", "join_and_scrape_members", "scrape_messages", "monitor",
               "send_message"}
-    assert public <= {row[0] for row in ROWS}
+    names = {name for spec in CATALOGUE for name, _ in face_names(spec, "session")}
+    assert public <= names
+    assert names <= {row[0] for row in ROWS + GENERATED}

@@ -5,13 +5,20 @@ Example::
     tgkit members @some_group -o members.parquet        # a real account
     tgkit members @big_public_group --sandbox --json    # the built-in sandbox
     tgkit demo                                          # the whole job on the sandbox
+
+Whatever a user can cause (a bad argument, a refusal, a full disk, a store
+in use) ends in one line on stderr and an exit code (``ExitCode``); Ctrl-C
+and SIGTERM both stop the run with what was collected saved (exit 5). Only
+a bug in tgkit prints a traceback, with a line asking to report it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
+import traceback
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -32,21 +39,57 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     state = commands.RunState()
     try:
-        summary: dict[str, Any] = asyncio.run(_command(args.command)(args, state))
-    except KeyboardInterrupt as exc:
+        summary = asyncio.run(_with_sigterm(_command(args.command), args, state))
+    except (KeyboardInterrupt, asyncio.CancelledError):
         print(_interrupted_message(state), file=sys.stderr)
-        return exit_code_for(exc)
+        return ExitCode.INTERRUPTED
     except Exception as exc:
-        code = exit_code_for(exc)
-        if code is ExitCode.FAILED:
-            raise
-        print(f"tgkit {args.command}: {exc}", file=sys.stderr)
-        if code is ExitCode.INTERRUPTED:
-            print(_interrupted_message(state), file=sys.stderr)
-        return code
+        return _failed(args.command, exc, state)
     code = ExitCode(summary.pop("exit_code", ExitCode.OK))  # e.g. doctor: a step failed
-    output.print_summary(summary, as_json=args.json)
+    try:
+        output.print_summary(summary, as_json=args.json)
+    except BrokenPipeError:  # `tgkit ... | head`: the reader left, nothing to tell it
+        pass
     return code
+
+
+async def _with_sigterm(command: Command, args: Any, state: Any) -> dict[str, Any]:
+    """Run ``command``; a SIGTERM cancels it as Ctrl-C does (partial data saved)."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    try:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, Windows
+        return await command(args, state)
+    try:
+        return await command(args, state)
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
+def _failed(command: str, exc: Exception, state: Any) -> int:
+    code = exit_code_for(exc)
+    if code is ExitCode.FAILED:
+        traceback.print_exception(exc, file=sys.stderr)
+        print(
+            f"tgkit {command}: this is a bug in tgkit ({type(exc).__name__}), not something you "
+            "did. Please report it on tgkit's issue tracker with the command you ran and the "
+            "lines above (tgkit never prints secrets, but check before posting).",
+            file=sys.stderr,
+        )
+        return code
+    print(f"tgkit {command}: {_one_line(exc)}", file=sys.stderr)
+    if code is ExitCode.INTERRUPTED:
+        print(_interrupted_message(state), file=sys.stderr)
+    return code
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror and not str(exc).startswith("The "):
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc) or type(exc).__name__
 
 
 def _command(name: str) -> Command:
@@ -68,7 +111,7 @@ def _interrupted_message(state: Any) -> str:
     handle = state.handle
     if handle is None:
         return "interrupted before any data was collected"
-    partial = handle.partial
+    partial = getattr(handle, "partial", None)
     rows = len(partial) if hasattr(partial, "__len__") else "some"
     collection = getattr(partial, "attrs", {}).get("collection_id")
     where = str(state.store_path)

@@ -164,11 +164,15 @@ async def run_operation(args: argparse.Namespace, state: RunState) -> dict[str, 
     else:
         output.check_output_path(output_path)
     key = output.read_key_file(getattr(args, "pseudonymize_key_file", None))
+    Store(store_path_for(args)).close()  # a damaged, foreign or read-only store: say so now
     async with open_session(args, state) as session:
         world = state.world
         if world is not None and spec.live:
             for target in checked["targets"]:  # the sandbox's chats are quiet until told
-                world.start_activity(target.display, messages_per_second=2.0)
+                try:
+                    world.start_activity(target.display, messages_per_second=2.0)
+                except KeyError:  # no such chat: resolving it says so (ChatNotFound)
+                    pass
         try:
             handle = session.submit(spec, checked, timeout=timeout)
             result = await _follow(
@@ -209,8 +213,13 @@ def _finish_frames(
 
 
 async def run_collections(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
-    """Print what the store holds."""
-    with Store(store_path_for(args)) as store:
+    """Print what the store holds (read-only: a store on a read-only share lists too)."""
+    path = store_path_for(args)
+    if not path.exists():
+        if not args.json:
+            print(f"the store holds no collections (there is no store at {path} yet)")
+        return {"collections": []} if args.json else {}
+    with Store(path, read_only=True) as store:
         table = store.collections()
     if not args.json:
         print(table.to_string(index=False) if len(table) else "the store holds no collections")
@@ -221,7 +230,12 @@ async def run_export(args: argparse.Namespace, state: RunState) -> dict[str, Any
     """Write one stored collection to a file."""
     output.check_output_path(args.output)
     key = output.read_key_file(args.pseudonymize_key_file)
-    with Store(store_path_for(args)) as store:
+    path = store_path_for(args)
+    if not path.exists():
+        raise ValueError(
+            f"collection {args.collection} is not in the store: there is no store at {path}"
+        )
+    with Store(path, read_only=True) as store:
         try:
             store.collection(args.collection)
         except StoreError:

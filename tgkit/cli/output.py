@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import glob
 import json
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +19,27 @@ SUFFIXES = (".csv", ".parquet")
 
 
 def check_output_path(path: Path | None) -> None:
-    """Refuse an output path tgkit cannot write, before any request is sent."""
+    """Refuse an output path tgkit cannot write, before any request is sent.
+
+    The folder must exist and take a new file (tried, not guessed: a
+    read-only share refuses even root), and the path must not be a folder.
+    """
     if path is None:
         return
     if path.suffix.lower() not in SUFFIXES:
         raise ValueError(f"--output {path}: the file name must end in .csv or .parquet")
     if not path.parent.exists():
         raise ValueError(f"--output {path}: the folder {path.parent} does not exist")
+    if path.is_dir() and path.suffix.lower() == ".csv":
+        raise ValueError(f"--output {path}: that is a folder; name a file")
+    try:
+        with tempfile.TemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise ValueError(
+            f"--output {path}: the folder {path.parent} cannot be written ({exc.strerror}); "
+            "choose another folder (nothing was collected yet)"
+        ) from None
 
 
 def read_key_file(path: Path | None) -> bytes | None:
@@ -42,8 +59,11 @@ def write_frame(
 ) -> pd.DataFrame:
     """Write ``frame`` (pseudonymised first when a key is given) by the path's extension.
 
-    ``package``: also describe it in the folder's ``datapackage.json``.
+    ``package``: also describe it in the folder's ``datapackage.json``. Temporaries
+    a killed earlier write of the same file left behind (``.NAME.*.tmp``) are
+    removed first.
     """
+    remove_stale_temporaries(path)
     if key is not None:
         frame = privacy.pseudonymize(frame, key)
     if path.suffix.lower() == ".parquet":
@@ -51,6 +71,18 @@ def write_frame(
     else:
         export.to_csv(frame, path, package=package)
     return frame
+
+
+def remove_stale_temporaries(path: Path) -> list[Path]:
+    """Delete ``.NAME.*.tmp`` files and folders beside ``path`` (a killed write's leftovers)."""
+    removed = []
+    for stale in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+        removed.append(stale)
+    return removed
 
 
 def print_summary(summary: dict[str, Any], *, as_json: bool) -> None:

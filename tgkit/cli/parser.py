@@ -20,12 +20,16 @@ from tgkit.cli.doctor import add_doctor, add_network_options
 from tgkit.cli.track import add_track
 from tgkit.errors import InvalidTarget
 from tgkit.telegram.catalogue import FLAG, TARGET, TARGETS, OperationSpec, Param, optional_seconds
+from tgkit.telegram.checks import positive_number
 from tgkit.telegram.operations import CATALOGUE
 
 EPILOG = """\
-exit codes: 0 success, 2 bad arguments or target, 3 Telegram refused (private,
-banned, admin required), 4 flood wait too long, 5 interrupted with partial data
-saved (re-run the same command to resume).
+exit codes: 0 success, 1 a bug in tgkit (please report it), 2 bad arguments or
+target, 3 Telegram refused (private, banned, admin required, not logged in),
+4 flood wait too long, 5 interrupted (Ctrl-C, SIGTERM) with partial data saved
+(re-run the same command to resume), 6 session or collection in use by another
+process, 7 the store cannot be used (damaged, read-only, full), 8 a file could
+not be read or written.
 
 Credentials come from TG_API_ID / TG_API_HASH or ~/.config/tgkit/config.toml;
 --sandbox needs none. --proxy, --server/--server-key and --test-dc choose the
@@ -183,18 +187,19 @@ def _collection_options() -> argparse.ArgumentParser:
 
 
 def _positive_int(text: str) -> int:
-    return int(_positive(text, int, "a whole number", "at least 1"))
+    """A collection id: a whole number from 1 to SQLite's largest."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 2**63 - 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a whole number from 1 to 2**63-1")
+    return value
 
 
 def _positive_float(text: str) -> float:
-    return _positive(text, float, "a number", "more than 0")
-
-
-def _positive(text: str, convert: Callable[[str], float], noun: str, bound: str) -> float:
+    """A number of seconds: finite, more than 0, at most a year."""
     try:
-        value = convert(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be {bound}")
-    return value
+        return float(positive_number(float(text), "the value", "seconds"))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r}: {error}") from None

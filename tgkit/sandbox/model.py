@@ -48,6 +48,8 @@ class User:
     last_seen: datetime | None = None
     hides_forwards: bool = False  # forwards of their messages show only their name
     phone: str | None = field(default=None, repr=False)
+    #: the privacy setting "who can see my phone number: everybody" (default: nobody)
+    phone_public: bool = False
     password: str | None = field(default=None, repr=False)
 
     @property

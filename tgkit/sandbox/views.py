@@ -54,7 +54,7 @@ class Viewer:
             first_name=user.first_name,
             last_name=user.last_name,
             username=user.username,
-            phone=user.phone if is_self else None,
+            phone=user.phone if is_self or user.phone_public else None,
             status=None if user.bot else self.status(user),
             bot_info_version=1 if user.bot else None,
             bot_nochats=None,
@@ -284,7 +284,8 @@ class UserCache:
                 rendered.append(viewer.user(user))
                 continue
             print_ = (user.first_name, user.last_name, user.username, user.status,
-                      user.last_seen, user.deleted, user.bot, user.premium, user.phone)
+                      user.last_seen, user.deleted, user.bot, user.premium, user.phone,
+                      user.phone_public)
             hit = cache.get((viewer_id, user_id))
             if hit is None or hit[0] != print_:
                 hit = (print_, Encoded(bytes(viewer.user(user))))

@@ -100,12 +100,13 @@ class World(ChannelActions, Engagement):
     def add_user(
         self, first_name: str = "", last_name: str | None = None, username: str | None = None,
         *, bot: bool = False, deleted: bool = False, premium: bool = False,
-        phone: str | None = None, status: Status = Status.RECENTLY,
+        phone: str | None = None, phone_public: bool = False, status: Status = Status.RECENTLY,
         last_seen: datetime | None = None, password: str | None = None, id: int | None = None,
     ) -> User:
         """A new account. ``status`` is what others see as last seen (``Status.OFFLINE``
         shows ``last_seen``). ``password`` turns on two-step verification. ``id`` is
-        generated unless given."""
+        generated unless given. ``phone_public``: others see the
+        phone number (the privacy setting "everybody"); by default only its owner does."""
         if not isinstance(status, Status):
             raise TypeError(f"status must be a tgkit.sandbox.Status, got {status!r}")
         if not deleted and not first_name:
@@ -118,7 +119,8 @@ class World(ChannelActions, Engagement):
             return self.directory.new_user(
                 user_id=id, first_name=first_name if not deleted else "", last_name=last_name,
                 username=username, bot=bot, deleted=deleted, premium=premium,
-                phone=_digits(phone) if phone is not None else None, status=status,
+                phone=_digits(phone) if phone is not None else None,
+                phone_public=phone_public, status=status,
                 last_seen=last_seen, password=password,
             )
 

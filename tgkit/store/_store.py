@@ -77,7 +77,7 @@ class Store:
         self._busy_timeout = float(busy_timeout)
         self._lock = threading.Lock()
         self._known = _items.KnownItems()
-        self._owners = Owners(self._path)
+        self._owners = Owners(self._path.absolute())
         self._read_only = read_only is True
         self._requests = _pacing.RequestBuffer(self._write_requests)
         check_store_file(self._path)

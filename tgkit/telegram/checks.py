@@ -99,7 +99,7 @@ def history_days(value: object, argument: str, now: datetime | None = None) -> i
     if number > limit:
         raise ValueError(
             f"{argument} must be at most {int(limit):,} days: Telegram's history starts "
-            f"on {TELEGRAM_LAUNCH:%Y-%m-%d}, got {value!r}; pass since=... for a fixed start"
+            f"on {TELEGRAM_LAUNCH:%Y-%m-%d}, got {value!r}; pass since (--since) for a fixed start"
         )
     return _plain(value, number)
 

@@ -95,6 +95,7 @@ class MemberOptions:
     max_members: int | None = None
     fallback_to_messages: bool = True
     message_days_back: float = 30
+    include_phones: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "max_members", optional_count(self.max_members, "max_members"))
@@ -104,6 +105,8 @@ class MemberOptions:
             )
         days = history_days(self.message_days_back, "message_days_back")
         object.__setattr__(self, "message_days_back", days)
+        if not isinstance(self.include_phones, bool):
+            raise TypeError(f"include_phones must be True or False, got {self.include_phones!r}")
 
 
 async def scrape_members(
@@ -127,7 +130,7 @@ async def scrape_members(
         store=ctx.store,
         account=ctx.account,
         target=target.key,
-        params=asdict(options),
+        params=_params(options),
         resume=resume,
     )
     if collector.complete:
@@ -374,6 +377,7 @@ class _MemberScrape:
             users, participants=records, chat_id=self._chat_id, chat_title=self._title,
             source=source, collected_at=now,
         )
+        columns["phone"] = _phones(users, columns["phone"], self._options.include_phones)
         if unresolved:
             extra = unresolved_columns(
                 unresolved, records or {}, chat_id=self._chat_id, chat_title=self._title,
@@ -451,10 +455,27 @@ _JOIN_REQUESTS = {
 }
 
 
+def _params(options: MemberOptions) -> dict[str, Any]:
+    """The collection key; ``include_phones`` only when set, so older keys still match."""
+    params = asdict(options)
+    if not options.include_phones:
+        del params["include_phones"]
+    return params
+
+
+def _phones(users: list[Any], phones: list[Any], include: bool) -> list[Any]:
+    """Phone numbers are personal data: kept only when asked for, never the account's own."""
+    if not include:
+        return [None] * len(phones)
+    return [None if getattr(user, "is_self", False) else phone
+            for user, phone in zip(users, phones, strict=True)]
+
+
 async def _members_steps(ctx: TelegramContext, args: Arguments, live: None) -> pd.DataFrame:
     target: Target = args["target"]
     options = MemberOptions(
-        args["max_members"], args["fallback_to_messages"], args["message_days_back"]
+        args["max_members"], args["fallback_to_messages"], args["message_days_back"],
+        args["include_phones"],
     )
     chat = await join_chat(ctx, target) if args["join"] else None
     resume = args["resume"] and not args["refresh"]
@@ -493,6 +514,11 @@ MEMBERS = OperationSpec(
         Param(
             "message_days_back", DAYS, 30, "how many days of messages that fallback reads",
             positional=True, flags=("--message-days-back", "--fallback-days"),
+        ),
+        Param(
+            "include_phones", FLAG, False,
+            "also collect the phone numbers users share (personal data; never this "
+            "account's own number)",
         ),
         Param("join", FLAG, False, "join first (username or invite link; a member is fine)"),
         Param("resume", FLAG, True, "continue an unfinished stored collection"),

@@ -31,6 +31,7 @@ from telethon import utils
 from telethon.tl import functions
 
 from tgkit.core import OperationKind, current_operation
+from tgkit.errors import InvalidTarget
 from tgkit.frames import collection_attrs
 from tgkit.telegram.catalogue import (
     COUNT,
@@ -46,7 +47,7 @@ from tgkit.telegram.checks import history_days, optional_count
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert_messages import message_columns
-from tgkit.telegram.resolve import ResolvedChat
+from tgkit.telegram.resolve import PeerKind, ResolvedChat
 from tgkit.telegram.targets import Target
 
 log = logging.getLogger(__name__)
@@ -189,6 +190,11 @@ async def scrape_messages(
 ) -> pd.DataFrame:
     """Collect the messages of ``target`` in ``window`` (service messages too if ``service``)."""
     chat = await ctx.resolver.resolve(target)
+    if chat.kind is PeerKind.USER:
+        raise InvalidTarget(
+            f"{chat.target} is a user, not a group or channel; tgkit collects the messages "
+            "of groups and channels, not of private chats"
+        )
     collector = _open(ctx, target, window, resume, service)
     if collector.complete and window.days_back is not None:
         collector = _open(ctx, target, window, False, service)

@@ -164,7 +164,11 @@ class MonitorState:
                     await result
             except Exception:
                 self.callback_errors += 1
-                log.exception("on_message raised; the monitor goes on")
+                if self.callback_errors == 1:  # once: a broken callback must not flood the log
+                    log.exception(
+                        "on_message raised; the monitor goes on, counting further errors "
+                        "in attrs['callback_errors'] without logging each"
+                    )
 
     def attrs(self) -> dict[str, Any]:
         """The frame's attrs: chats, rows and the back-fills done."""

@@ -1,0 +1,187 @@
+"""Bad input to every ``tgkit`` subcommand: the documented exit code, one clear line on
+stderr (no traceback), no secret in any output, and not one request sent.
+
+The command runs in this process (``tgkit.cli.main``) on one sandbox world, so
+the world's request counter shows what each row sent. Rows are written by
+hand for what only the command line has (paths, stores, the demo), and
+generated from the catalogue for every operation's parameters: a new
+operation joins the table by being in the catalogue.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hardening_helpers import CANARY_HASH, assert_no_secret, remount_read_only, tmpfs
+
+import tgkit.sandbox
+from tgkit.cli import ExitCode, main
+from tgkit.sandbox import World, demo_world
+from tgkit.telegram.operations import CATALOGUE
+
+BAD, STORE, IN_USE = ExitCode.BAD_INPUT, ExitCode.STORE, ExitCode.IN_USE
+
+#: For each kind of value: bad command-line words (each must exit 2).
+BAD_WORDS: dict[str, list[str]] = {
+    "target": ["\u017fmall_group", "\u212aelvin_group", "\u0661\u0662\u0663\u0664\u0665",
+               "9" * 25, "", "+44 7700 900123", "t.me/joinchat"],
+    "targets": ["\u017fmall_group"],
+    "count": ["0", "-1", "2.5", "nan", "inf", str(2**31), "1e3", "ten"],
+    "days": ["1000000", "nan", "inf", "-1", "0", "1e400", "seven", "100000D"],
+    "duration": ["nan", "inf", "0", "-1", "1e12", "soon", "1000000D"],
+    "datetime": ["yesterday-ish", "2010-01-01", "2024-13-45"],
+    "text": [""],
+}
+GOOD_WORDS = {"target": "@small_group", "targets": "@small_group", "duration": "5"}
+
+
+def _generated() -> list[tuple[list[str], int]]:
+    rows = []
+    for spec in CATALOGUE:
+        if not spec.cli:
+            continue
+        params = [p for p in spec.params if p.cli and p.kind.name != "flag"]
+        positional = [p for p in params if p.required and p.kind.name in ("target", "targets")]
+        options = [p for p in params if p not in positional]
+        required = [w for p in options if p.required for w in (p.cli_flags()[0],
+                    GOOD_WORDS[p.kind.name])]
+        for param in positional:
+            for word in BAD_WORDS[param.kind.name]:
+                rows.append(([spec.name, word, *required], BAD))
+        for param in options:
+            for word in BAD_WORDS.get(param.kind.name, []):
+                args = [spec.name, *[GOOD_WORDS[p.kind.name] for p in positional], *required]
+                rows.append(([*args, f"{param.cli_flags()[0]}={word}"], BAD))
+    return rows
+
+
+HAND: list[tuple[list[str], int]] = [
+    (["frobnicate"], BAD),
+    ([], BAD),
+    (["members"], BAD),
+    (["members", "@small_group", "-o", "out.txt"], BAD),
+    (["members", "@small_group", "-o", "no/such/folder/out.csv"], BAD),
+    (["members", "@small_group", "-o", "."], BAD),
+    (["members", "@small_group", "--pseudonymize-key-file", "absent.key"], BAD),
+    (["members", "@small_group", "--pseudonymize-key-file", "short.key"], BAD),
+    (["members", "@small_group", "--store", "garbage.db"], STORE),
+    (["members", "@small_group", "--store", "."], STORE),
+    (["members", "@small_group", "--store", "foreign.db"], STORE),
+    (["messages", "@small_group", "--days", "1", "--since", "2024-01-01"], BAD),
+    (["messages", "@small_group", "--since", "2024-02-01", "--until", "2024-01-01"], BAD),
+    (["monitor", "@small_group"], BAD),
+    (["collections", "--store", "garbage.db"], STORE),
+    (["collections", "--store", "."], STORE),
+    (["export", "0", "-o", "x.csv"], BAD),
+    (["export", "-5", "-o", "x.csv"], BAD),
+    (["export", "one", "-o", "x.csv"], BAD),
+    (["export", str(10**30), "-o", "x.csv"], BAD),
+    (["export", "1", "-o", "x.txt"], BAD),
+    (["export", "99", "-o", "x.csv"], BAD),
+    (["export", "1", "-o", "x.csv", "--store", "garbage.db"], STORE),
+    (["demo", "--monitor-seconds", "nan"], BAD),
+    (["demo", "--monitor-seconds", "0"], BAD),
+    (["demo", "--monitor-seconds", "inf"], BAD),
+]
+NEEDS_STORE = {"--store"}
+
+
+@pytest.fixture(scope="module")
+def world() -> tuple[World, Any]:
+    return demo_world()
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world: tuple[World, Any]) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tgkit.sandbox, "demo_world", lambda: world)
+    monkeypatch.setenv("TG_API_ID", "12345")
+    monkeypatch.setenv("TG_API_HASH", CANARY_HASH)
+    (tmp_path / "garbage.db").write_bytes(b"garbage\n" * 100)
+    (tmp_path / "short.key").write_bytes(b"short")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "foreign.db") as conn:
+        conn.execute("CREATE TABLE photos (id INTEGER)")
+    conn.close()
+    return tmp_path
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    if "--store" not in argv and argv and argv[0] not in ("frobnicate", "demo"):
+        argv = [*argv, "--store", "t.db"]
+    if (argv and argv[0] in CATALOGUE) or argv[:1] == ["demo"]:
+        argv = [*argv, "--sandbox"]
+    try:
+        code = main(argv)
+    except SystemExit as exit:  # argparse
+        code = int(exit.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+ROWS = HAND + _generated()
+
+
+@pytest.mark.parametrize(("argv", "code"), ROWS, ids=[" ".join(r[0]) or "-" for r in ROWS])
+def test_bad_input_exits_with_its_code_and_sends_nothing(
+    folder: Path, world: tuple[World, Any], capsys: pytest.CaptureFixture[str],
+    argv: list[str], code: int,
+) -> None:
+    before = world[0].stats().count()
+    got, out, err = run(argv, capsys)
+    assert got == code, err
+    assert world[0].stats().count() == before, "a request was sent before refusing"
+    assert "Traceback" not in err and err.strip(), err
+    assert_no_secret(out, err)
+    assert "+44 7700 900123" not in err
+
+
+def test_every_cli_operation_has_rows() -> None:
+    named = {row[0][0] for row in ROWS if row[0]}
+    assert {spec.name for spec in CATALOGUE if spec.cli} <= named
+
+
+def test_monitor_of_an_unknown_chat_says_not_found(folder: Path, capsys) -> None:
+    code, _, err = run(["monitor", "@no_such_chat_here", "--duration", "2"], capsys)
+    assert code == BAD and "not found" in err and "KeyError" not in err
+
+
+def test_output_into_a_read_only_folder_is_refused_before_collecting(
+    folder: Path, world: tuple[World, Any], capsys
+) -> None:
+    with tmpfs(folder / "share") as share:
+        remount_read_only(share)
+        before = world[0].stats().count()
+        code, _, err = run(["members", "@small_group", "-o", str(share / "m.csv")], capsys)
+        assert code == BAD and "cannot be written" in err
+        assert world[0].stats().count() == before
+
+
+def test_a_read_only_store_is_listed_and_exported(folder: Path, capsys) -> None:
+    with tmpfs(folder / "share") as share:
+        assert run(["members", "@small_group", "--max-members", "20", "--store",
+                    str(share / "t.db")], capsys)[0] == 0
+        remount_read_only(share)
+        code, out, err = run(["collections", "--store", str(share / "t.db"), "--json"], capsys)
+        assert code == 0, err
+        assert '"status": "complete"' in out
+        code, _out, err = run(["export", "1", "-o", "m.csv", "--store", str(share / "t.db")],
+                             capsys)
+        assert code == 0, err
+        assert (folder / "m.csv").exists()
+        code, _, err = run(["members", "@small_group", "--store", str(share / "t.db")], capsys)
+        assert code == STORE and "read" in err
+
+
+def test_stale_output_temporaries_are_removed_on_the_next_write(folder: Path, capsys) -> None:
+    stale = [folder / ".m.csv.abc123.tmp", folder / ".m.csv.schema.json.x.tmp"]
+    for path in stale:
+        path.write_text("half a file")
+    (folder / ".m.csv.dir.tmp").mkdir()
+    code, _, err = run(["members", "@small_group", "--max-members", "5", "-o", "m.csv"], capsys)
+    assert code == 0, err
+    assert not [p for p in os.listdir(folder) if p.startswith(".m.csv.") and p.endswith(".tmp")]
