@@ -31,13 +31,30 @@ Command = Callable[[Any, Any], Coroutine[Any, Any, dict[str, Any]]]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (see ``ExitCode``)."""
+    """Run the command line; returns the exit code (see ``ExitCode``).
+
+    Called as the process's command (``argv`` None), a signal that arrives
+    after the run ended is ignored: the process is only exiting by then.
+    """
+    from tgkit.cli.commands import RunState
+
+    state = RunState()
+    previous = _sigterm_interrupts()
+    try:
+        return _main(argv, state)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM outside the event loop
+        print(_interrupted_message(state), file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    finally:
+        _after_run(previous, ending=argv is None)
+
+
+def _main(argv: Sequence[str] | None, state: Any) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="tgkit: %(message)s")
-    from tgkit.cli import commands, output
+    from tgkit.cli import output
 
-    state = commands.RunState()
     try:
         summary = asyncio.run(_with_sigterm(_command(args.command), args, state))
     except (KeyboardInterrupt, asyncio.CancelledError):
@@ -53,6 +70,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _raise_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _sigterm_interrupts() -> Any:
+    """SIGTERM raises KeyboardInterrupt, as Ctrl-C does; the previous handler, or None."""
+    try:
+        return signal.signal(signal.SIGTERM, _raise_interrupt)
+    except ValueError:  # not the main thread
+        return None
+
+
+def _after_run(previous: Any, *, ending: bool) -> None:
+    try:
+        if ending:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        elif previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    except ValueError:  # not the main thread
+        pass
+
+
 async def _with_sigterm(command: Command, args: Any, state: Any) -> dict[str, Any]:
     """Run ``command``; a SIGTERM cancels it as Ctrl-C does (partial data saved)."""
     loop = asyncio.get_running_loop()
@@ -65,7 +105,8 @@ async def _with_sigterm(command: Command, args: Any, state: Any) -> dict[str, An
     try:
         return await command(args, state)
     finally:
-        loop.remove_signal_handler(signal.SIGTERM)
+        loop.remove_signal_handler(signal.SIGTERM)  # leaves SIG_DFL: interrupt again
+        signal.signal(signal.SIGTERM, _raise_interrupt)
 
 
 def _failed(command: str, exc: Exception, state: Any) -> int:

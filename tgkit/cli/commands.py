@@ -26,7 +26,7 @@ from tgkit.core import SessionConfig
 from tgkit.credentials import Credentials, default_session_dir, load_credentials
 from tgkit.errors import NotAuthorized
 from tgkit.session import TelegramSession
-from tgkit.store import Store, StoreError, default_store_path
+from tgkit.store import Store, StoreError, check_store_path, default_store_path
 from tgkit.telegram.catalogue import Arguments, OperationSpec
 from tgkit.telegram.operations import CATALOGUE
 
@@ -164,7 +164,7 @@ async def run_operation(args: argparse.Namespace, state: RunState) -> dict[str, 
     else:
         output.check_output_path(output_path)
     key = output.read_key_file(getattr(args, "pseudonymize_key_file", None))
-    Store(store_path_for(args)).close()  # a damaged, foreign or read-only store: say so now
+    check_store_path(store_path_for(args))  # a damaged, foreign or read-only store: say so now
     async with open_session(args, state) as session:
         world = state.world
         if world is not None and spec.live:

@@ -26,7 +26,7 @@ from tgkit.store._session_file import (
     session_file_corrupt_error,
     session_in_use_error,
 )
-from tgkit.store._store import Store
+from tgkit.store._store import Store, check_store_path
 
 __all__ = [
     "DEFAULT_STORE_PATH",
@@ -38,6 +38,7 @@ __all__ = [
     "Store",
     "StoreError",
     "check_session_file_free",
+    "check_store_path",
     "default_store_path",
     "session_file_corrupt_error",
     "session_in_use_error",

@@ -93,27 +93,31 @@ def connect(path: Path, *, busy_timeout: float, synchronous: str) -> sqlite3.Con
 
 
 def connect_read_only(path: Path, *, busy_timeout: float) -> sqlite3.Connection:
-    """Open the existing store ``path`` for reading only: nothing is created or written.
+    """Open the existing store ``path`` for reading only: nothing is created or changed.
 
-    ``mode=ro`` first; a WAL store on a read-only share without its ``-shm``
-    file cannot be opened so, and is opened ``immutable`` (what the last
-    writer checkpointed into the file: tgkit checkpoints on close).
+    Where the file can be opened read-write it is, with ``query_only`` on (so
+    SQLite can still recover the log a killed writer left); on a read-only
+    share ``mode=ro``, and a WAL store there without its ``-shm`` file
+    ``immutable`` (what the last writer checkpointed into the file: tgkit
+    checkpoints on close).
     """
     if not path.is_file():
         raise StoreError(f"There is no store at {path}: check the path (read_only=True).")
     uri = path.resolve().as_uri()
-    for query in ("?mode=ro", "?immutable=1"):
+    for query in ("?mode=rw", "?mode=ro", "?immutable=1"):
         conn = sqlite3.connect(
             uri + query, uri=True, timeout=busy_timeout, isolation_level=None,
             check_same_thread=False,
         )
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            conn.execute("PRAGMA query_only = ON")
             _check_schema(conn, path)
             return conn
         except sqlite3.OperationalError as exc:
             conn.close()
-            if "unable to open" not in str(exc) and "readonly" not in str(exc):
+            text = str(exc).lower()
+            if "unable to open" not in text and "readonly" not in text:
                 with translate_errors(path, busy_timeout):
                     raise
         except BaseException:
@@ -123,16 +127,18 @@ def connect_read_only(path: Path, *, busy_timeout: float) -> sqlite3.Connection:
 
 
 def check_existing(path: Path) -> None:
-    """Before opening ``path`` read-write: refuse a non-empty file that is damaged or not
-    a tgkit store, reading it only (switching a foreign file to WAL would change it)."""
+    """Before opening ``path`` read-write: refuse a non-empty file that is not an SQLite
+    database or not a tgkit store, reading it only (switching a foreign file to WAL would
+    change it). Anything less clear (a log a killed writer left) is left to the
+    read-write open, which recovers it or says what is wrong."""
     if not path.is_file() or path.stat().st_size == 0:
         return
     conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=1.0)
     try:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-    except sqlite3.OperationalError:
-        return  # locked or not openable read-only here: the read-write open will say
     except sqlite3.DatabaseError as exc:
+        if "not a database" not in str(exc):
+            return
         with translate_errors(path, 0):
             raise exc from None
     finally:

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -27,6 +28,47 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 _SYNCHRONOUS = ("NORMAL", "FULL")
+
+
+#: Store files this process has open, with how many Stores. SQLite locks a file with
+#: POSIX locks, which closing *any* descriptor of the file drops for the whole
+#: process: so a file already open here is never opened and closed again by hand
+#: (checks, creation), or another process could checkpoint under our feet.
+_OPEN_FILES: Counter[Path] = Counter()
+
+
+def _connect(
+    path: Path, busy_timeout: float, synchronous: str, read_only: bool
+) -> sqlite3.Connection:
+    first = _OPEN_FILES[path.resolve()] == 0
+    if first:
+        check_store_file(path)
+    if read_only:
+        return connect_read_only(path, busy_timeout=busy_timeout)
+    if first:
+        check_existing(path)
+        _create(path)
+    return connect(path, busy_timeout=busy_timeout, synchronous=synchronous)
+
+
+def check_store_path(path: str | os.PathLike[str]) -> None:
+    """Raise ``StoreError`` now if ``Store(path)`` would refuse the path: a folder, a
+    damaged or foreign file, a file or folder that cannot be written. Opens nothing
+    read-write and creates nothing, so it is safe beside a running writer."""
+    path = Path(path).expanduser()
+    if _OPEN_FILES[path.resolve()]:
+        return
+    check_store_file(path)
+    check_existing(path)
+    where = path if path.exists() else path.parent
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    if not os.access(where, os.W_OK):
+        raise StoreError(
+            f"The store {path} cannot be opened for writing (read-only file or folder). To "
+            "read it, open it with Store(path, read_only=True) (`tgkit collections` and "
+            "`tgkit export` do); to collect, pass a writable store path."
+        )
 
 
 def _create(path: Path) -> None:
@@ -80,16 +122,11 @@ class Store:
         self._owners = Owners(self._path.absolute())
         self._read_only = read_only is True
         self._requests = _pacing.RequestBuffer(self._write_requests)
-        check_store_file(self._path)
-        self._conn: sqlite3.Connection | None
-        if self._read_only:
-            self._conn = connect_read_only(self._path, busy_timeout=self._busy_timeout)
-        else:
-            check_existing(self._path)
-            _create(self._path)
-            self._conn = connect(
-                self._path, busy_timeout=self._busy_timeout, synchronous=synchronous
-            )
+        self._key = self._path.resolve()
+        self._conn: sqlite3.Connection | None = _connect(
+            self._path, self._busy_timeout, synchronous, self._read_only
+        )
+        _OPEN_FILES[self._key] += 1
         logger.debug("opened store %s", self._path)
 
     @property
@@ -110,6 +147,7 @@ class Store:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
+                _OPEN_FILES[self._key] -= 1
             self._owners.release_all()
 
     def __enter__(self) -> Store:
