@@ -43,7 +43,8 @@ def test_every_collection_records_how_it_was_made(collected: dict[str, Any]) -> 
     assert made["operation"] == "members" and made["server"] == "sandbox"
     assert made["parameters"] == {
         "target": SMALL, "max_members": None, "fallback_to_messages": True,
-        "message_days_back": 30, "join": False, "resume": True, "refresh": False,
+        "message_days_back": 30, "include_phones": False, "join": False, "resume": True,
+        "refresh": False,
     }
     assert made["tool"]["tgkit"] and made["tool"]["telethon"]
     assert made["requests"]["channels.GetParticipants"] >= 1

@@ -136,7 +136,8 @@ def test_members_join_honours_every_members_flag() -> None:
     checked = spec.check(**{p.name: getattr(args, p.name) for p in spec.params})
     assert dict(checked) | {"target": None} == {
         "target": None, "max_members": 40, "fallback_to_messages": False,
-        "message_days_back": 3, "join": True, "resume": False, "refresh": False,
+        "message_days_back": 3, "include_phones": False, "join": True, "resume": False,
+        "refresh": False,
     }
     assert spec.label(checked) == "join+members @small_group"
 
