@@ -34,6 +34,7 @@ BAD_WORDS: dict[str, list[str]] = {
     "duration": ["nan", "inf", "0", "-1", "1e12", "soon", "1000000D"],
     "datetime": ["yesterday-ish", "2010-01-01", "2024-13-45"],
     "text": [""],
+    "ids": ["0", "-3", "x", str(2**31), "1.5", "\u0661\u0662"],
 }
 GOOD_WORDS = {"target": "@small_group", "targets": "@small_group", "duration": "5"}
 

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from tgkit.core import SessionConfig
@@ -131,6 +132,11 @@ BAD_VALUES: dict[str, list[tuple[Any, type[Exception]]]] = {
     "flag": [("yes", TypeError), (1, TypeError), (None, TypeError)],
     "text": [("", ValueError), (42, TypeError), ("x" * 5000, ValueError)],
     "callback": [("print", TypeError), (42, TypeError)],
+    "ids": [
+        (0, ValueError), (-1, ValueError), (2.5, TypeError), (math.nan, TypeError),
+        ([], ValueError), ([1, 0], ValueError), (["x"], ValueError), (2**31, ValueError),
+        (True, TypeError), ([np.float64(3)], TypeError), ("\u0661\u0662", ValueError),
+    ],
 }
 #: A good value of each kind, for the parameters a row does not spoil.
 GOOD_VALUES = {"target": GROUP, "targets": [GROUP], "duration": 60, "text": "hello"}
@@ -217,3 +223,11 @@ def test_every_operation_has_rows() -> None:
     names = {name for spec in CATALOGUE for name, _ in face_names(spec, "session")}
     assert public <= names
     assert names <= {row[0] for row in ROWS + GENERATED}
+
+
+def test_numpy_ids_are_message_ids() -> None:
+    kinds = {p.kind.name: p for spec in CATALOGUE for p in spec.params}
+    ids = kinds["ids"]
+    assert ids.check(np.array([3, 4, 3])) == (3, 4)
+    assert ids.check(np.int64(7)) == (7,)
+    assert ids.check(pd.Series([5, 6], dtype="Int64")) == (5, 6)

@@ -30,7 +30,13 @@ from typing import Any
 
 import pandas as pd
 
-from tgkit.telegram.checks import TELEGRAM_LAUNCH, history_days, optional_count, positive_number
+from tgkit.telegram.checks import (
+    TELEGRAM_LAUNCH,
+    history_days,
+    optional_count,
+    positive_number,
+    whole_number,
+)
 from tgkit.telegram.targets import Target, parse_target
 
 __all__ = [
@@ -166,6 +172,9 @@ TARGETS = ValueKind(
     "targets", "str | int | list", "one chat or a list of chats", _targets, many=True
 )
 def _whole_number(text: str) -> int:
+    # ASCII digits only: int() also reads other scripts' digits ('١٢' is 12).
+    if not text.strip().isascii():
+        raise ValueError(f"{text!r} is not a whole number (ASCII digits 0-9)")
     try:
         return int(text)
     except ValueError:
@@ -184,14 +193,17 @@ DATETIME = ValueKind(
 FLAG = ValueKind("flag", "bool", "True or False", _flag)
 TEXT = ValueKind("text", "str", "message text (at most 4,096 characters)", _text)
 def _ids(value: Any, name: str) -> tuple[int, ...]:
-    if isinstance(value, str) or not isinstance(value, Sequence):
+    # Any integral number is an id (NumPy's too, as a frame's column gives them), and
+    # any iterable of them (a list, a tuple, a NumPy array or a pandas Series).
+    if isinstance(value, str) or whole_number(value) is not None or not _iterable(value):
         value = [value]
     ids = []
     for item in value:
-        if isinstance(item, bool) or not isinstance(item, int | str):
+        whole = whole_number(item)
+        if whole is None and not isinstance(item, str):
             raise TypeError(f"{name} must be message ids (whole numbers ≥ 1), got {item!r}")
         try:
-            number = _whole_number(item) if isinstance(item, str) else item
+            number = _whole_number(item) if whole is None else whole
         except ValueError as exc:
             raise ValueError(f"{name} must be message ids (whole numbers ≥ 1): {exc}") from None
         count = optional_count(number, name)
@@ -200,6 +212,14 @@ def _ids(value: Any, name: str) -> tuple[int, ...]:
     if not ids:
         raise ValueError(f"{name} must name at least one message id, or be None for all")
     return tuple(dict.fromkeys(ids))
+
+
+def _iterable(value: Any) -> bool:
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return not isinstance(value, bytes | dict)
 
 
 IDS = ValueKind("ids", "int | list[int]", "message ids (whole numbers ≥ 1)", _ids,
