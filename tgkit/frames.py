@@ -126,24 +126,49 @@ target              string                   the target as the caller named it
 collected_at        datetime64[ns, UTC]      when tgkit received this row
 ==================  =======================  =============================================
 
-Networks (``discover``: ``kind="network_nodes"`` and ``kind="network_edges"``)
+Network nodes (``kind="network_nodes"``, ``discover``'s ``nodes``)
 
-Nodes: ``chat_id``, ``username``, ``title``, ``type``, ``participants_count`` and
-the ``is_*`` flags as in chat_info (from the chat Telegram sends with the
-posts, NA for chats never seen), then ``depth`` (0 for seeds),
-``first_found_via`` ("seed" or an edge kind), ``status`` (string: "read",
-"private", "not_found" or "skipped", see ``NODE_STATUSES``), ``reason`` (why
-not read), ``cited_by`` (citing posts, all kinds), ``citations`` (posts of
-this chat citing others), ``target`` (how the crawl first named it:
-``@name``, ``+invitehash`` or ``id:<plain id>``), ``collected_at``.
+==================  =======================  =============================================
+column              dtype                    meaning
+==================  =======================  =============================================
+chat_id             Int64                    the chat's marked id (NA: never resolved)
+username            string                   as in chat_info
+title               string                   as in chat_info
+type                category                 as in chat_info
+participants_count  Int64                    as in chat_info (from the answer's chat)
+is_verified         boolean                  as in chat_info
+is_scam             boolean                  as in chat_info
+is_fake             boolean                  as in chat_info
+is_restricted       boolean                  as in chat_info
+depth               Int64                    citations from the seeds (0: a seed)
+first_found_via     category                 "seed" or an edge kind (``EDGE_KINDS``)
+status              string                   ``NODE_STATUSES``: read, private, not_found,
+                                             skipped
+reason              string                   why it was not read
+cited_by            Int64                    posts citing it (all kinds)
+citations           Int64                    its posts citing others
+target              string                   how the crawl first named it
+collected_at        datetime64[ns, UTC]      when tgkit built this row
+==================  =======================  =============================================
 
-Edges: ``source_chat_id`` (marked id), ``target_chat_id`` (marked id, NA when
-the target never resolved), ``target`` (as the post named it: ``@name``,
-``+invitehash``, ``id:<plain id>`` for forwards and recommendations),
-``kind`` (``EDGE_KINDS``: forward, mention, link, recommendation), ``weight``
-(citing posts), ``first_seen``/``last_seen`` (their dates) and
-``message_ids`` (up to five example posts, ``list<int64>``), ``edge_id`` (a
-stable number for (target, kind), which keys an edge with its source).
+Network edges (``kind="network_edges"``, ``discover``'s ``edges``)
+
+==============  ==========================  ==============================================
+column          dtype                       meaning
+==============  ==========================  ==============================================
+source_chat_id  Int64                       the citing chat (marked id)
+target_chat_id  Int64                       the cited chat (marked id; NA: never resolved)
+target          string                      as the post named it: ``@name``, ``+hash``,
+                                            ``id:<plain id>`` (forwards, recommendations)
+kind            category                    ``EDGE_KINDS``: forward, mention, link,
+                                            recommendation
+weight          Int64                       citing posts
+first_seen      datetime64[ns, UTC]         the first citing post's date
+last_seen       datetime64[ns, UTC]         the last citing post's date
+message_ids     list<item: int64>[pyarrow]  up to five example posts
+edge_id         Int64                       a stable number for (target, kind): with the
+                                            source, the edge's key in the store
+==============  ==========================  ==============================================
 
 Events (``kind="events"``: what a monitor saw happen, beside its messages)
 
