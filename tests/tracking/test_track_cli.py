@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tgkit.cli import main
+from tgkit.cli.exitcodes import ExitCode
 from tgkit.store import Store
 from tgkit.tracking import Watchlist
 
@@ -59,11 +60,11 @@ def test_bad_input_exits_2_before_anything_is_added(
     assert exit_.value.code == 2
 
 
-def test_a_second_run_while_one_holds_the_watchlist_exits_3(
+def test_a_second_run_while_one_holds_the_watchlist_exits_in_use(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = tmp_path / "tgkit.db"
     _track(capsys, db, "add", "@news_channel", "--sandbox")
     with Store(db) as other, Watchlist(other).running():
         code, _, err = _track(capsys, db, "run", "--sandbox")
-    assert code == 3 and "being tracked right now" in err
+    assert code == ExitCode.IN_USE and "being tracked right now" in err  # 6, README's table

@@ -153,7 +153,7 @@ def _interrupted_message(state: Any) -> str:
     if handle is None:
         return "interrupted before any data was collected"
     partial = getattr(handle, "partial", None)
-    rows = len(partial) if hasattr(partial, "__len__") else "some"
+    rows = len(partial) if partial is not None and hasattr(partial, "__len__") else "some"
     collection = getattr(partial, "attrs", {}).get("collection_id")
     where = str(state.store_path)
     if collection:

@@ -5,7 +5,7 @@ keeps them by id; ``remove`` and ``list`` only read and write the store;
 ``run`` runs one round of every chat (``tgkit.tracking``) and prints one
 line: chats, new messages, refreshed, failed, requests, seconds waited on
 budgets. Exit codes as for every command (``tgkit.cli.exitcodes``); a run
-while another holds the watchlist exits 3 (refused). A crontab line::
+while another holds the watchlist exits 6 (in use). A crontab line::
 
     17 * * * * tgkit track run --watchlist study --dataset ~/study >> ~/study/track.log 2>&1
 """

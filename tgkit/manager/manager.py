@@ -283,11 +283,12 @@ class SessionManager:
             spec = CATALOGUE.get("members")
             handle = manager.submit(spec, spec.check("@group"))
         """
-        if spec.spread is not None:  # units over the sessions (e.g. track: one per chat)
+        spread = spec.spread
+        if spread is not None:  # units over the sessions (e.g. track: one per chat)
             self._require_started()
             options = {"priority": priority, "timeout": timeout, "queue_timeout": queue_timeout}
             return SpreadHandle(
-                spec.label(args), spec.kind, lambda handle: spec.spread(self, args, options, handle)
+                spec.label(args), spec.kind, lambda handle: spread(self, args, options, handle)
             )
         call = Call.of(priority, timeout, queue_timeout)
         if not spec.live:

@@ -209,7 +209,11 @@ async def _ended(handle: OperationHandle) -> None:
     if handle.done():
         return
     ended = asyncio.get_running_loop().create_future()
-    handle.add_done_callback(lambda _: ended.done() or ended.set_result(None))
+    def mark_ended(_: object) -> None:
+        if not ended.done():
+            ended.set_result(None)
+
+    handle.add_done_callback(mark_ended)
     try:
         async with asyncio.timeout(CANCEL_GRACE_SECONDS):
             await ended

@@ -50,4 +50,5 @@ class Change:
 
 def channel_changes_since(chat: Chat, pts: int) -> list[Change]:
     """The channel's edits and deletions after ``pts``, oldest first."""
-    return [change for change in chat.changes if change.pts > pts]  # type: ignore[attr-defined]
+    changes: list[Change] = chat.changes  # type: ignore[assignment]
+    return [change for change in changes if change.pts > pts]

@@ -9,7 +9,7 @@ finds chats from the targets researchers type: ``@name``, ``name``,
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from tgkit.sandbox.generate import random_dates
@@ -60,7 +60,7 @@ class Directory:
                 return candidate
 
     @staticmethod
-    def check_id_free(wanted: int, taken: dict[int, object]) -> None:
+    def check_id_free(wanted: int, taken: Mapping[int, object]) -> None:
         if not isinstance(wanted, int) or wanted <= 0:
             raise ValueError(f"id must be a positive integer, got {wanted!r}")
         if wanted in taken:

@@ -210,7 +210,7 @@ def _backfill_thread(world: World, channel: Chat, group: Chat, comments: int,
     rng = world.timeline.content_rng
     posts = [m for m in channel.messages if m.action is None]
     now = world.now()
-    events: list[tuple[datetime, int, Message | None]] = [(p.date, 0, p) for p in posts]
+    events: list[tuple[datetime, int, Message]] = [(p.date, 0, p) for p in posts]
     commented = [p for p in posts if rng.random() < 0.7] or posts
     if commented and comments:
         for _ in range(comments):

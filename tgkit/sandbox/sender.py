@@ -51,7 +51,8 @@ _Job = tuple[TLRequest, bytes, "asyncio.Future[Any]"]
 class Server(Protocol):
     """What the sender needs from the world."""
 
-    latency: float
+    @property
+    def latency(self) -> float: ...
 
     def answer(self, sender: SandboxSender, data: bytes) -> tuple[bytes, _OwnUpdates | None]:
         ...

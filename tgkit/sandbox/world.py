@@ -136,7 +136,7 @@ class World(ChannelActions, Engagement):
                 fields = mix.person_fields(self._rng, now)
                 if fields.get("username") is not None:
                     fields["username"] = self.directory.free_username(str(fields["username"]))
-                people.append(self.directory.new_user(**fields))
+                people.append(self.directory.new_user(None, **fields))
             return people
 
     # Chats

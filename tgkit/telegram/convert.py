@@ -166,16 +166,17 @@ def username_of(user: Any) -> str | None:
     """The user's public username: ``username``, or the first active collectible one."""
     username = getattr(user, "username", None)
     if username:
-        return username
+        return str(username)
     for extra in getattr(user, "usernames", None) or ():
         if getattr(extra, "active", False):
-            return extra.username
+            return str(extra.username)
     return None
 
 
 def _last_seen(status: Any, collected_at: datetime) -> datetime | None:
     if isinstance(status, types.UserStatusOffline):
-        return status.was_online
+        was_online: datetime = status.was_online
+        return was_online
     if isinstance(status, types.UserStatusOnline):
         return collected_at
     return None
@@ -216,11 +217,11 @@ def marked_peer_id(peer: Any) -> int | None:
         -1000000000005
     """
     if isinstance(peer, types.PeerUser):
-        return peer.user_id
+        return int(peer.user_id)
     if isinstance(peer, types.PeerChat):
-        return -peer.chat_id
+        return -int(peer.chat_id)
     if isinstance(peer, types.PeerChannel):
-        return -(_CHANNEL_MARK + peer.channel_id)
+        return -(_CHANNEL_MARK + int(peer.channel_id))
     return None
 
 

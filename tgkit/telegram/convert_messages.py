@@ -109,7 +109,7 @@ def message_columns(
         ),
         "date": _attr(kept, "date"),
         "sender_id": senders,
-        "sender_username": [known.get(sender) for sender in senders],
+        "sender_username": [None if s is None else known.get(s) for s in senders],
         "text": [text or None for text in _attr(kept, "message")],
         "action": _actions(kept) if service else [None] * rows,
         "post_author": _attr(kept, "post_author"),
@@ -213,7 +213,8 @@ def _reaction_columns(reactions: list[Any]) -> dict[str, list[Any]]:
     rows = len(reactions)
     if _none(reactions):
         return {"reactions": [None] * rows, "reactions_by_emoji": [_NO_ITEMS] * rows}
-    totals, by_emoji = [], []
+    totals: list[int | None] = []
+    by_emoji: list[Any] = []
     for each in reactions:
         results = getattr(each, "results", None) or ()
         if each is None:
@@ -224,7 +225,7 @@ def _reaction_columns(reactions: list[Any]) -> dict[str, list[Any]]:
             {"emoji": reaction_emoji(r.reaction), "count": getattr(r, "count", 0)}
             for r in results
         ]
-        totals.append(sum(item["count"] for item in counts))
+        totals.append(sum(int(item["count"]) for item in counts))
         by_emoji.append(counts or _NO_ITEMS)
     return {"reactions": totals, "reactions_by_emoji": by_emoji}
 

@@ -212,7 +212,7 @@ class _MemberScrape:
             self._listing_cap = self._collector.checkpoint.get("cap", SEARCH_CAP)
         if stopped_short and not self._enough() and self._missing():
             await self._sweep()
-        if self._missing():
+        if self._missing() and self.reported_total is not None:
             self._notes.append(
                 f"{self.reported_total - len(self._collector)} of {self.reported_total} members "
                 f"were not found: Telegram lists at most about {self._listing_cap:,} members per "
@@ -340,7 +340,7 @@ class _MemberScrape:
             user_id = getattr(participant, "user_id", None)
             if user_id is None:
                 user_id = _banned_user_id(participant)
-            if user_id in users and user_id not in records:
+            if user_id is not None and user_id in users and user_id not in records:
                 records[user_id] = participant
         new = self._collector.unseen(records)
         self._add_users([users[i] for i in new], records, source, checkpoint)
@@ -352,7 +352,7 @@ class _MemberScrape:
         authors: dict[int, Any] = {}
         for message in messages:
             user_id = getattr(getattr(message, "from_id", None), "user_id", None)
-            if user_id in known and user_id not in self._collector:
+            if user_id is not None and user_id in known and user_id not in self._collector:
                 authors.setdefault(user_id, known[user_id])
         checkpoint = {"phase": "messages", "offset_id": offset_id, "since": since}
         if self._admins_refused:
@@ -392,7 +392,8 @@ class _MemberScrape:
     # -- helpers ----------------------------------------------------------
 
     async def _participants(self, filter: Any, offset: int) -> Any:
-        limit = PAGE_SIZE if self._room() is None else min(PAGE_SIZE, self._room())
+        room = self._room()
+        limit = PAGE_SIZE if room is None else min(PAGE_SIZE, room)
         request = functions.channels.GetParticipantsRequest(
             channel=self._chat.input_channel, filter=filter, offset=offset, limit=limit, hash=0
         )

@@ -81,7 +81,8 @@ def as_utc(value: Any, argument: str) -> datetime:
             raise ValueError(f"{argument} must be a date or time, got {value!r}") from exc
         if not pd.isna(stamp):
             stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-            return stamp.to_pydatetime()
+            moment: datetime = stamp.to_pydatetime()
+            return moment
     raise ValueError(
         f"{argument} must be a datetime, date or ISO-8601 text such as '2024-05-01', got {value!r}"
     )
@@ -243,8 +244,8 @@ class _History:
     async def run(self) -> None:
         offset_id = self._collector.checkpoint.get("offset_id", 0)
         until = self._window.until
-        while self._room() != 0:
-            limit = HISTORY_PAGE if self._room() is None else min(HISTORY_PAGE, self._room())
+        while (room := self._room()) != 0:
+            limit = HISTORY_PAGE if room is None else min(HISTORY_PAGE, room)
             offset_date = until if offset_id == 0 else None
             result = await self._ctx.rpc(
                 history_page(self._chat.input_peer, offset_id, offset_date, limit),

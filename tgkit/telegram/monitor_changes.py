@@ -38,7 +38,7 @@ __all__ = ["ChangeLog", "MessageChanges"]
 _PARTS = (events.MessageEdited, events.NewMessage, events.MessageDeleted)
 
 
-class MessageChanges(EventBuilder):
+class MessageChanges(EventBuilder):  # type: ignore[misc]  # Telethon is untyped
     """New, edited and deleted messages of some chats, as one event handler.
 
     Builds Telethon's own ``MessageEdited``, ``NewMessage`` or

@@ -56,7 +56,7 @@ class PrefixCounts:
         self.depth = depth  # prefixes up to this length are counted for every member
         self._counts: Counter[str] = Counter()
         self._deep: dict[str, int] = {}  # tracked prefixes longer than SHALLOW
-        self._rows: dict[str, array] = {}  # a SHALLOW prefix -> rows whose words start so
+        self._rows: dict[str, array[int]] = {}  # a SHALLOW prefix -> rows whose words start so
         self._words_of_row = words_of_row  # re-reads a member's words (None: no tracking)
         self.members = 0
         self.single: Counter[str] = Counter()  # members whose one searchable word is this
@@ -82,7 +82,7 @@ class PrefixCounts:
                     if len(prefix) == depth:
                         rows.setdefault(prefix, array("q")).append(row)
             if deep:
-                seen = set()
+                seen: set[str] = set()
                 for word in words:
                     seen.update(word[:n] for n in range(depth + 1, len(word) + 1)
                                 if word[:n] in deep)

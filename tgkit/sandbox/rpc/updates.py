@@ -58,8 +58,8 @@ def get_difference(call: Call, request: functions.updates.GetDifferenceRequest) 
     viewer = call.viewer
     new_messages = [viewer.message(message, chats[chat_id]) for _, chat_id, message in part
                     if not isinstance(message, Change)]
-    changes = [entry.update(viewer, chats[chat_id]) for _, chat_id, entry in part
-               if isinstance(entry, Change)]  # edits and deletions
+    changes = [entry.update(viewer, chats[chat_id])  # type: ignore[attr-defined]
+               for _, chat_id, entry in part if isinstance(entry, Change)]  # edits, deletions
     senders = [message.sender_id for _, _, message in part if message.sender_id is not None]
     fields = {
         "new_messages": new_messages, "new_encrypted_messages": [], "other_updates": changes,

@@ -27,7 +27,7 @@ and the faces use from then on. A toy operation::
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,7 +207,7 @@ class OperationSpec:
     #: e.g. discover's nodes and edges): the command line writes each into ``-o DIR``.
     frames: tuple[str, ...] = ()
     describe: Callable[[Arguments], str] | None = None
-    spread: Callable[[Any, Arguments, dict[str, Any], Any], Awaitable[Any]] | None = None
+    spread: Callable[[Any, Arguments, dict[str, Any], Any], Coroutine[Any, Any, Any]] | None = None
 
     def __post_init__(self) -> None:
         if not self.method:
