@@ -97,9 +97,9 @@ async def test_a_renamed_channel_stays_tracked(world: World, tmp_path: Path) -> 
     assert result.counts()["new_messages"] == 3
 
 
-def test_a_dataset_folder_of_something_else_is_refused_before_any_request(
+async def test_a_dataset_folder_of_something_else_is_refused_before_any_request(
     world: World, tmp_path: Path
-) -> None:
+) -> None:  # async: Telethon 1.39 makes its client inside a running loop
     other = tmp_path / "other"
     other.mkdir()
     (other / "thesis.docx").write_text("x")
