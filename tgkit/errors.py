@@ -1,44 +1,48 @@
-"""The errors tgkit raises, with messages a researcher can act on.
+"""Every error tgkit raises, in one tree, with messages a researcher can act on.
 
 ::
 
     TgkitError
-     ├── InvalidTarget        the target string or object is not a chat tgkit understands
+     ├── InvalidTarget        the target is not a chat tgkit understands (also a ValueError)
      ├── ChatNotFound         no chat has that username, id or link
+     ├── NotAChat             the target is a user where a group or channel is needed
+     ├── NotAChannel          comments were asked of a group, not a broadcast channel
      ├── PrivateChat          the chat is private and this account is not in it
      ├── NotAMember           the operation needs membership this account lacks
      ├── AdminRequired        only admins may do this (e.g. list a channel's subscribers)
      ├── JoinRequestPending   the group approves joins; a request was sent
      ├── InviteInvalid        the invite link is invalid or expired
      ├── Banned               this account is banned from the chat
- ├── TooManyChannels      the account is already in 500 channels and supergroups
+     ├── TooManyChannels      the account is already in 500 channels and supergroups
      ├── FloodWait            Telegram asked to wait ``seconds`` longer than tgkit may sleep
      ├── SessionInUse         another process holds this session file
- ├── NoSessionAvailable   a SessionManager has no session left that can take the operation
- ├── ConnectionLost       the connection dropped and reconnecting failed (also a ConnectionError)
+     ├── NoSessionAvailable   a SessionManager has no session left that can take the operation
+     ├── ConnectionLost       the connection dropped, reconnecting failed (also a ConnectionError)
      ├── NotAuthorized        the account is not logged in
+     ├── StoreError           the result store cannot do what was asked
+     │    └── CollectionInUse another live process collects into that collection now
+     ├── Cancelled            it was cancelled; ``by`` says who (also an asyncio.CancelledError)
      ├── SessionClosed        the session is stopped; the operation did not run
      ├── OperationTimeout     the operation ran past its ``timeout`` and was cancelled
      └── QueueTimeout         the operation waited in the queue past its ``queue_timeout``
-      └── LockTimeout      it was due to start but the session lock stayed taken (a deadlock guard)
+          └── LockTimeout     it was due to start but the session lock stayed taken
 
-Errors mapped from Telethon keep the original as ``__cause__``.
+Errors mapped from Telethon keep the original as ``__cause__``. This module
+imports the standard library only, so that ``tgkit.core`` may use it.
 """
 
 from __future__ import annotations
 
-from tgkit.core.errors import (
-    LockTimeout,
-    OperationTimeout,
-    QueueTimeout,
-    SessionClosed,
-    TgkitError,
-)
+import asyncio
+from collections.abc import Callable
 
 __all__ = [
+    "CANCELLED_BY",
     "AdminRequired",
     "Banned",
+    "Cancelled",
     "ChatNotFound",
+    "CollectionInUse",
     "ConnectionLost",
     "FloodWait",
     "InvalidTarget",
@@ -46,6 +50,8 @@ __all__ = [
     "JoinRequestPending",
     "LockTimeout",
     "NoSessionAvailable",
+    "NotAChannel",
+    "NotAChat",
     "NotAMember",
     "NotAuthorized",
     "OperationTimeout",
@@ -53,9 +59,65 @@ __all__ = [
     "QueueTimeout",
     "SessionClosed",
     "SessionInUse",
+    "StoreError",
     "TgkitError",
     "TooManyChannels",
 ]
+
+#: How IPython shows a TgkitError: set by tgkit.notebook (a short block); None: as any error.
+render_in_ipython: Callable[[BaseException], list[str]] | None = None
+
+
+class TgkitError(Exception):
+    """Base class of every error tgkit raises on purpose."""
+
+    @property
+    def _render_traceback_(self) -> Callable[[], list[str]]:
+        """IPython/Jupyter call this if present; only once tgkit.notebook set a renderer."""
+        render = render_in_ipython
+        if render is None:
+            raise AttributeError("_render_traceback_")
+        return lambda: render(self)
+
+
+class SessionClosed(TgkitError):
+    """The session (its scheduler) is stopped or stopping; the operation did not run."""
+
+
+class QueueTimeout(TgkitError):
+    """An operation waited in the queue longer than its ``queue_timeout``.
+
+    ``waited`` is how long it waited, in seconds.
+    """
+
+    def __init__(self, message: str, *, waited: float) -> None:
+        super().__init__(message)
+        self.waited = waited
+
+
+class OperationTimeout(TgkitError):
+    """An operation ran longer than its ``timeout`` and was cancelled.
+
+    ``timeout`` is the limit that was exceeded, in seconds.
+    """
+
+    def __init__(self, message: str, *, timeout: float) -> None:
+        super().__init__(message)
+        self.timeout = timeout
+
+
+class LockTimeout(QueueTimeout):
+    """An operation due to start could not get the session lock within ``lock_timeout``.
+
+    Raised when code outside the scheduler (``async with scheduler.lock:``)
+    holds the lock for too long, which is usually a deadlock: for example
+    awaiting an operation on the same scheduler inside that block. ``holder``
+    describes who held the lock; ``waited`` is how long the operation waited.
+    """
+
+    def __init__(self, message: str, *, waited: float, holder: str) -> None:
+        super().__init__(message, waited=waited)
+        self.holder = holder
 
 
 class InvalidTarget(TgkitError, ValueError):
@@ -132,3 +194,54 @@ class NoSessionAvailable(TgkitError):
 
 class NotAuthorized(TgkitError):
     """Raised when the account behind a session is not logged in."""
+
+
+class NotAChat(TgkitError):
+    """The target is a user, where a group or channel is needed."""
+
+
+class NotAChannel(TgkitError):
+    """Comments were asked of a group: only broadcast channels have comment threads."""
+
+
+class StoreError(TgkitError):
+    """The result store cannot do what was asked: the file is corrupted, belongs to a
+    newer tgkit, is not a tgkit store, stayed locked by another process past the
+    busy timeout, or the collection asked for does not exist."""
+
+
+class CollectionInUse(StoreError):
+    """Another live process is collecting into this collection right now."""
+
+
+#: Who can cancel an operation, as ``Cancelled.by`` names them.
+CANCELLED_BY = (
+    "handle",  # handle.cancel(), Scheduler.cancel(op_id), tg.cancel(op_id), job.cancel()
+    "task",  # the task awaiting the handle was cancelled (asyncio.timeout, TaskGroup, ...)
+    "dashboard",  # a cancel button
+    "ctrl-c",  # the notebook's stop button, Ctrl-C in a terminal
+    "timeout",  # a deadline of the caller's (the operation's own timeout is OperationTimeout)
+    "session closing",  # the session stopped while it was running
+    "manager",  # a SessionManager moved or withdrew it
+    "parent",  # the operation it ran inside ended first
+)
+
+
+class Cancelled(TgkitError, asyncio.CancelledError):
+    """The operation was cancelled before it ended; what it gathered is in ``handle.partial``.
+
+    ``by`` says who cancelled it (one of ``CANCELLED_BY``). It is also an
+    ``asyncio.CancelledError``, because asyncio knows cancellation only by that
+    class: a task that awaits a cancelled operation ends cancelled,
+    ``asyncio.timeout`` turns it into ``TimeoutError`` and a ``TaskGroup``
+    treats it as cancellation, as for any awaited future. Being a TgkitError as
+    well, ``except TgkitError`` (and ``except Exception``) catch it too.
+
+    >>> error = Cancelled("op-7 was cancelled while running", by="dashboard")
+    >>> error.by, isinstance(error, asyncio.CancelledError)
+    ('dashboard', True)
+    """
+
+    def __init__(self, message: str = "the operation was cancelled", *, by: str = "handle") -> None:
+        super().__init__(message)
+        self.by = by

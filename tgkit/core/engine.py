@@ -19,6 +19,7 @@ state:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import threading
@@ -124,28 +125,29 @@ class Engine:
         *,
         reason: str = "cancelled through its handle",
         error: BaseException | None = None,
+        by: str = "handle",
     ) -> bool:
         if op.state is QUEUED:
             self.queue.discard(op)
-            error = error or op._cancel_error or outcomes.cancelled(op, "queued", reason)
+            error = error or op._cancel_error or outcomes.cancelled(op, "queued", reason, by)
             self._end(op, OperationState.CANCELLED, error)
             return True
         if op.state is RUNNING:
             if op._timed_out:
                 return False  # its timeout is already ending it
             if op._cancel_error is None:
-                op._cancel_error = error or outcomes.cancelled(op, "running", reason)
+                op._cancel_error = error or outcomes.cancelled(op, "running", reason, by)
             execution.cancel_task_of(op)
             return True
         return False
 
-    def _cancel_from_anywhere(self, op: Operation) -> bool:
+    def _cancel_from_anywhere(self, op: Operation, by: str = "handle") -> bool:
         try:
             on_loop = asyncio.get_running_loop() is self.loop
         except RuntimeError:
             on_loop = False
         if on_loop or self.loop is None:
-            return self._cancel(op)
+            return self._cancel(op, by=by)
         # Another thread (a widget, a cell): accept the cancel here, under the lock
         # _end decides under, so the operation cannot end DONE after we said True.
         with self._ending:
@@ -153,8 +155,9 @@ class Engine:
                 return False
             if op._cancel_error is None:
                 where = "queued" if op.state is QUEUED else "running"
-                op._cancel_error = outcomes.cancelled(op, where, "cancelled from another thread")
-        self.loop.call_soon_threadsafe(self._cancel, op)
+                why = "cancelled from another thread"
+                op._cancel_error = outcomes.cancelled(op, where, why, by)
+        self.loop.call_soon_threadsafe(functools.partial(self._cancel, op, by=by))
         return True
 
     def _cancel_pending(self, op: Operation) -> bool:

@@ -66,7 +66,7 @@ async def run_here(op: Operation) -> None:
         # caller) and the operation swallowed the CancelledError: it still was cancelled.
         if op._cancel_error is None and not op._timed_out:
             why = "the task running it was cancelled"
-            op._cancel_error = outcomes.cancelled(op, "running", why)
+            op._cancel_error = outcomes.cancelled(op, "running", why, "task")
     owner._conclude(op, result, error)
     for _ in range(sent):
         task.uncancel()
@@ -114,11 +114,11 @@ class Parked(asyncio.Future[str]):
         if not cancelled and self.result() == RUN and op._task is None:
             # handed over, not started: the task will not run it (handle._abandon ends it)
             if op._cancel_error is None and not op._timed_out:
-                op._cancel_error = outcomes.cancelled(op, "running", reason)
+                op._cancel_error = outcomes.cancelled(op, "running", reason, "task")
         else:
             owner = op._engine
             assert owner is not None
-            owner._cancel(op, reason=reason)
+            owner._cancel(op, reason=reason, by="task")
         return cancelled
 
 
@@ -184,7 +184,7 @@ async def end_children(op: Operation) -> None:
     assert owner is not None
     children = list(op._children or ())
     for child in children:
-        owner._cancel(child, reason=f"its parent {op.id} ended first")
+        owner._cancel(child, reason=f"its parent {op.id} ended first", by="parent")
     ends = {completion(child) for child in children}
     while True:
         try:

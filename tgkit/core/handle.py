@@ -26,11 +26,12 @@ class OperationHandle:
     Awaiting returns the operation's result or raises its error unchanged
     (``QueueTimeout`` if it expired in the queue, ``OperationTimeout`` if it
     ran too long, ``SessionClosed`` if the scheduler stopped first,
-    ``CancelledError`` if it was cancelled). Cancelling the task that awaits
-    the handle cancels the operation (wrap in ``asyncio.shield`` to avoid
-    that): a dispatched operation runs in the task awaiting it. The
-    attributes are plain state, safe to read from any thread, and
-    ``cancel()`` is safe to call from any thread.
+    ``tgkit.errors.Cancelled``, also an ``asyncio.CancelledError``, if it
+    was cancelled). Cancelling the task that awaits the handle cancels the
+    operation (wrap in ``asyncio.shield`` to avoid that): a dispatched
+    operation runs in the task awaiting it. The attributes are plain state,
+    safe to read from any thread, and ``cancel()`` is safe to call from any
+    thread.
 
     >>> handle = scheduler.submit(OperationKind.SCRAPE, scrape, "@group")  # doctest: +SKIP
     >>> handle.state  # doctest: +SKIP
@@ -87,13 +88,16 @@ class OperationHandle:
         """Free-form facts about the run (e.g. request counts) set by upper layers."""
         return self._op.report
 
-    def cancel(self) -> bool:
+    def cancel(self, by: str = "handle") -> bool:
         """Cancel the operation: a queued one ends at once, a running one is cancelled.
 
-        Returns False when it had already ended. Safe from any thread: from
-        outside the scheduler's loop the cancel is scheduled on that loop.
+        Returns True when the cancel is accepted: the operation then always ends
+        CANCELLED, and awaiting it raises ``tgkit.errors.Cancelled`` whose
+        ``by`` is ``by`` (who cancelled: "handle", "dashboard", "ctrl-c", ...).
+        Returns False when it had already ended (nothing changes). Safe from
+        any thread: the answer is decided at once, the cancel delivered on the loop.
         """
-        return self._engine._cancel_from_anywhere(self._op)
+        return self._engine._cancel_from_anywhere(self._op, by)
 
     def done(self) -> bool:
         """True once the operation has ended, in whatever state."""
@@ -164,10 +168,12 @@ class OperationHandle:
         op = self._op
         handed_over = parked.done() and not parked.cancelled() and parked.result() == RUN
         if handed_over and op.state is RUNNING and op._task is None:
-            op._cancel_error = cancelled(op, "running", "the task awaiting it was cancelled")
+            if op._cancel_error is None:
+                why = "the task awaiting it was cancelled"
+                op._cancel_error = cancelled(op, "running", why, "task")
             self._engine._conclude(op, None, None)  # it never started: end it here
         elif not op.state.is_terminal:
-            self._engine._cancel(op, reason="the task awaiting it was cancelled")
+            self._engine._cancel(op, reason="the task awaiting it was cancelled", by="task")
 
 
 def _call(fn: Callable[[OperationHandle], object], handle: OperationHandle) -> None:

@@ -35,7 +35,7 @@ class _Owner(Protocol):
 
     def _conclude(self, op: Operation, result: Any, error: BaseException | None) -> None: ...
 
-    def _cancel(self, op: Operation, *, reason: str) -> bool: ...
+    def _cancel(self, op: Operation, *, reason: str, by: str = ...) -> bool: ...
 
     def _cancel_pending(self, op: Operation) -> bool: ...
 
@@ -245,7 +245,8 @@ class Operation:
             engine._on_progress(self)
             if self._task is not None and engine._cancel_pending(self):
                 # a cancel it swallowed (or that arrived in this very step): obey it now
-                raise asyncio.CancelledError(f"{self.describe()} was cancelled")
+                error = self._cancel_error
+                raise error or asyncio.CancelledError(f"{self.describe()} was cancelled")
 
     def set_partial(self, value: Any) -> None:
         """Keep ``value`` as what was gathered so far; it survives failure and timeout.

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from tgkit.core.errors import LockTimeout, OperationTimeout, QueueTimeout, SessionClosed
+from tgkit.core.errors import Cancelled, LockTimeout, OperationTimeout, QueueTimeout, SessionClosed
 from tgkit.core.operation import Operation
 
 
@@ -39,9 +37,9 @@ def timed_out(op: Operation) -> OperationTimeout:
     )
 
 
-def cancelled(op: Operation, while_: str, reason: str) -> asyncio.CancelledError:
-    """``op`` was cancelled while queued or running, and why."""
-    return asyncio.CancelledError(f"{op.describe()} was cancelled while {while_}: {reason}")
+def cancelled(op: Operation, while_: str, reason: str, by: str = "handle") -> Cancelled:
+    """``op`` was cancelled while queued or running, by whom (``Cancelled.by``) and why."""
+    return Cancelled(f"{op.describe()} was cancelled while {while_}: {reason}", by=by)
 
 
 def closed_before_start(op: Operation, scheduler: str) -> SessionClosed:

@@ -220,17 +220,18 @@ class Scheduler:
             engine.enqueue(op)
         return OperationHandle(op, engine)
 
-    def cancel(self, op_id: str) -> bool:
+    def cancel(self, op_id: str, by: str = "handle") -> bool:
         """Cancel the queued or running operation with this id; False if there is none.
 
-        Safe from any thread, like ``OperationHandle.cancel``.
+        Safe from any thread, like ``OperationHandle.cancel``; ``by`` names who
+        cancelled (``tgkit.errors.Cancelled.by``).
 
         >>> scheduler.cancel("op-7")  # doctest: +SKIP
         True
         """
         for op in self._engine.live_operations():
             if op.id == op_id:
-                return self._engine._cancel_from_anywhere(op)
+                return self._engine._cancel_from_anywhere(op, by)
         return False
 
     def _check_open(self, inline: bool) -> None:

@@ -135,7 +135,12 @@ class Job(Generic[T]):
 
     def _stop_pressed(self) -> None:
         """Ctrl-C (or interrupt()) while waiting: cancel the operation at this instant."""
-        if not self.handle.cancel():
+        handle = self.handle  # an OperationHandle, or a manager's handle (no ``by``)
+        if isinstance(handle, OperationHandle):
+            accepted = handle.cancel(by="ctrl-c")
+        else:
+            accepted = handle.cancel()
+        if not accepted:
             logger.info(
                 "%s had already ended %s when it was interrupted; its result is kept "
                 "(job.result())", self.id, self.handle.state.name

@@ -30,7 +30,7 @@ import os
 import threading
 from typing import Any
 
-import tgkit.core.errors as core_errors
+import tgkit.errors as core_errors
 
 __all__ = [
     "full_tracebacks",

@@ -7,17 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tgkit.core.errors import TgkitError
-
-
-class StoreError(TgkitError):
-    """The result store cannot do what was asked: the file is corrupted, belongs to a
-    newer tgkit, is not a tgkit store, stayed locked by another process past the
-    busy timeout, or the collection asked for does not exist."""
-
-
-class CollectionInUse(StoreError):
-    """Another live process is collecting into this collection right now."""
+# Defined in the one error tree (tgkit.errors); importable from here as before.
+from tgkit.errors import CollectionInUse as CollectionInUse
+from tgkit.errors import StoreError as StoreError
 
 
 class CollectionStatus(enum.StrEnum):

@@ -36,9 +36,9 @@ from tgkit.errors import (
     ChatNotFound,
     InviteInvalid,
     JoinRequestPending,
+    NotAChat,
     NotAMember,
     PrivateChat,
-    TgkitError,
 )
 from tgkit.frames import collection_attrs
 from tgkit.telegram.catalogue import FLAG, TARGETS, Arguments, OperationSpec, Param
@@ -61,9 +61,6 @@ _JOIN_DATE_NOTE = (
     "not the creation date"
 )
 
-
-class NotAChat(TgkitError):
-    """The target is a user, where a group or channel is needed."""
 
 
 def chat_type(entity: Any) -> str:

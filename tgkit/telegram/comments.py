@@ -33,7 +33,7 @@ from telethon import utils
 from telethon.tl import functions, types
 
 from tgkit.core import OperationKind, current_operation
-from tgkit.errors import TgkitError
+from tgkit.errors import NotAChannel
 from tgkit.frames import collection_attrs
 from tgkit.telegram.catalogue import (
     COUNT,
@@ -57,9 +57,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["COMMENTS", "NotAChannel", "scrape_comments"]
 
-
-class NotAChannel(TgkitError):
-    """Comments were asked of a group: only broadcast channels have comment threads."""
 
 
 async def scrape_comments(
