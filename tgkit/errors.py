@@ -37,7 +37,6 @@ import asyncio
 from collections.abc import Callable
 
 __all__ = [
-    "CANCELLED_BY",
     "AdminRequired",
     "Banned",
     "Cancelled",
