@@ -27,7 +27,7 @@ from telethon import utils
 from telethon.tl import functions, types
 
 from tgkit.core import current_operation
-from tgkit.errors import ChatNotFound, TgkitError
+from tgkit.errors import ChatNotFound, NotAChat
 from tgkit.telegram.chat_info import UNREADABLE, chat_type
 from tgkit.telegram.collect import PageCollector
 from tgkit.telegram.context import TelegramContext, utc_now
@@ -119,10 +119,10 @@ class Crawl:
     async def _visit(self, key: str, node: dict[str, Any]) -> dict[str, list[Any]]:
         try:
             chat = await self._open(key, node)
-        except (*UNREADABLE, _NotAChat) as exc:
+        except (*UNREADABLE, NotAChat) as exc:
             status = "private" if "rivate" in type(exc).__name__ or "Banned" in type(
                 exc).__name__ else "not_found"
-            node.update(status="skipped" if isinstance(exc, _NotAChat) else status,
+            node.update(status="skipped" if isinstance(exc, NotAChat) else status,
                         reason=f"{type(exc).__name__}: {exc}")
             return {}
         if chat is None:
@@ -158,7 +158,7 @@ class Crawl:
             raise ChatNotFound(f"channel {key} was never shown with its access hash")
         chat = await self._ctx.resolver.resolve(parse_target(node["target"]))
         if chat.kind is PeerKind.USER:
-            raise _NotAChat(f"{node['target']} is a user, not a group or channel")
+            raise NotAChat(f"{node['target']} is a user, not a group or channel")
         known = f"id:{chat.chat_id}"
         if known != key and known in self.nodes and self.nodes[known].get("status"):
             self.aliases[key] = known  # read already under its id: never twice
@@ -262,10 +262,6 @@ def edge_id(ref: str, kind: str) -> int:
     """
     digest = hashlib.blake2b(f"{kind}\n{ref}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") >> 1
-
-
-class _NotAChat(TgkitError):
-    """A seed or mention that is a user."""
 
 
 def _seed_key(target: Target) -> str:
