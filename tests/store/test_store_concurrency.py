@@ -166,3 +166,57 @@ def test_interleaved_writers_on_two_connections(schedule: list) -> None:
         writer, number, to_own = schedule[-1]
         last = own.id if to_own else shared.id
         assert b.collection(last).checkpoint == {"by": writer, "page": number}
+
+
+def test_a_store_file_open_in_this_process_is_never_read_by_hand_from_another_thread(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stores opened and closed by many threads at once: the by-hand header check and
+    creation (plain open/close of the file, which drops every SQLite POSIX lock this
+    process holds on it) only ever run while no connection to the file is open."""
+    from tgkit.store import _store
+
+    live = 0
+    counter = threading.Lock()
+    overlaps: list[int] = []
+    real_connect, real_check, real_close = _store.connect, _store.check_store_file, Store.close
+
+    def connect(*args: object, **kwargs: object) -> sqlite3.Connection:
+        nonlocal live
+        conn = real_connect(*args, **kwargs)  # type: ignore[arg-type]
+        with counter:
+            live += 1
+        time.sleep(0.002)  # widen the window between connecting and being counted
+        return conn
+
+    def check(path: Path) -> None:
+        with counter:
+            if live:
+                overlaps.append(live)
+        real_check(path)
+
+    def close(self: Store) -> None:
+        nonlocal live
+        was_open = self._conn is not None
+        real_close(self)
+        with counter:
+            live -= was_open
+
+    monkeypatch.setattr(_store, "connect", connect)
+    monkeypatch.setattr(_store, "check_store_file", check)
+    monkeypatch.setattr(Store, "close", close)
+    start = threading.Barrier(6)
+
+    def open_and_close() -> None:
+        start.wait()
+        for _ in range(15):
+            Store(db_path, busy_timeout=5.0).close()
+
+    threads = [threading.Thread(target=open_and_close) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == []
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -35,6 +35,10 @@ _SYNCHRONOUS = ("NORMAL", "FULL")
 #: process: so a file already open here is never opened and closed again by hand
 #: (checks, creation), or another process could checkpoint under our feet.
 _OPEN_FILES: Counter[Path] = Counter()
+#: Held while a Store checks, creates and connects its file and counts it, so that a
+#: Store opened by another thread (the notebook's kernel thread beside the session's
+#: loop thread) never reads the file by hand while this one is connecting.
+_OPEN_FILES_LOCK = threading.Lock()
 
 
 def _connect(
@@ -56,10 +60,11 @@ def check_store_path(path: str | os.PathLike[str]) -> None:
     damaged or foreign file, a file or folder that cannot be written. Opens nothing
     read-write and creates nothing, so it is safe beside a running writer."""
     path = Path(path).expanduser()
-    if _OPEN_FILES[path.resolve()]:
-        return
-    check_store_file(path)
-    check_existing(path)
+    with _OPEN_FILES_LOCK:
+        if _OPEN_FILES[path.resolve()]:
+            return
+        check_store_file(path)
+        check_existing(path)
     where = path if path.exists() else path.parent
     while not where.exists() and where != where.parent:
         where = where.parent
@@ -123,10 +128,11 @@ class Store:
         self._read_only = read_only is True
         self._requests = _pacing.RequestBuffer(self._write_requests)
         self._key = self._path.resolve()
-        self._conn: sqlite3.Connection | None = _connect(
-            self._path, self._busy_timeout, synchronous, self._read_only
-        )
-        _OPEN_FILES[self._key] += 1
+        with _OPEN_FILES_LOCK:
+            self._conn: sqlite3.Connection | None = _connect(
+                self._path, self._busy_timeout, synchronous, self._read_only
+            )
+            _OPEN_FILES[self._key] += 1
         logger.debug("opened store %s", self._path)
 
     @property
@@ -143,7 +149,7 @@ class Store:
             self._requests.flush()
         except Exception as error:
             logger.warning("could not save pacing state (record_requests): %s", error)
-        with self._lock:
+        with self._lock, _OPEN_FILES_LOCK:
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
