@@ -14,9 +14,14 @@
 and drops ``phone``, ``first_name``, ``last_name`` and the names shown on
 messages (``fwd_from_name`` of hidden forward senders, the signatures
 ``post_author`` and ``fwd_post_author``) unless asked to keep names. With
-``chats=True`` it also tokenises ``chat_id`` and ``post_chat_id`` and drops
-``chat_title``. Message ``text`` is left as it is: it may name people, so
-review it before sharing.
+``chats=True`` it also tokenises ``chat_id``, ``post_chat_id`` and a network's
+``source_chat_id``/``target_chat_id``, and drops ``chat_title``. In a
+network's frames (``discover``'s nodes and edges) ``target`` names what a
+post cited, which may be a person's ``@username``: each ``@name`` there
+becomes the token of the username ``name`` (so it matches the ``username``
+and ``mentions`` tokens); invite links (``+hash``) and channel ids
+(``id:N``, tokenised with ``chats=True``) stay. Message ``text`` is left as
+it is: it may name people, so review it before sharing.
 
 Tokens are HMAC-SHA256 over a domain tag and the value, truncated to 128 bits
 (32 hex characters; collisions are negligible for any number of Telegram
@@ -65,7 +70,10 @@ USERNAME_COLUMNS = ("username", "sender_username")
 MENTION_COLUMNS = ("mentions",)
 NAME_COLUMNS = ("first_name", "last_name", "fwd_from_name", "post_author", "fwd_post_author")
 PHONE_COLUMNS = ("phone",)
-CHAT_ID_COLUMNS = ("chat_id", "post_chat_id")
+CHAT_ID_COLUMNS = ("chat_id", "post_chat_id", "source_chat_id", "target_chat_id")
+#: ``target`` holds cited @usernames in a network's frames, which have these columns.
+REF_COLUMNS = ("target",)
+_NETWORK_MARKS = ("source_chat_id", "first_found_via")
 CHAT_NAME_COLUMNS = ("chat_title",)
 
 _ID_DOMAIN = b"tgkit/id/"
@@ -115,6 +123,8 @@ def pseudonymize(
         )
     for column in plan["mention_columns"]:
         result[column] = _mention_tokens(df[column], secret)
+    for column in plan["ref_columns"]:
+        result[column] = _ref_tokens(df[column], secret, chats=chats)
     result.attrs = copy.deepcopy(df.attrs)
     result.attrs["pseudonymized"] = _record(df, plan)
     logger.info("pseudonymised %d rows: %s", len(df), plan)
@@ -154,17 +164,20 @@ def _plan(df: pd.DataFrame, *, keep_names: bool, keep_phone: bool, chats: bool) 
         "id_columns": [column for column in ids if column in present],
         "username_columns": [column for column in USERNAME_COLUMNS if column in present],
         "mention_columns": [column for column in MENTION_COLUMNS if column in present],
+        "ref_columns": [column for column in REF_COLUMNS if column in present]
+        if present & set(_NETWORK_MARKS) else [],
         "dropped": [column for column in dropped if column in present],
     }
 
 
 def _record(df: pd.DataFrame, plan: dict) -> dict[str, Any]:
-    tokenised = plan["id_columns"] + plan["username_columns"]
+    tokenised = plan["id_columns"] + plan["username_columns"] + plan["ref_columns"]
     return {
         "method": f"HMAC-SHA256, first {TOKEN_HEX_CHARS} hex characters",
         "id_columns": plan["id_columns"],
         "username_columns": plan["username_columns"],
         "mention_columns": plan["mention_columns"],
+        "ref_columns": plan["ref_columns"],
         "dropped_columns": plan["dropped"],
         "dtype_changes": {column: [str(df[column].dtype), "string"] for column in tokenised},
         "note": "same key, same person, same token; the key is not stored",
@@ -195,6 +208,26 @@ def _mention_tokens(values: pd.Series, secret: bytes) -> pd.Series:
         for row in values.tolist()
     ]
     return pd.Series(pd.array(items, dtype=values.dtype), index=values.index)
+
+
+def _ref_tokens(values: pd.Series, secret: bytes, *, chats: bool) -> pd.Series:
+    """A network's cited refs: ``@name`` as the username's token; ``id:N`` as the chat's
+    id token with ``chats=True``; anything else (invite links) as it is."""
+
+    def token(ref: Any) -> str:
+        text = str(ref)
+        if text.startswith("@"):
+            return _username_token(secret, text[1:].lower())
+        if chats and text.startswith("id:") and text[3:].isdigit():
+            return _id_token(secret, _marked_channel(int(text[3:])))
+        return text
+
+    return _tokens(values.astype("string"), token)
+
+
+def _marked_channel(plain_id: int) -> int:
+    """A channel's marked id (``-100…``), as the ``chat_id`` columns hold it."""
+    return -(10**12) - plain_id
 
 
 def _id_token(secret: bytes, value: Any) -> str:
