@@ -30,8 +30,11 @@ __all__ = [
     "history_days",
     "max_history_days",
     "optional_count",
+    "positive_count",
     "positive_number",
+    "whole_between",
     "whole_number",
+    "whole_word",
 ]
 
 #: Telegram's launch: no chat has history from before this day.
@@ -61,17 +64,78 @@ def optional_count(value: object, argument: str, maximum: int = MAX_COUNT) -> in
     error naming ``argument``."""
     if value is None:
         return None
+    return positive_count(value, argument, maximum, none="or None (no limit)")
+
+
+def positive_count(
+    value: object, argument: str, maximum: int = MAX_COUNT, *, none: str = ""
+) -> int:
+    """``value`` as an int if it is a whole number in 1..``maximum``, else a
+    ``ValueError`` naming ``argument`` (``none`` says what None means, if it is allowed).
+
+    >>> import numpy as np; positive_count(np.int64(5), "min_weight")
+    5
+    >>> positive_count(0, "min_weight")
+    Traceback (most recent call last):
+    ...
+    ValueError: min_weight must be a positive whole number, got 0
+    """
     number = whole_number(value)
+    alternative = f" {none}" if none else ""
     if number is None or number < 1:
         raise ValueError(
-            f"{argument} must be a positive whole number or None (no limit), got {value!r}"
+            f"{argument} must be a positive whole number{alternative}, got {_short(value)}"
         )
     if number > maximum:
+        hint = "; pass None for no limit" if none else ""
         raise ValueError(
             f"{argument} must be at most {maximum:,} (more than any Telegram chat holds), "
-            f"got {value!r}; pass None for no limit"
+            f"got {_short(value)}{hint}"
         )
     return number
+
+
+def whole_between(value: object, argument: str, low: int, high: int, why: str = "") -> int:
+    """``value`` as an int if it is a whole number (any integral type, NumPy's too) in
+    ``low``..``high``: a ``TypeError`` if it is not a whole number, a ``ValueError``
+    naming ``argument`` (and ``why`` the bounds are what they are) if it is out of range.
+
+    >>> import numpy as np; whole_between(np.int32(2), "depth", 0, 6)
+    2
+    >>> whole_between(1.5, "depth", 0, 6)
+    Traceback (most recent call last):
+    ...
+    TypeError: depth must be a whole number from 0 to 6, got 1.5
+    """
+    number = whole_number(value)
+    if number is None:
+        raise TypeError(f"{argument} must be a whole number from {low} to {high}, "
+                        f"got {_short(value)}")
+    if not low <= number <= high:
+        reason = f": {why}" if why else ""
+        raise ValueError(f"{argument} must be from {low} to {high}, got {_short(value)}{reason}")
+    return number
+
+
+def whole_word(text: str) -> int:
+    """A command-line word as a whole number: ASCII digits only (``int()`` also reads
+    other scripts' digits, '١٢' as 12).
+
+    >>> whole_word("12")
+    12
+    """
+    if not text.strip().isascii():
+        raise ValueError(f"{text!r} is not a whole number (ASCII digits 0-9)")
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def _short(value: object) -> str:
+    """``repr(value)``, cut to 60 characters (10**400 is not worth printing whole)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:28]}…{text[-28:]} ({len(text)} characters)"
 
 
 def positive_number(
@@ -81,7 +145,10 @@ def positive_number(
     (0, ``maximum``], else an error naming ``argument`` and its ``unit``."""
     number = _finite(value, argument, unit)
     if number > maximum:
-        raise ValueError(f"{argument} must be at most {maximum:g} {unit}, got {value!r}")
+        days = f" ({maximum / 86_400:g} days)" if unit == "seconds" else ""
+        raise ValueError(
+            f"{argument} must be at most {maximum:,.0f} {unit}{days}, got {_short(value)}"
+        )
     return _plain(value, number)
 
 
@@ -99,7 +166,8 @@ def history_days(value: object, argument: str, now: datetime | None = None) -> i
     if number > limit:
         raise ValueError(
             f"{argument} must be at most {int(limit):,} days: Telegram's history starts "
-            f"on {TELEGRAM_LAUNCH:%Y-%m-%d}, got {value!r}; pass since (--since) for a fixed start"
+            f"on {TELEGRAM_LAUNCH:%Y-%m-%d} and a window cannot start before it, "
+            f"got {_short(value)}"
         )
     return _plain(value, number)
 
@@ -117,5 +185,7 @@ def _finite(value: object, argument: str, unit: str) -> float:
     elif isinstance(value, float) or type(value).__name__ in ("float16", "float32"):
         number = float(value)  # type: ignore[arg-type]
     if number is None or not math.isfinite(number) or not number > 0:
-        raise ValueError(f"{argument} must be a finite positive number of {unit}, got {value!r}")
+        raise ValueError(
+            f"{argument} must be a finite positive number of {unit}, got {_short(value)}"
+        )
     return number

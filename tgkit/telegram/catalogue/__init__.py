@@ -21,11 +21,13 @@ from tgkit.telegram.catalogue.values import (
     DURATION,
     FLAG,
     IDS,
+    POSITIVE,
     TARGET,
     TARGETS,
     TEXT,
     ValueKind,
     optional_seconds,
+    whole_range,
 )
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "DURATION",
     "FLAG",
     "IDS",
+    "POSITIVE",
     "REQUIRED",
     "SCHEDULING",
     "TARGET",
@@ -53,4 +56,5 @@ __all__ = [
     "ValueKind",
     "face_names",
     "optional_seconds",
+    "whole_range",
 ]

@@ -31,11 +31,15 @@ from typing import Any
 import pandas as pd
 
 from tgkit.telegram.checks import (
+    MAX_COUNT,
     TELEGRAM_LAUNCH,
     history_days,
     optional_count,
+    positive_count,
     positive_number,
+    whole_between,
     whole_number,
+    whole_word,
 )
 from tgkit.telegram.targets import Target, parse_target
 
@@ -47,11 +51,13 @@ __all__ = [
     "DURATION",
     "FLAG",
     "IDS",
+    "POSITIVE",
     "TARGET",
     "TARGETS",
     "TEXT",
     "ValueKind",
     "optional_seconds",
+    "whole_range",
 ]
 
 
@@ -171,17 +177,25 @@ TARGET = ValueKind(
 TARGETS = ValueKind(
     "targets", "str | int | list", "one chat or a list of chats", _targets, many=True
 )
-def _whole_number(text: str) -> int:
-    # ASCII digits only: int() also reads other scripts' digits ('١٢' is 12).
-    if not text.strip().isascii():
-        raise ValueError(f"{text!r} is not a whole number (ASCII digits 0-9)")
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
+COUNT = ValueKind("count", "int", "a whole number ≥ 1", _count, from_text=whole_word)
+def whole_range(name: str, low: int, high: int, describe: str, why: str = "") -> ValueKind:
+    """A kind of whole number from ``low`` to ``high`` (any integral type, NumPy's too;
+    ASCII digits on the command line); ``why`` says why the bounds are what they are.
+
+    >>> import numpy as np; whole_range("depth", 0, 6, "levels").check(np.int64(2), "depth")
+    2
+    """
+
+    def check(value: Any, argument: str) -> int:
+        return whole_between(value, argument, low, high, why)
+
+    return ValueKind(name, "int", describe, check, from_text=whole_word)
 
 
-COUNT = ValueKind("count", "int", "a whole number ≥ 1", _count, from_text=_whole_number)
+#: A count that must be given (None is not "no limit" here), e.g. discover's min_weight.
+POSITIVE = ValueKind(
+    "count", "int", f"a whole number from 1 to {MAX_COUNT:,}", positive_count, from_text=whole_word
+)
 DAYS = ValueKind("days", "float | timedelta | str", "days (or a timedelta, or '36h')", _days)
 DURATION = ValueKind(
     "duration", "float | timedelta | str", "seconds (or a timedelta, or '10min')", _duration
@@ -203,12 +217,13 @@ def _ids(value: Any, name: str) -> tuple[int, ...]:
         if whole is None and not isinstance(item, str):
             raise TypeError(f"{name} must be message ids (whole numbers ≥ 1), got {item!r}")
         try:
-            number = _whole_number(item) if whole is None else whole
+            number = whole_word(item) if whole is None else whole
         except ValueError as exc:
             raise ValueError(f"{name} must be message ids (whole numbers ≥ 1): {exc}") from None
-        count = optional_count(number, name)
-        assert count is not None
-        ids.append(count)
+        if not 1 <= number <= MAX_COUNT:
+            raise ValueError(f"{name} must be message ids from 1 to {MAX_COUNT:,} (Telegram's "
+                             f"are 32-bit), got {number}")
+        ids.append(number)
     if not ids:
         raise ValueError(f"{name} must name at least one message id, or be None for all")
     return tuple(dict.fromkeys(ids))
@@ -223,5 +238,5 @@ def _iterable(value: Any) -> bool:
 
 
 IDS = ValueKind("ids", "int | list[int]", "message ids (whole numbers ≥ 1)", _ids,
-                from_text=_whole_number, many=True)
+                from_text=whole_word, many=True)
 CALLBACK = ValueKind("callback", "Callable", "a function taking a row (dict)", _callback)

@@ -19,13 +19,16 @@ from typing import Any
 from tgkit.core import OperationKind
 from tgkit.frames import collection_attrs
 from tgkit.telegram.catalogue import (
+    COUNT,
     DAYS,
     FLAG,
+    POSITIVE,
     TARGETS,
     Arguments,
     OperationSpec,
     Param,
     ValueKind,
+    whole_range,
 )
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
@@ -39,15 +42,6 @@ VIA = ("forwards", "mentions", "links", "recommendations")
 MAX_DEPTH = 6
 
 
-def _depth(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a whole number from 0 to {MAX_DEPTH}, got {value!r}")
-    if not 0 <= value <= MAX_DEPTH:
-        raise ValueError(f"{name} must be from 0 (the seeds only) to {MAX_DEPTH}, got {value}: "
-                         "each level multiplies the chats read")
-    return value
-
-
 def _via(value: Any, name: str) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else list(value)
     bad = [item for item in items if item not in VIA]
@@ -56,18 +50,9 @@ def _via(value: Any, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _positive(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a whole number >= 1, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be >= 1 (or None for no limit), got {value}")
-    return value
-
-
-DEPTH = ValueKind("depth", "int", f"levels of citations to follow (0-{MAX_DEPTH})", _depth,
-                  from_text=int)
+DEPTH = whole_range("depth", 0, MAX_DEPTH, f"levels of citations to follow (0-{MAX_DEPTH})",
+                    why="0 reads the seeds only, and each level multiplies the chats read")
 VIA_KIND = ValueKind("via", "str | list[str]", "some of " + ", ".join(VIA), _via, many=True)
-POSITIVE = ValueKind("count", "int", "a whole number ≥ 1", _positive, from_text=int)
 
 
 async def discover(ctx: TelegramContext, args: Arguments) -> Network:
@@ -122,7 +107,7 @@ DISCOVER = OperationSpec(
         Param("via", VIA_KIND, VIA, "how chats cite each other: " + ", ".join(VIA)),
         Param("days_back", DAYS, 30, "the window of posts read in each chat"),
         Param("min_weight", POSITIVE, 1, "citing posts a chat needs to be crawled"),
-        Param("max_chats", POSITIVE, None, "stop after reading this many chats",
+        Param("max_chats", COUNT, None, "stop after reading this many chats",
               optional=True),
         Param("resume", FLAG, True, "continue an unfinished stored crawl"),
     ),

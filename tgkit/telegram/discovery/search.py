@@ -32,6 +32,7 @@ from tgkit.telegram.catalogue import (
     OperationSpec,
     Param,
     ValueKind,
+    whole_range,
 )
 from tgkit.telegram.chat_info import chat_type
 from tgkit.telegram.context import TelegramContext, utc_now
@@ -55,17 +56,9 @@ def _query(value: Any, name: str) -> str:
     return text
 
 
-def _limit(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a whole number from 1 to {_CHATS_CAP}, got {value!r}")
-    if not 1 <= value <= _CHATS_CAP:
-        raise ValueError(f"{name} must be from 1 to {_CHATS_CAP} (Telegram's most), got {value}")
-    return value
-
-
 QUERY = ValueKind("query", "str", "search words (at least 3 characters)", _query)
-LIMIT = ValueKind("limit", "int", f"a whole number from 1 to {_CHATS_CAP}", _limit,
-                  from_text=int)
+LIMIT = whole_range("limit", 1, _CHATS_CAP, f"a whole number from 1 to {_CHATS_CAP}",
+                    why="Telegram's search returns at most that many")
 
 
 async def search_chats(ctx: TelegramContext, query: str, limit: int) -> pd.DataFrame:
