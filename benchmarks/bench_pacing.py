@@ -58,8 +58,8 @@ from pathlib import Path
 from typing import Any
 
 from tgkit.core import SessionConfig
-from tgkit.core.budgets import DEFAULT_BUDGETS, Rate
 from tgkit.pacing import Pacer
+from tgkit.pacing.budgets import DEFAULT_BUDGETS, Rate
 from tgkit.sandbox import World
 from tgkit.session import TelegramSession
 from tgkit.store import Store

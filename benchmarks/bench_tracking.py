@@ -8,7 +8,7 @@ refresh window (``--refresh-days``, 3 by default), and take under 5 % of run
 1's time at Telegram's pace.
 
 Time at Telegram's pace is modelled from the requests each run sent and the
-default budgets (``tgkit.core.budgets.DEFAULT_BUDGETS``): a budget of
+default budgets (``tgkit.pacing.budgets.DEFAULT_BUDGETS``): a budget of
 ``calls`` per ``per`` seconds lets its first ``calls`` requests through at once
 and then one every ``per / calls`` seconds; the budgets' times are added (a
 conservative model: in a real run they overlap). Pacing itself is off, so the
@@ -34,7 +34,7 @@ from collections import Counter
 from pathlib import Path
 
 from tgkit.core import SessionConfig
-from tgkit.core.budgets import DEFAULT_BUDGETS, budget_name
+from tgkit.pacing.budgets import DEFAULT_BUDGETS, budget_name
 from tgkit.sandbox import World
 from tgkit.session import TelegramSession
 

@@ -26,9 +26,9 @@ from tgkit.core import (
     OperationKind,
     OperationState,
     Scheduler,
-    SessionConfig,
 )
 from tgkit.errors import TgkitError
+from tgkit.telegram.settings import SessionConfig
 
 __version__ = "0.1.0"
 

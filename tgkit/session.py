@@ -49,7 +49,7 @@ import pandas as pd
 from telethon import TelegramClient
 
 from tgkit import provenance
-from tgkit.core import Scheduler, SessionConfig
+from tgkit.core import Scheduler
 from tgkit.errors import SessionClosed
 from tgkit.pacing import Pacer
 from tgkit.store import Store
@@ -67,6 +67,7 @@ from tgkit.telegram.login import Prompt
 from tgkit.telegram.network import Network
 from tgkit.telegram.operations import CATALOGUE
 from tgkit.telegram.session_file import check_session_name
+from tgkit.telegram.settings import SessionConfig
 
 log = logging.getLogger(__name__)
 

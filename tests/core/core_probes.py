@@ -7,10 +7,10 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from tgkit.core import SessionConfig
+from tgkit.core import SchedulerConfig
 
 # Small limits so timing tests take milliseconds, not seconds.
-FAST = SessionConfig(queue_timeout=1.0, lock_timeout=0.2, drain_timeout=0.2)
+FAST = SchedulerConfig(queue_timeout=1.0, lock_timeout=0.2, drain_timeout=0.2)
 
 
 def other_tasks() -> set[asyncio.Task[object]]:

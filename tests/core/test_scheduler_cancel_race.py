@@ -34,8 +34,8 @@ from tgkit.core import (
     OperationKind,
     OperationState,
     Scheduler,
+    SchedulerConfig,
     SchedulerEvent,
-    SessionConfig,
     current_operation,
 )
 
@@ -186,7 +186,7 @@ async def awaiting(scenario: Scenario, blocker: asyncio.Future[None] | None) -> 
 
 
 async def run_case(case: Case) -> None:
-    scheduler = Scheduler(SessionConfig(), name="race")
+    scheduler = Scheduler(SchedulerConfig(), name="race")
     await scheduler.start()
     loop = asyncio.get_running_loop()
     scenario = Scenario(case, scheduler, [loop.create_future() for _ in range(case.pages)])

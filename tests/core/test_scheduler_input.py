@@ -12,12 +12,10 @@ from typing import Any
 import pytest
 
 from tgkit.core import (
-    DEFAULT_BUDGETS,
     OperationKind,
-    Rate,
     Scheduler,
+    SchedulerConfig,
     SchedulerEvent,
-    SessionConfig,
 )
 
 SCRAPE = OperationKind.SCRAPE
@@ -164,43 +162,12 @@ def test_kind_defaults() -> None:
     assert OperationKind.of("Monitor") is OperationKind.MONITOR
 
 
-def test_config_defaults_and_overrides() -> None:
-    config = SessionConfig()
-    assert (config.queue_timeout, config.lock_timeout, config.drain_timeout) == (60.0, 30.0, 10.0)
-    assert config.history_size == 1000 and config.budgets is DEFAULT_BUDGETS
-    assert config.timeout_for(SCRAPE) == 300.0 and config.priority_for(SCRAPE) == 5
-    custom = config.replace(timeouts={"send": 5}, priorities={OperationKind.SEND: 20})
-    assert custom.timeout_for(OperationKind.SEND) == 5.0
-    assert custom.priority_for(OperationKind.SEND) == 20
-    assert custom.timeout_for(SCRAPE) == 300.0
-    with pytest.raises(TypeError):
-        custom.timeouts[SCRAPE] = 1.0  # type: ignore[index]
-
-
-@pytest.mark.parametrize(
-    ("changes", "error", "names"),
-    [
-        ({"queue_timeout": 0}, ValueError, "SessionConfig.queue_timeout"),
-        ({"lock_timeout": -1}, ValueError, "SessionConfig.lock_timeout"),
-        ({"drain_timeout": "10"}, TypeError, "SessionConfig.drain_timeout"),
-        ({"history_size": -1}, ValueError, "SessionConfig.history_size"),
-        ({"reconnect_retries": 1.5}, TypeError, "SessionConfig.reconnect_retries"),
-        ({"flood_sleep_max": -0.1}, ValueError, "SessionConfig.flood_sleep_max"),
-        ({"pacing": "yes"}, TypeError, "SessionConfig.pacing"),
-        ({"timeouts": {"fetch": 3}}, ValueError, "a key of SessionConfig.timeouts"),
-        ({"timeouts": {SCRAPE: 0}}, ValueError, r"SessionConfig.timeouts\[SCRAPE\]"),
-        ({"priorities": {SCRAPE: "high"}}, TypeError, r"SessionConfig.priorities\[SCRAPE\]"),
-        ({"budgets": {"*": (5,)}}, TypeError, "budgets"),
-        ({"budgets": {"messages.GetHistory": (Rate(1, 1),)}}, ValueError, "budgets"),
-    ],
-)
-def test_config_validation_names_the_field(
-    changes: dict[str, object], error: type[Exception], names: str
-) -> None:
-    with pytest.raises(error, match=names):
-        SessionConfig(**changes)  # type: ignore[arg-type]
-    with pytest.raises(error, match=names):
-        SessionConfig().replace(**changes)
+def test_scheduler_config_validation_names_the_field() -> None:
+    with pytest.raises(ValueError, match=r"SchedulerConfig\.queue_timeout"):
+        SchedulerConfig(queue_timeout=0)
+    with pytest.raises(TypeError, match=r"SchedulerConfig.priorities\[SCRAPE\]"):
+        SchedulerConfig().replace(priorities={SCRAPE: "high"})
+    assert SchedulerConfig(timeouts={"send": 5}).timeout_for(OperationKind.SEND) == 5.0
 
 
 def test_scheduler_arguments_are_checked() -> None:

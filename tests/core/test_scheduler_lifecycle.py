@@ -8,7 +8,7 @@ import logging
 import pytest
 from core_probes import FAST, Probe, other_tasks
 
-from tgkit.core import OperationKind, OperationState, Scheduler, SessionClosed, SessionConfig
+from tgkit.core import OperationKind, OperationState, Scheduler, SchedulerConfig, SessionClosed
 
 SCRAPE = OperationKind.SCRAPE
 
@@ -54,7 +54,7 @@ async def test_stop_drains_the_running_and_ends_the_queued() -> None:
 
 
 async def test_stop_cancels_what_does_not_finish_within_drain_timeout() -> None:
-    scheduler = Scheduler(SessionConfig(drain_timeout=0.03))
+    scheduler = Scheduler(SchedulerConfig(drain_timeout=0.03))
     await scheduler.start()
     probe = Probe()
     endless = scheduler.submit(SCRAPE, probe.op("endless", 10.0))
@@ -114,7 +114,7 @@ async def test_a_stopped_scheduler_can_start_again() -> None:
 async def test_stop_gives_up_on_an_operation_that_ignores_cancellation(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    scheduler = Scheduler(SessionConfig(drain_timeout=0.01, lock_timeout=0.02))
+    scheduler = Scheduler(SchedulerConfig(drain_timeout=0.01, lock_timeout=0.02))
     await scheduler.start()
     release = asyncio.Event()
 

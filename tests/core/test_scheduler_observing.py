@@ -16,8 +16,8 @@ from tgkit.core import (
     OperationState,
     QueueTimeout,
     Scheduler,
+    SchedulerConfig,
     SchedulerEvent,
-    SessionConfig,
 )
 
 SCRAPE = OperationKind.SCRAPE
@@ -148,7 +148,7 @@ async def test_history_records_every_outcome_consistently(scheduler: Scheduler) 
 
 
 async def test_history_keeps_the_last_history_size() -> None:
-    scheduler = Scheduler(SessionConfig(history_size=3))
+    scheduler = Scheduler(SchedulerConfig(history_size=3))
     await scheduler.start()
     for i in range(5):
         await scheduler.submit(SCRAPE, Probe().op(f"op{i}"))

@@ -26,9 +26,9 @@ from tgkit.core import (
     OperationTimeout,
     QueueTimeout,
     Scheduler,
+    SchedulerConfig,
     SchedulerEvent,
     SessionClosed,
-    SessionConfig,
     current_operation,
 )
 
@@ -166,7 +166,7 @@ async def _await(handle: OperationHandle) -> object:
 
 
 async def scenario(all_specs: list[Spec]) -> Run:
-    scheduler = Scheduler(SessionConfig(queue_timeout=1.0, drain_timeout=0.5), name="prop")
+    scheduler = Scheduler(SchedulerConfig(queue_timeout=1.0, drain_timeout=0.5), name="prop")
     await scheduler.start()
     run = Run(scheduler)
     groups = [[s for s in all_specs if s.submitter == i] for i in range(3)]
@@ -255,7 +255,7 @@ async def outside_holder(scheduler: Scheduler, holds: list[float], seen: list[st
 async def stopped_midway(
     all_specs: list[Spec], stop_after: float, holds: list[float]
 ) -> tuple[Run, list[str]]:
-    config = SessionConfig(queue_timeout=1.0, drain_timeout=0.002, lock_timeout=0.05)
+    config = SchedulerConfig(queue_timeout=1.0, drain_timeout=0.002, lock_timeout=0.05)
     scheduler = Scheduler(config, name="stopping")
     await scheduler.start()
     run = Run(scheduler)

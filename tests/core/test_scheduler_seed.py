@@ -21,7 +21,7 @@ from tgkit.core import (
     OperationState,
     OperationTimeout,
     Scheduler,
-    SessionConfig,
+    SchedulerConfig,
     current_operation,
 )
 
@@ -162,7 +162,7 @@ def run(coroutine_function, *args):  # type: ignore[no-untyped-def]
 
 async def exclusive_run(durations: list[float]) -> Probe:
     probe = Probe()
-    scheduler = Scheduler(SessionConfig(queue_timeout=5.0), name="property")
+    scheduler = Scheduler(SchedulerConfig(queue_timeout=5.0), name="property")
     await scheduler.start()
     handles = [
         scheduler.submit(SCRAPE, probe.op(f"op{i}", length)) for i, length in enumerate(durations)

@@ -16,7 +16,7 @@ from tgkit.core import (
     OperationTimeout,
     QueueTimeout,
     Scheduler,
-    SessionConfig,
+    SchedulerConfig,
     current_operation,
 )
 
@@ -116,7 +116,7 @@ async def test_timeouts_follow_each_operation_not_the_first(scheduler: Scheduler
 
 
 async def test_config_timeouts_apply_per_kind() -> None:
-    config = SessionConfig(timeouts={OperationKind.SEND: 0.02}, drain_timeout=0.1)
+    config = SchedulerConfig(timeouts={OperationKind.SEND: 0.02}, drain_timeout=0.1)
     scheduler = Scheduler(config)
     await scheduler.start()
     probe = Probe()
@@ -157,7 +157,7 @@ async def test_inline_operation_times_out_on_its_own_limit(scheduler: Scheduler)
 
 
 async def test_lock_held_outside_too_long_fails_waiting_operations() -> None:
-    scheduler = Scheduler(SessionConfig(lock_timeout=0.03), name="guarded")
+    scheduler = Scheduler(SchedulerConfig(lock_timeout=0.03), name="guarded")
     await scheduler.start()
     probe = Probe()
     async with scheduler.lock.hold("reconnect"):
@@ -176,7 +176,7 @@ async def test_lock_held_outside_too_long_fails_waiting_operations() -> None:
 
 
 async def test_awaiting_an_operation_inside_the_lock_fails_instead_of_deadlocking() -> None:
-    scheduler = Scheduler(SessionConfig(lock_timeout=0.03), name="deadlock")
+    scheduler = Scheduler(SchedulerConfig(lock_timeout=0.03), name="deadlock")
     await scheduler.start()
     async with scheduler.lock:
         with pytest.raises(LockTimeout, match="outside the scheduler"):

@@ -9,9 +9,9 @@ import time
 import pytest
 from test_pacing_support import START, FakeClock, MemoryPacingStore
 
-from tgkit.core.budgets import DEFAULT_BUDGETS, Rate
 from tgkit.errors import FloodWait
 from tgkit.pacing import Pacer, PacingEvent, PacingEventKind, PacingStore, Waiting, WaitReason
+from tgkit.pacing.budgets import DEFAULT_BUDGETS, Rate
 
 HISTORY = "messages.GetHistory"
 MEMBERS = "channels.GetParticipants"

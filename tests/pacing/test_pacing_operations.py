@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tgkit.core import OperationKind, Scheduler, SessionConfig
-from tgkit.core.budgets import Rate
 from tgkit.errors import FloodWait
 from tgkit.pacing import Pacer
+from tgkit.pacing.budgets import Rate
 
 HISTORY = "messages.GetHistory"
 MEMBERS = "channels.GetParticipants"

@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_pacing_support import FakeClock, MemoryPacingStore, run_fake
 
-from tgkit.core.budgets import BUDGET_GROUPS, Rate, budget_name
 from tgkit.errors import FloodWait
 from tgkit.pacing import Pacer
+from tgkit.pacing.budgets import BUDGET_GROUPS, Rate, budget_name
 
 REQUEST_TYPES = (
     "messages.GetHistory",

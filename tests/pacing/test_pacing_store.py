@@ -7,9 +7,9 @@ from pathlib import Path
 
 from test_pacing_support import FakeClock
 
-from tgkit.core.budgets import DEFAULT_BUDGETS
 from tgkit.errors import FloodWait
 from tgkit.pacing import Pacer, PacingStore
+from tgkit.pacing.budgets import DEFAULT_BUDGETS
 from tgkit.store import Store
 
 RESOLVE = "contacts.ResolveUsername"

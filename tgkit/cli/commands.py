@@ -22,13 +22,13 @@ import pandas as pd
 
 from tgkit.cli import output
 from tgkit.cli.doctor import network_settings
-from tgkit.core import SessionConfig
 from tgkit.credentials import Credentials, default_session_dir, load_credentials
 from tgkit.errors import NotAuthorized
 from tgkit.session import TelegramSession
 from tgkit.store import Store, StoreError, check_store_path, default_store_path
 from tgkit.telegram.catalogue import Arguments, OperationSpec
 from tgkit.telegram.operations import CATALOGUE
+from tgkit.telegram.settings import SessionConfig
 
 
 @dataclass

@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from tgkit.cli.commands import RunState
-from tgkit.core import SessionConfig
 from tgkit.session import TelegramSession
+from tgkit.telegram.settings import SessionConfig
 
 
 async def run_demo(args: argparse.Namespace, state: RunState) -> dict[str, Any]:

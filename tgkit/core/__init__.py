@@ -3,15 +3,23 @@
 Imports nothing from Telegram, pandas or Jupyter; it schedules any async
 callable::
 
-    scheduler = Scheduler(SessionConfig(), name="alice")
+    scheduler = Scheduler(SchedulerConfig(), name="alice")
     await scheduler.start()
     handle = scheduler.submit(OperationKind.SCRAPE, scrape_members, "@group")
     members = await handle
     await scheduler.stop()
+
+Telegram's settings (budgets, flood waits, reconnects) are not core's:
+``SessionConfig``, ``Rate``, ``DEFAULT_BUDGETS``, ``BUDGET_GROUPS`` and
+``budget_name`` are still importable from here for existing code, but they
+live in ``tgkit.telegram.settings`` and ``tgkit.pacing.budgets`` and are
+loaded from there on first use; no module of the core imports them.
 """
 
-from tgkit.core.budgets import BUDGET_GROUPS, DEFAULT_BUDGETS, Rate, budget_name
-from tgkit.core.config import SessionConfig
+import importlib
+from typing import Any
+
+from tgkit.core.config import SchedulerConfig
 from tgkit.core.errors import (
     LockTimeout,
     OperationTimeout,
@@ -35,8 +43,6 @@ from tgkit.core.views import (
 )
 
 __all__ = [
-    "BUDGET_GROUPS",
-    "DEFAULT_BUDGETS",
     "EventType",
     "History",
     "LockTimeout",
@@ -49,15 +55,29 @@ __all__ = [
     "OperationView",
     "Progress",
     "QueueTimeout",
-    "Rate",
     "Scheduler",
+    "SchedulerConfig",
     "SchedulerEvent",
     "SchedulerSnapshot",
     "SessionClosed",
-    "SessionConfig",
     "SessionLock",
     "Subscribers",
     "TgkitError",
-    "budget_name",
     "current_operation",
 ]
+
+# Names kept for code written before the split (see the module docstring).
+_MOVED = {
+    "SessionConfig": "tgkit.telegram.settings",
+    "Rate": "tgkit.pacing.budgets",
+    "DEFAULT_BUDGETS": "tgkit.pacing.budgets",
+    "BUDGET_GROUPS": "tgkit.pacing.budgets",
+    "budget_name": "tgkit.pacing.budgets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MOVED.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tgkit.core' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

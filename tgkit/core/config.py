@@ -1,4 +1,12 @@
-"""SessionConfig: every default of a session in one place."""
+"""SchedulerConfig: the scheduler's defaults (timeouts, priorities, history), validated.
+
+Plain scheduling settings, nothing about Telegram: a session's Telegram
+settings (pacing, flood waits, reconnects, the entity cache) live beside the
+code that uses them (``tgkit.pacing.settings``, ``tgkit.telegram.settings``),
+and ``tgkit.SessionConfig`` composes all three. The checks here
+(``positive_seconds`` and friends) are shared by those parts, and name the
+class being built (``SessionConfig.queue_timeout must ...``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Self
 
-from tgkit.core.budgets import DEFAULT_BUDGETS, Rate, check_budgets
 from tgkit.core.kinds import OperationKind
 
 
@@ -17,9 +24,9 @@ def _no_overrides() -> Mapping[OperationKind, Any]:
     return MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class SessionConfig:
-    """All defaults of a session in one place; validated when created.
+@dataclass(frozen=True)
+class SchedulerConfig:
+    """How a ``Scheduler`` times and orders operations; validated when created.
 
     Fields (times in seconds; ``math.inf`` means "no limit" where noted):
 
@@ -37,21 +44,12 @@ class SessionConfig:
     - ``priorities``: per-kind priorities overriding ``OperationKind.default_priority``
       (MONITOR 10, SCRAPE 5, SEND 1); higher runs first.
     - ``history_size`` (1000): how many finished operations the history keeps.
-    - ``flood_sleep_max`` (60.0): the longest Telegram flood wait slept through;
-      longer ones fail the operation with ``FloodWait``.
-    - ``pacing`` (True): send every request through the per-type budgets below.
-    - ``budgets`` (``DEFAULT_BUDGETS``): budget name to its rates, see
-      ``tgkit.core.budgets``.
-    - ``reconnect_retries`` (5) and ``reconnect_backoff`` (0.5): how often and
-      how patiently (first delay, doubling) a dropped connection is retried.
-    - ``entity_max_age`` (7 days): how long a cached entity (id, access hash,
-      username) is trusted before it is resolved again.
 
-    >>> config = SessionConfig(queue_timeout=120, timeouts={OperationKind.SCRAPE: 900})
+    >>> config = SchedulerConfig(queue_timeout=120, timeouts={OperationKind.SCRAPE: 900})
     >>> config.timeout_for(OperationKind.SCRAPE), config.timeout_for(OperationKind.SEND)
     (900.0, 60.0)
-    >>> config.replace(pacing=False).pacing
-    False
+    >>> config.replace(history_size=10).history_size
+    10
     """
 
     queue_timeout: float = 60.0
@@ -60,25 +58,16 @@ class SessionConfig:
     timeouts: Mapping[OperationKind, float] = field(default_factory=_no_overrides)
     priorities: Mapping[OperationKind, int] = field(default_factory=_no_overrides)
     history_size: int = 1000
-    flood_sleep_max: float = 60.0
-    pacing: bool = True
-    budgets: Mapping[str, tuple[Rate, ...]] = field(default_factory=lambda: DEFAULT_BUDGETS)
-    reconnect_retries: int = 5
-    reconnect_backoff: float = 0.5
-    entity_max_age: float = 7 * 24 * 3600.0
 
     def __post_init__(self) -> None:
-        for name in ("queue_timeout", "lock_timeout", "drain_timeout", "entity_max_age"):
-            _set(self, name, positive_seconds(getattr(self, name), f"SessionConfig.{name}"))
-        for name in ("flood_sleep_max", "reconnect_backoff"):
-            _set(self, name, _non_negative_seconds(getattr(self, name), f"SessionConfig.{name}"))
-        for name in ("history_size", "reconnect_retries"):
-            _non_negative_int(getattr(self, name), f"SessionConfig.{name}")
-        if not isinstance(self.pacing, bool):
-            raise TypeError(f"SessionConfig.pacing must be True or False, got {self.pacing!r}")
-        _set(self, "timeouts", _kind_map(self.timeouts, "timeouts", positive_seconds))
-        _set(self, "priorities", _kind_map(self.priorities, "priorities", priority_value))
-        _set(self, "budgets", _budgets(self.budgets))
+        owner = type(self).__name__
+        for name in ("queue_timeout", "lock_timeout", "drain_timeout"):
+            set_field(self, name, positive_seconds(getattr(self, name), f"{owner}.{name}"))
+        non_negative_int(self.history_size, f"{owner}.history_size")
+        set_field(self, "timeouts", _kind_map(self.timeouts, f"{owner}.timeouts", positive_seconds))
+        set_field(
+            self, "priorities", _kind_map(self.priorities, f"{owner}.priorities", priority_value)
+        )
 
     def timeout_for(self, kind: OperationKind) -> float:
         """The run timeout of ``kind``: the override in ``timeouts`` or the kind's default."""
@@ -88,7 +77,7 @@ class SessionConfig:
         """The priority of ``kind``: the override in ``priorities`` or the kind's default."""
         return self.priorities.get(kind, kind.default_priority)
 
-    def replace(self, **changes: Any) -> SessionConfig:
+    def replace(self, **changes: Any) -> Self:
         """A copy with ``changes`` applied (and validated)."""
         return dataclasses.replace(self, **changes)
 
@@ -104,11 +93,33 @@ def positive_seconds(value: object, argument: str) -> float:
     return seconds
 
 
+def non_negative_seconds(value: object, argument: str) -> float:
+    """``value`` as seconds >= 0, or an error naming ``argument``."""
+    seconds = _seconds(value, argument)
+    if seconds < 0:
+        raise ValueError(f"{argument} must be zero or more seconds, got {value!r}")
+    return seconds
+
+
+def non_negative_int(value: object, argument: str) -> int:
+    """``value`` as an int >= 0 (not a bool), or an error naming ``argument``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{argument} must be an int, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{argument} must be zero or more, got {value!r}")
+    return value
+
+
 def priority_value(value: object, argument: str) -> int:
     """``value`` as a priority (an int; higher runs first), or a TypeError naming it."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{argument} must be an int (higher runs first), got {value!r}")
     return value
+
+
+def set_field(config: object, name: str, value: object) -> None:
+    """Store a checked value on a frozen config while it is being built."""
+    object.__setattr__(config, name, value)
 
 
 def _seconds(value: object, argument: str) -> float:
@@ -119,37 +130,11 @@ def _seconds(value: object, argument: str) -> float:
     return float(value)
 
 
-def _non_negative_seconds(value: object, argument: str) -> float:
-    seconds = _seconds(value, argument)
-    if seconds < 0:
-        raise ValueError(f"{argument} must be zero or more seconds, got {value!r}")
-    return seconds
-
-
-def _non_negative_int(value: object, argument: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{argument} must be an int, got {value!r}")
-    if value < 0:
-        raise ValueError(f"{argument} must be zero or more, got {value!r}")
-
-
 def _kind_map(values: object, name: str, check: Any) -> Mapping[OperationKind, Any]:
     if not isinstance(values, Mapping):
-        raise TypeError(f"SessionConfig.{name} must be a mapping of OperationKind to a value")
+        raise TypeError(f"{name} must be a mapping of OperationKind to a value")
     checked = {}
     for key, value in values.items():
-        kind = OperationKind.of(key, argument=f"a key of SessionConfig.{name}")
-        checked[kind] = check(value, f"SessionConfig.{name}[{kind.name}]")
+        kind = OperationKind.of(key, argument=f"a key of {name}")
+        checked[kind] = check(value, f"{name}[{kind.name}]")
     return MappingProxyType(checked)
-
-
-def _budgets(budgets: object) -> Mapping[str, tuple[Rate, ...]]:
-    if budgets is DEFAULT_BUDGETS:
-        return DEFAULT_BUDGETS
-    check_budgets(budgets, argument="SessionConfig.budgets")
-    assert isinstance(budgets, Mapping)
-    return MappingProxyType({name: tuple(rates) for name, rates in budgets.items()})
-
-
-def _set(config: SessionConfig, name: str, value: object) -> None:
-    object.__setattr__(config, name, value)

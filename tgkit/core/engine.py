@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tgkit.core import execution, outcomes
-from tgkit.core.config import SessionConfig
+from tgkit.core.config import SchedulerConfig
 from tgkit.core.errors import LockTimeout
 from tgkit.core.events import Subscribers
 from tgkit.core.history import History
@@ -48,7 +48,7 @@ RUNNING = OperationState.RUNNING
 class Engine:
     """Runs the operations it is given one at a time. Used through ``Scheduler``."""
 
-    def __init__(self, config: SessionConfig, name: str) -> None:
+    def __init__(self, config: SchedulerConfig, name: str) -> None:
         self.name = name
         self.loop: asyncio.AbstractEventLoop | None = None
         self.clock: Callable[[], float] = time.monotonic

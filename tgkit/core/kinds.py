@@ -18,7 +18,7 @@ class OperationKind(enum.Enum):
     =========  ========  ==========
 
     A higher priority runs first. Joining and message history are SCRAPE.
-    ``SessionConfig.priorities`` / ``SessionConfig.timeouts`` override these.
+    ``SchedulerConfig.priorities`` / ``.timeouts`` (or a ``SessionConfig``'s) override these.
 
     >>> OperationKind.SCRAPE.default_priority, OperationKind.SCRAPE.default_timeout
     (5, 300.0)

@@ -18,7 +18,7 @@ from types import FunctionType
 from typing import Any
 
 from tgkit.core import execution, outcomes
-from tgkit.core.config import SessionConfig, positive_seconds, priority_value
+from tgkit.core.config import SchedulerConfig, positive_seconds, priority_value
 from tgkit.core.engine import Engine
 from tgkit.core.handle import OperationHandle
 from tgkit.core.kinds import OperationKind
@@ -49,7 +49,9 @@ class Scheduler:
     ``start()`` and ``stop()`` are idempotent, and a stopped scheduler can be
     started again. ``submit`` must be called on the loop ``start()`` ran on.
 
-    >>> scheduler = Scheduler(SessionConfig(queue_timeout=120), name="alice")
+    ``config`` is a ``SchedulerConfig`` (a ``tgkit.SessionConfig`` is one).
+
+    >>> scheduler = Scheduler(SchedulerConfig(queue_timeout=120), name="alice")
     >>> await scheduler.start()  # doctest: +SKIP
     >>> handle = scheduler.submit(OperationKind.SCRAPE, scrape_members, "@group",
     ...                           label="members @group")  # doctest: +SKIP
@@ -57,11 +59,13 @@ class Scheduler:
     >>> await scheduler.stop()  # doctest: +SKIP
     """
 
-    def __init__(self, config: SessionConfig | None = None, *, name: str = "session") -> None:
+    def __init__(self, config: SchedulerConfig | None = None, *, name: str = "session") -> None:
         if config is None:
-            config = SessionConfig()
-        if not isinstance(config, SessionConfig):
-            raise TypeError(f"config must be a SessionConfig, got {config!r}")
+            config = SchedulerConfig()
+        if not isinstance(config, SchedulerConfig):
+            raise TypeError(
+                f"config must be a SchedulerConfig (or a tgkit.SessionConfig), got {config!r}"
+            )
         if not isinstance(name, str) or not name:
             raise TypeError(f"name must be a non-empty str, got {name!r}")
         self._config = config
@@ -297,8 +301,8 @@ class Scheduler:
         return self._name
 
     @property
-    def config(self) -> SessionConfig:
-        """The SessionConfig in force."""
+    def config(self) -> SchedulerConfig:
+        """The config in force, as given (a ``SchedulerConfig`` or a ``SessionConfig``)."""
         return self._config
 
     @property

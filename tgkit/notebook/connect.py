@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from tgkit.core import SessionConfig
 from tgkit.credentials import Credentials, load_credentials, load_network_settings
 from tgkit.errors import NotAuthorized
 from tgkit.notebook.facade import Notebook
@@ -49,6 +48,7 @@ from tgkit.notebook.loop import BackgroundLoop, Runner, background_loop, on_shut
 from tgkit.notebook.pool import Pool
 from tgkit.notebook.prompts import CellPrompts
 from tgkit.session import TelegramSession
+from tgkit.telegram.settings import SessionConfig
 
 __all__ = ["SandboxNotice", "connect", "open_sessions"]
 
@@ -131,7 +131,7 @@ def connect(
         raise TypeError(f"sandbox must be True or False, got {sandbox!r}")
     if config is not None and not isinstance(config, SessionConfig):
         raise TypeError(
-            "config must be a tgkit.core.SessionConfig "
+            "config must be a tgkit.SessionConfig "
             f"(credentials go in config_file=), got {type(config).__name__}"
         )
     mode, credentials = _choose_mode(sandbox, client, api_id, api_hash, config_file)
@@ -163,7 +163,7 @@ def _connect_pool(name: Any, accounts: int | None, **options: Any) -> Pool:
         raise ValueError("a pool asks each account's phone number when it logs in: drop phone=")
     if config := options.get("config"):
         if not isinstance(config, SessionConfig):
-            raise TypeError(f"config must be a tgkit.core.SessionConfig, got {config!r}")
+            raise TypeError(f"config must be a tgkit.SessionConfig, got {config!r}")
     from tgkit.notebook.pool_connect import connect_pool
 
     return connect_pool(name, count=accounts, **options)

@@ -30,7 +30,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tgkit.core import SessionConfig
 from tgkit.credentials import Credentials, load_credentials
 from tgkit.errors import NotAuthorized
 from tgkit.notebook.connect import SandboxNotice, _connect_or_login, _network, open_sessions
@@ -39,6 +38,7 @@ from tgkit.notebook.loop import BackgroundLoop, background_loop, on_shutdown
 from tgkit.notebook.pool import Pool
 from tgkit.session import TelegramSession
 from tgkit.telegram.session_file import check_session_name
+from tgkit.telegram.settings import SessionConfig
 
 __all__ = ["connect_pool", "open_pools"]
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from tgkit.core.budgets import BUDGET_GROUPS
+from tgkit.pacing.budgets import BUDGET_GROUPS
 
 __all__ = ["FloodWaits", "check_seconds"]
 

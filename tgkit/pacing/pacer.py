@@ -11,7 +11,7 @@ request type (Telethon's ``QUALNAME`` without ``Request``)::
         pacer.record_flood_wait("channels.GetParticipants", e.seconds)
 
 **Budgets are sliding-window logs, not token buckets.** A budget's rates
-(``tgkit.core.budgets``) mean "at most ``calls`` requests in *any* ``per``
+(``tgkit.pacing.budgets``) mean "at most ``calls`` requests in *any* ``per``
 seconds". aiolimiter's leaky bucket lets a full bucket go at once and then
 drips more within the same window, so a 24-per-30 s bucket can send ~48 in
 30 s, which is exactly the burst that earns flood waits. A log of the last
@@ -51,8 +51,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from tgkit.core.budgets import DEFAULT_BUDGETS, Rate, budget_name, check_budgets
 from tgkit.errors import FloodWait
+from tgkit.pacing.budgets import DEFAULT_BUDGETS, Rate, budget_name, check_budgets
 from tgkit.pacing.floods import FloodWaits, check_seconds
 from tgkit.pacing.report import add_to_report
 from tgkit.pacing.state import (
@@ -68,7 +68,7 @@ from tgkit.pacing.state import (
 from tgkit.pacing.window import RateUsage, WindowLog
 
 if TYPE_CHECKING:
-    from tgkit.core.config import SessionConfig
+    from tgkit.pacing.settings import PacingSettings
 
 __all__ = [
     "Pacer",
@@ -146,9 +146,9 @@ class Pacer:
 
     @classmethod
     def from_config(
-        cls, account: str, config: SessionConfig, *, store: PacingStore | None = None
+        cls, account: str, config: PacingSettings, *, store: PacingStore | None = None
     ) -> Pacer:
-        """The pacer for a session with ``config``: budgets, ``pacing``, ``flood_sleep_max``.
+        """The pacer for ``config`` (a ``PacingSettings``, e.g. a ``SessionConfig``).
 
         Example::
 

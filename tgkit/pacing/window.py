@@ -7,7 +7,7 @@ budget, the ``calls``-th most recent request happened at or before
 ``calls`` requests, which is the promise a token bucket cannot make (it lets a
 full bucket go at once and then the drip within the same window).
 
-    >>> from tgkit.core.budgets import Rate
+    >>> from tgkit.pacing.budgets import Rate
     >>> log = WindowLog((Rate(2, 10),))
     >>> log.add(0.0); log.add(1.0)
     >>> log.next_allowed(5.0)
@@ -20,7 +20,7 @@ import bisect
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from tgkit.core.budgets import Rate
+from tgkit.pacing.budgets import Rate
 
 __all__ = ["RateUsage", "WindowLog"]
 

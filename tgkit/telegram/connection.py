@@ -27,7 +27,6 @@ from typing import Any
 
 from telethon import TelegramClient
 
-from tgkit.core import SessionConfig
 from tgkit.credentials import default_session_dir
 from tgkit.errors import ConnectionLost, NotAuthorized
 from tgkit.pacing import Pacer
@@ -38,6 +37,7 @@ from tgkit.telegram.network import Network
 from tgkit.telegram.resolve import Resolver
 from tgkit.telegram.rpc import Rpc
 from tgkit.telegram.session_file import SessionFile, check_api_hash, check_api_id
+from tgkit.telegram.settings import SessionConfig
 
 log = logging.getLogger(__name__)
 

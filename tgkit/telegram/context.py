@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from tgkit.core import SessionConfig
 from tgkit.telegram.resolve import Resolver
 from tgkit.telegram.rpc import Rpc
+from tgkit.telegram.settings import SessionConfig
 
 __all__ = ["TelegramContext", "utc_now"]
 

@@ -42,9 +42,10 @@ from typing import Any, Protocol
 from telethon import TelegramClient, errors
 from telethon.tl.tlobject import TLRequest
 
-from tgkit.core import SessionConfig, current_operation
+from tgkit.core import current_operation
 from tgkit.errors import ConnectionLost, FloodWait
 from tgkit.telegram.errors import map_telethon_error
+from tgkit.telegram.settings import SessionConfig
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 tgkit sends single messages (a reply in a study, a note to a group that
 agreed to be observed); it has no mass messaging. ``messages.SendMessage``
-has its own budget (``tgkit.core.budgets``), below the ~20 a minute per group
+has its own budget (``tgkit.pacing.budgets``), below the ~20 a minute per group
 Telegram tolerates.
 
 Example::

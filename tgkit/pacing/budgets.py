@@ -1,6 +1,7 @@
 """Request budgets: how many requests of one type an account may send per window.
 
-Pure data, no Telegram imports. A request type is the Telethon request's
+Pure data, no Telethon imports (Telegram knowledge, so it lives beside the
+pacer, not in ``tgkit.core``). A request type is the Telethon request's
 ``QUALNAME`` without the ``Request`` suffix, e.g. ``"channels.GetParticipants"``.
 The defaults keep well inside what Telegram tolerates (see TELEGRAM-FACTS.md):
 
