@@ -1,7 +1,11 @@
-"""OperationQueue: priority then FIFO, lazy removal, deadlines in order, compaction."""
+"""OperationQueue: priority then FIFO, lazy removal, deadlines in order, compaction.
+
+The queue holds runs (``tgkit.core.run.Run``), each with its operation's data.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import math
 
 from hypothesis import given, settings
@@ -10,14 +14,15 @@ from hypothesis import strategies as st
 from tgkit.core import OperationKind
 from tgkit.core.operation import Operation
 from tgkit.core.queue import OperationQueue
+from tgkit.core.run import Run
 
 
 async def nothing() -> None:
     return None
 
 
-def make(priority: int, queued_at: float = 0.0, queue_timeout: float = 60.0) -> Operation:
-    return Operation(
+def make(priority: int, queued_at: float = 0.0, queue_timeout: float = 60.0) -> Run:
+    op = Operation(
         OperationKind.SCRAPE,
         nothing,
         (),
@@ -29,6 +34,7 @@ def make(priority: int, queued_at: float = 0.0, queue_timeout: float = 60.0) -> 
         queued_at=queued_at,
         wall_offset=0.0,
     )
+    return Run(op, None, contextvars.copy_context())  # type: ignore[arg-type]  # no engine here
 
 
 def test_pops_highest_priority_first_then_in_submission_order() -> None:
@@ -112,32 +118,34 @@ actions = st.lists(
 def test_queue_matches_a_sorted_list_model(steps: list[tuple[str, int, float]]) -> None:
     """Against a plain model: order, length, expiry and removal always agree."""
     queue = OperationQueue()
-    model: list[Operation] = []  # every queued op
-    pushed: list[Operation] = []
+    model: list[Run] = []  # every queued run
+    pushed: list[Run] = []
     clock = 0.0
     for action, number, value in steps:
         clock += 0.1
         if action == "push":
-            op = make(number, queued_at=clock, queue_timeout=value)
-            queue.push(op)
-            model.append(op)
-            pushed.append(op)
+            run = make(number, queued_at=clock, queue_timeout=value)
+            queue.push(run)
+            model.append(run)
+            pushed.append(run)
         elif action == "pop":
-            best = max(model, key=lambda op: (op.priority, -op.seq), default=None)
+            best = max(model, key=lambda run: (run.op.priority, -run.op.seq), default=None)
             assert queue.pop() is best
             if best is not None:
                 model.remove(best)
         elif action == "discard" and pushed:
-            op = pushed[number % len(pushed)]
-            assert queue.discard(op) is (op in model)
-            if op in model:
-                model.remove(op)
+            run = pushed[number % len(pushed)]
+            assert queue.discard(run) is (run in model)
+            if run in model:
+                model.remove(run)
         elif action == "expire":
             now = clock + value
-            due = sorted((op for op in model if op.queue_deadline <= now), key=lambda o: o.seq)
+            due = sorted(
+                (run for run in model if run.op.queue_deadline <= now), key=lambda o: o.op.seq
+            )
             assert queue.pop_expired(now) == due
-            model = [op for op in model if op not in due]
+            model = [run for run in model if run not in due]
         assert len(queue) == len(model)
-        assert list(queue) == sorted(model, key=lambda op: (-op.priority, op.seq))
-        deadlines = [op.queue_deadline for op in model if op.queue_deadline != math.inf]
+        assert list(queue) == sorted(model, key=lambda run: (-run.op.priority, run.op.seq))
+        deadlines = [run.op.queue_deadline for run in model if run.op.queue_deadline != math.inf]
         assert queue.earliest_deadline() == (min(deadlines) if deadlines else None)

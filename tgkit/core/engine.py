@@ -1,8 +1,9 @@
 """Engine: the lock, the queue and the running operation of one scheduler.
 
 It takes checked ``Operation`` objects from the ``Scheduler`` (its public
-face) and moves each from QUEUED through RUNNING to exactly one terminal
-state:
+face), gives each a ``Run`` (its per-run state, which only the engine and the
+code running it change) and moves it from QUEUED through RUNNING to exactly
+one terminal state:
 
 - ``enqueue`` starts an operation at once when the lock is free and nothing
   is queued (the fast path), otherwise queues it; a new operation never
@@ -13,12 +14,13 @@ state:
 - A dispatched operation is handed to the task parked on its handle, or runs
   in a task of its own if nobody takes it within the step (``execution.py``).
 - ``_end`` is the one place an operation ends: history, wake-ups, events,
-  done callbacks, and the release of the lock.
+  done callbacks, and the release of the lock; its ``Run`` is let go there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import math
@@ -36,6 +38,7 @@ from tgkit.core.lock import SessionLock
 from tgkit.core.lock_guard import LockGuard
 from tgkit.core.operation import Operation, OperationState
 from tgkit.core.queue import OperationQueue
+from tgkit.core.run import Run
 from tgkit.core.timers import DeadlineTimer
 from tgkit.core.views import EventType, SchedulerEvent, view_of, wall
 
@@ -55,7 +58,8 @@ class Engine:
         self.wall_offset = time.time() - time.monotonic()
         self.lock = SessionLock(self._dispatch)
         self.queue = OperationQueue()
-        self.running: Operation | None = None
+        #: The run of the operation holding the lock, or None.
+        self.running: Run | None = None
         self.subscribers = Subscribers()
         self.history = History(config.history_size)
         self.expiry = DeadlineTimer(self._expire_due)
@@ -88,97 +92,100 @@ class Engine:
 
     # -- taking operations in ------------------------------------------------------
 
-    def enqueue(self, op: Operation) -> None:
-        """Start ``op`` now if the lock is free and nothing waits, else queue it."""
+    def take(self, op: Operation) -> Run:
+        """Give ``op`` its run, in the context it is submitted from."""
+        run = Run(op, self, contextvars.copy_context())
+        op._run = run
+        return run
+
+    def enqueue(self, run: Run) -> None:
+        """Start it now if the lock is free and nothing waits, else queue it."""
+        op = run.op
         if self.subscribers.callbacks:
             self._emit("queued", op)
         if not self.queue.size and self.running is None and self.lock.try_acquire(op):
-            self._start(op)
+            self._start(run)
             return
-        self.queue.push(op)
+        self.queue.push(run)
         deadline = op.queued_at + op.queue_timeout
         if deadline < self.expiry.at:
             self.expiry.arm(deadline)
         if self.running is None:
             self._dispatch()
 
-    def start_inline(self, op: Operation, parent: Operation) -> None:
-        """Run ``op`` now, under the lock its running ``parent`` holds."""
-        op.parent_id = parent.id
-        op._parent = parent
-        if parent._children is None:
-            parent._children = set()
-        parent._children.add(op)
+    def start_inline(self, run: Run, parent: Run) -> None:
+        """Run it now, under the lock its running ``parent`` holds."""
+        parent.adopt(run)
+        op = run.op
         if self.subscribers.callbacks:
             self._emit("queued", op)
-        self._launch(op)
+        self._launch(run)
         if op.timeout != math.inf:
             assert self.loop is not None and op.started_at is not None
             # inline operations are rare: a timer each (lock holders share one)
-            self.loop.call_at(op.started_at + op.timeout, self._time_out, op)
+            self.loop.call_at(op.started_at + op.timeout, self._time_out, run)
 
     # -- cancelling ----------------------------------------------------------------
 
     def _cancel(
         self,
-        op: Operation,
+        run: Run,
         *,
         reason: str = "cancelled through its handle",
         error: BaseException | None = None,
         by: str = "handle",
     ) -> bool:
+        op = run.op
         if op.state is QUEUED:
-            self.queue.discard(op)
-            error = error or op._cancel_error or outcomes.cancelled(op, "queued", reason, by)
-            self._end(op, OperationState.CANCELLED, error)
+            self.queue.discard(run)
+            error = error or run.cancel_error or outcomes.cancelled(op, "queued", reason, by)
+            self._end(run, OperationState.CANCELLED, error)
             return True
         if op.state is RUNNING:
-            if op._timed_out:
+            if run.timed_out:
                 return False  # its timeout is already ending it
-            if op._cancel_error is None:
-                op._cancel_error = error or outcomes.cancelled(op, "running", reason, by)
-            execution.cancel_task_of(op)
+            if run.cancel_error is None:
+                run.cancel_error = error or outcomes.cancelled(op, "running", reason, by)
+            run.cancel_task()
             return True
         return False
 
-    def _cancel_from_anywhere(self, op: Operation, by: str = "handle") -> bool:
+    def _cancel_from_anywhere(self, run: Run, by: str = "handle") -> bool:
         try:
             on_loop = asyncio.get_running_loop() is self.loop
         except RuntimeError:
             on_loop = False
         if on_loop or self.loop is None:
-            return self._cancel(op, by=by)
+            return self._cancel(run, by=by)
         # Another thread (a widget, a cell): accept the cancel here, under the lock
         # _end decides under, so the operation cannot end DONE after we said True.
+        op = run.op
         with self._ending:
-            if op.state.is_terminal or op._timed_out:
+            if op.state.is_terminal or run.timed_out:
                 return False
-            if op._cancel_error is None:
+            if run.cancel_error is None:
                 where = "queued" if op.state is QUEUED else "running"
                 why = "cancelled from another thread"
-                op._cancel_error = outcomes.cancelled(op, where, why, by)
-        self.loop.call_soon_threadsafe(functools.partial(self._cancel, op, by=by))
+                run.cancel_error = outcomes.cancelled(op, where, why, by)
+        self.loop.call_soon_threadsafe(functools.partial(self._cancel, run, by=by))
         return True
 
-    def _cancel_pending(self, op: Operation) -> bool:
-        return execution.cancel_pending(op)
-
-    def live_operations(self) -> list[Operation]:
-        """The running operation, its inline children, and the queue."""
+    def live_runs(self) -> list[Run]:
+        """The running operation's run, its inline children's, and the queue's."""
         live = []
         pending = [self.running] if self.running is not None else []
         while pending:
-            op = pending.pop()
-            live.append(op)
-            pending.extend(op._children or ())
+            run = pending.pop()
+            live.append(run)
+            pending.extend(run.children or ())
         live.extend(self.queue)
         return live
 
     def end_queued(self, error_for: Callable[[Operation], BaseException]) -> None:
         """End every queued operation CANCELLED with ``error_for(op)``."""
-        for op in list(self.queue):
-            self.queue.discard(op)
-            self._end(op, OperationState.CANCELLED, error_for(op))
+        for run in list(self.queue):
+            self.queue.discard(run)
+            self._end(run, OperationState.CANCELLED, error_for(run.op))
 
     # -- running -----------------------------------------------------------------
 
@@ -190,108 +197,107 @@ class Engine:
             self._guarding = True
             self._lock_guard.watch()  # held outside the scheduler
             return
-        op = self.queue.pop()
-        assert op is not None
-        self.lock.try_acquire(op)
-        self._start(op)
+        run = self.queue.pop()
+        assert run is not None
+        self.lock.try_acquire(run.op)
+        self._start(run)
 
-    def _start(self, op: Operation) -> None:
+    def _start(self, run: Run) -> None:
         if self._guarding:
             self._guarding = False
             self._lock_guard.cancel()
-        self.running = op
-        self._launch(op)
+        self.running = run
+        self._launch(run)
+        op = run.op
         assert op.started_at is not None
         deadline = op.started_at + op.timeout
         if deadline < self._run_timer.at:
             self._run_timer.arm(deadline)
 
-    def _launch(self, op: Operation) -> None:
+    def _launch(self, run: Run) -> None:
         """RUNNING from now: hand it to its parked awaiter, or to whoever takes it first."""
         assert self.loop is not None
+        op = run.op
         op.state = RUNNING
         op.started_at = self.clock()
-        runner = op._runner
+        runner = run.runner
         if runner is not None and not runner.done():
-            op._runner = None
-            op._claimed = True
+            run.runner = None
+            run.claimed = True
             runner.set_result(execution.RUN)
         else:
-            self.loop.call_soon(self._run_unclaimed, op)
+            self.loop.call_soon(self._run_unclaimed, run)
         if self.subscribers.callbacks:
             self._emit("started", op)
 
-    def _run_unclaimed(self, op: Operation) -> None:
-        if op._claimed or op.state is not RUNNING:
+    def _run_unclaimed(self, run: Run) -> None:
+        if run.claimed or run.op.state is not RUNNING:
             return
-        op._claimed = True
-        assert self.loop is not None and op._context is not None
-        self.loop.create_task(execution.run_in_own_task(op), context=op._context)
+        run.claimed = True
+        assert self.loop is not None and run.context is not None
+        self.loop.create_task(execution.run_in_own_task(run), context=run.context)
 
     def _run_timer_due(self) -> None:
         # One timer serves every lock holder: it was armed for the earliest
         # deadline seen and is re-armed here for the current holder's.
-        op = self.running
-        if op is None or op._timed_out or op.started_at is None:
+        run = self.running
+        if run is None or run.timed_out or run.op.started_at is None:
             return
-        deadline = op.started_at + op.timeout
+        deadline = run.op.started_at + run.op.timeout
         if deadline <= self.clock():
-            self._time_out(op)
+            self._time_out(run)
         elif deadline != math.inf:
             self._run_timer.arm(deadline)
 
-    def _time_out(self, op: Operation) -> None:
-        if op.state is not RUNNING or op._timed_out or op._cancel_error is not None:
+    def _time_out(self, run: Run) -> None:
+        op = run.op
+        if op.state is not RUNNING or run.timed_out or run.cancel_error is not None:
             return  # not running, or a cancel accepted first is ending it
         logger.info("%s ran past its timeout of %s s; cancelling it", op.describe(), op.timeout)
-        op._timed_out = True
-        execution.cancel_task_of(op)
+        run.timed_out = True
+        run.cancel_task()
 
     # -- ending ------------------------------------------------------------------
 
-    def _conclude(self, op: Operation, result: Any, error: BaseException | None) -> None:
-        """End a RUNNING operation in the state its flags and outcome call for."""
-        if op._timed_out:
-            timed_out = outcomes.timed_out(op)
+    def _conclude(self, run: Run, result: Any, error: BaseException | None) -> None:
+        """End a RUNNING operation in the state its run's flags and outcome call for."""
+        if run.timed_out:
+            timed_out = outcomes.timed_out(run.op)
             if error is not None and not isinstance(error, asyncio.CancelledError):
                 timed_out.__cause__ = error
-            self._end(op, OperationState.TIMED_OUT, timed_out)
-        elif op._cancel_error is not None:
-            self._end(op, OperationState.CANCELLED, op._cancel_error)
+            self._end(run, OperationState.TIMED_OUT, timed_out)
+        elif run.cancel_error is not None:
+            self._end(run, OperationState.CANCELLED, run.cancel_error)
         elif error is None:
-            self._end(op, OperationState.DONE, None, result)
+            self._end(run, OperationState.DONE, None, result)
         elif isinstance(error, asyncio.CancelledError):
-            self._end(op, OperationState.CANCELLED, error)
+            self._end(run, OperationState.CANCELLED, error)
         else:
-            self._end(op, OperationState.FAILED, error)
+            self._end(run, OperationState.FAILED, error)
 
     def _end(
-        self, op: Operation, state: OperationState, error: BaseException | None, result: Any = None
+        self, run: Run, state: OperationState, error: BaseException | None, result: Any = None
     ) -> None:
-        """Put ``op`` in its terminal state, tell everyone, and release the lock if it held it."""
+        """Put it in its terminal state, tell everyone, and release the lock if it held it."""
+        op = run.op
         with self._ending:
-            if op._cancel_error is not None and state is not OperationState.CANCELLED:
+            if run.cancel_error is not None and state is not OperationState.CANCELLED:
                 # a cancel accepted from another thread while it was ending: it wins
-                state, error, result = OperationState.CANCELLED, op._cancel_error, None
+                state, error, result = OperationState.CANCELLED, run.cancel_error, None
             op.state = state
         op.finished_at = self.clock()
         op.error = error
         op.result_value = result
-        # The context maps current_operation to op: drop it (and the task that
-        # holds it) so a finished operation is freed by refcount, not by the GC.
-        op._context = op._task = None
-        parent = op._parent
-        if parent is not None and parent._children is not None:
-            parent._children.discard(op)
+        run.released()
         self.history.add(op)
-        execution.wake_all(op)
+        run.wake_all()
         if self.subscribers.callbacks:
             self._emit("finished", op)
-        if op._done_callbacks:
+        if run.done_callbacks:
             assert self.loop is not None
-            for callback in op._done_callbacks:
+            for callback in run.done_callbacks:
                 self.loop.call_soon(callback, op)
-        if op is self.running:
+        if run is self.running:
             self.running = None
             self.lock.release()
             if self.running is None and self.queue.size:
@@ -302,21 +308,21 @@ class Engine:
 
     def _expire_due(self) -> None:
         now = self.clock()
-        for op in self.queue.pop_expired(now):
-            error = outcomes.expired(op, now - op.queued_at, self._blocker())
-            self._end(op, OperationState.EXPIRED, error)
+        for run in self.queue.pop_expired(now):
+            error = outcomes.expired(run.op, now - run.op.queued_at, self._blocker())
+            self._end(run, OperationState.EXPIRED, error)
         deadline = self.queue.earliest_deadline()
         if deadline is not None:
             self.expiry.arm(deadline)
 
     def _blocker(self) -> str:
         if self.running is not None:
-            return self.running.describe()
+            return self.running.op.describe()
         holder = self.lock.holder_name
         return f"{holder!s} holding the session lock" if holder else "other operations"
 
-    def _lock_gone(self, op: Operation, error: LockTimeout) -> None:
-        self._end(op, OperationState.EXPIRED, error)
+    def _lock_gone(self, run: Run, error: LockTimeout) -> None:
+        self._end(run, OperationState.EXPIRED, error)
 
     # -- events ------------------------------------------------------------------
 

@@ -5,15 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tgkit.core.execution import RUN, Parked, run_here
 from tgkit.core.kinds import OperationKind
 from tgkit.core.operation import Operation, OperationState, Progress
 from tgkit.core.outcomes import cancelled
-
-if TYPE_CHECKING:
-    from tgkit.core.engine import Engine
+from tgkit.core.run import Run
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +37,11 @@ class OperationHandle:
     >>> members = await handle  # doctest: +SKIP
     """
 
-    __slots__ = ("_engine", "_op")
+    __slots__ = ("_op", "_run")
 
-    def __init__(self, op: Operation, engine: Engine) -> None:
-        self._op = op
-        self._engine = engine
+    def __init__(self, run: Run) -> None:
+        self._op = run.op
+        self._run = run
 
     def __repr__(self) -> str:
         return f"<OperationHandle {self._op.describe()} {self._op.state.name}>"
@@ -97,7 +95,7 @@ class OperationHandle:
         Returns False when it had already ended (nothing changes). Safe from
         any thread: the answer is decided at once, the cancel delivered on the loop.
         """
-        return self._engine._cancel_from_anywhere(self._op, by)
+        return self._run.engine._cancel_from_anywhere(self._run, by)
 
     def done(self) -> bool:
         """True once the operation has ended, in whatever state."""
@@ -123,40 +121,39 @@ class OperationHandle:
 
     def add_done_callback(self, fn: Callable[[OperationHandle], object]) -> None:
         """Call ``fn(handle)`` soon after the operation ends (at once-ish if it has)."""
-        op = self._op
-        if op.state.is_terminal:
+        run = self._run
+        if run.op.state.is_terminal:
             asyncio.get_running_loop().call_soon(_call, fn, self)
         else:
-            if op._done_callbacks is None:
-                op._done_callbacks = []
-            op._done_callbacks.append(lambda _op: _call(fn, self))
+            if run.done_callbacks is None:
+                run.done_callbacks = []
+            run.done_callbacks.append(lambda _op: _call(fn, self))
 
     def __await__(self) -> Generator[Any, Any, Any]:
         op = self._op
+        run = self._run
         while op.state is QUEUED or op.state is RUNNING:
-            if op.state is RUNNING and not op._claimed:
-                op._claimed = True  # dispatched, nobody runs it yet: run it in this task
-                yield from run_here(op).__await__()
+            if op.state is RUNNING and not run.claimed:
+                run.claimed = True  # dispatched, nobody runs it yet: run it in this task
+                yield from run_here(run).__await__()
                 break
-            runner = op.state is QUEUED and op._runner is None
+            runner = op.state is QUEUED and run.runner is None
             woken = yield from self._park(runner)
             if woken == RUN:
-                yield from run_here(op).__await__()
+                yield from run_here(run).__await__()
                 break
         if op.state is DONE:
             return op.result_value
         return self.result()
 
     def _park(self, runner: bool) -> Generator[Any, Any, str]:
-        """Wait until ``op`` ends, or, as its ``runner``, until it is handed over to run."""
-        op = self._op
-        parked = Parked(asyncio.get_running_loop(), op)
+        """Wait until the operation ends, or, as its ``runner``, until it is handed over to run."""
+        run = self._run
+        parked = Parked(asyncio.get_running_loop(), run)
         if runner:
-            op._runner = parked
-        elif op._waiters is None:
-            op._waiters = [parked]
+            run.runner = parked
         else:
-            op._waiters.append(parked)
+            run.wait_with(parked)
         try:
             return (yield from parked)
         except asyncio.CancelledError:
@@ -165,15 +162,16 @@ class OperationHandle:
 
     def _abandon(self, parked: asyncio.Future[str]) -> None:
         """The awaiting task was cancelled: so is the operation (it may have been ours)."""
-        op = self._op
+        run = self._run
+        op = run.op
         handed_over = parked.done() and not parked.cancelled() and parked.result() == RUN
-        if handed_over and op.state is RUNNING and op._task is None:
-            if op._cancel_error is None:
+        if handed_over and op.state is RUNNING and run.task is None:
+            if run.cancel_error is None:
                 why = "the task awaiting it was cancelled"
-                op._cancel_error = cancelled(op, "running", why, "task")
-            self._engine._conclude(op, None, None)  # it never started: end it here
+                run.cancel_error = cancelled(op, "running", why, "task")
+            run.engine._conclude(run, None, None)  # it never started: end it here
         elif not op.state.is_terminal:
-            self._engine._cancel(op, reason="the task awaiting it was cancelled", by="task")
+            run.engine._cancel(run, reason="the task awaiting it was cancelled", by="task")
 
 
 def _call(fn: Callable[[OperationHandle], object], handle: OperationHandle) -> None:

@@ -19,13 +19,14 @@ from tgkit.core.errors import LockTimeout
 from tgkit.core.lock import SessionLock
 from tgkit.core.operation import Operation
 from tgkit.core.queue import OperationQueue
+from tgkit.core.run import Run
 from tgkit.core.timers import DeadlineTimer
 
 
 class LockGuard:
     """Expires queued operations that waited ``limit`` seconds for an outside lock holder.
 
-    ``expire(op, error)`` is how the scheduler ends one.
+    ``expire(run, error)`` is how the engine ends one.
     """
 
     __slots__ = ("_clock", "_expire", "_limit", "_lock", "_queue", "_timer")
@@ -35,7 +36,7 @@ class LockGuard:
         lock: SessionLock,
         queue: OperationQueue,
         limit: float,
-        expire: Callable[[Operation, LockTimeout], None],
+        expire: Callable[[Run, LockTimeout], None],
     ) -> None:
         self._lock = lock
         self._queue = queue
@@ -54,7 +55,7 @@ class LockGuard:
         since = self._outside_since()
         if since is None or not self._queue.size:
             return
-        first_queued = min(op.queued_at for op in self._queue)
+        first_queued = min(run.op.queued_at for run in self._queue)
         self._timer.arm(max(first_queued, since) + self._limit)
 
     def cancel(self) -> None:
@@ -73,12 +74,13 @@ class LockGuard:
             return
         now = self._clock()
         holder = self._lock.holder_name or "someone"
-        for op in list(self._queue):
+        for run in list(self._queue):
+            op = run.op
             if max(op.queued_at, since) + self._limit > now:
                 continue
-            self._queue.discard(op)
+            self._queue.discard(run)
             waited = now - op.queued_at
             self._expire(
-                op, outcomes.lock_held_outside(op, waited, holder, now - since, self._limit)
+                run, outcomes.lock_held_outside(op, waited, holder, now - since, self._limit)
             )
         self.watch()

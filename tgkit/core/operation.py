@@ -11,33 +11,23 @@ Code running inside an operation finds it with ``current_operation()``::
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import enum
 import itertools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from tgkit.core.kinds import OperationKind
+
+if TYPE_CHECKING:
+    from tgkit.core.run import Run
 
 _ids = itertools.count(1)
 _current: contextvars.ContextVar[Operation | None] = contextvars.ContextVar(
     "tgkit_current_operation", default=None
 )
-
-
-class _Owner(Protocol):
-    """What an operation needs from the engine that runs it (``tgkit.core.engine``)."""
-
-    def _on_progress(self, op: Operation) -> None: ...
-
-    def _conclude(self, op: Operation, result: Any, error: BaseException | None) -> None: ...
-
-    def _cancel(self, op: Operation, *, reason: str, by: str = ...) -> bool: ...
-
-    def _cancel_pending(self, op: Operation) -> bool: ...
 
 
 def current_operation() -> Operation | None:
@@ -92,7 +82,11 @@ _NO_PROGRESS = Progress()
 
 
 class Operation:
-    """One call submitted to a Scheduler. Its state is plain data, safe to read anywhere.
+    """One call submitted to a Scheduler. Plain data, safe to read anywhere.
+
+    What was asked (kind, label, function, arguments, priority, timeouts), where
+    it is (state, times, progress) and how it ended (result, error, partial).
+    How the engine runs it is kept apart, in its ``Run`` (``tgkit.core.run``).
 
     Times (``queued_at``, ``started_at``, ``finished_at``) are the event
     loop's clock (``time.monotonic()`` on the standard loop);
@@ -101,21 +95,8 @@ class Operation:
     """
 
     __slots__ = (
-        "_cancel_error",
-        "_cancelling_before",
-        "_cancels_sent",
-        "_children",
-        "_claimed",
-        "_context",
-        "_done_callbacks",
-        "_engine",
-        "_parent",
-        "_queued",
         "_report",
-        "_runner",
-        "_task",
-        "_timed_out",
-        "_waiters",
+        "_run",
         "args",
         "error",
         "finished_at",
@@ -172,23 +153,8 @@ class Operation:
         self.partial: Any = None
         self._report: dict[str, Any] | None = None
         self.parent_id: str | None = None
-        self._parent: Operation | None = None
-        self._context: contextvars.Context | None = contextvars.copy_context()
-        # Execution (see execution.py): the task running it once it runs; whether
-        # someone has taken it to run; the awaiter parked to run it; the futures
-        # of everyone else waiting for its end; cancels sent to its task.
-        self._task: asyncio.Task[Any] | None = None
-        self._claimed = False
-        self._runner: asyncio.Future[str] | None = None
-        self._waiters: list[asyncio.Future[str]] | None = None
-        self._cancels_sent = 0
-        self._cancelling_before = 0  # the task's cancelling() when the run began
-        self._engine: _Owner | None = None  # the Engine that runs it
-        self._done_callbacks: list[Callable[[Operation], None]] | None = None
-        self._children: set[Operation] | None = None
-        self._cancel_error: BaseException | None = None
-        self._timed_out = False
-        self._queued = False
+        #: How the engine runs it (``tgkit.core.run``), while it is live; None after.
+        self._run: Run | None = None
 
     def __repr__(self) -> str:
         return f"<Operation {self.describe()} {self.state.name}>"
@@ -240,13 +206,9 @@ class Operation:
         if total is not None and total < 0:
             raise ValueError(f"total must be an int >= 0 or None, got {total!r}")
         self.progress = Progress(done, total)
-        engine = self._engine
-        if engine is not None:
-            engine._on_progress(self)
-            if self._task is not None and engine._cancel_pending(self):
-                # a cancel it swallowed (or that arrived in this very step): obey it now
-                error = self._cancel_error
-                raise error or asyncio.CancelledError(f"{self.describe()} was cancelled")
+        run = self._run
+        if run is not None:
+            run.progressed()
 
     def set_partial(self, value: Any) -> None:
         """Keep ``value`` as what was gathered so far; it survives failure and timeout.

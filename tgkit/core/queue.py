@@ -1,4 +1,4 @@
-"""OperationQueue: queued operations in dispatch order, with their expiry deadlines.
+"""OperationQueue: the runs of queued operations in dispatch order, with their expiry deadlines.
 
 Dispatch order is strict priority (higher first), FIFO within a priority:
 one deque per priority, so pushing and popping are O(1).
@@ -10,7 +10,7 @@ expire in the order they were queued: one deque per ``queue_timeout`` is
 already sorted by deadline, and the earliest deadline is the smallest head.
 
 Removal is lazy: a dispatched, cancelled or expired operation is only marked
-as gone and skipped when reached; the deques are compacted when the dead
+as gone (``Run.queued``) and skipped when reached; the deques are compacted when the dead
 entries outnumber the live ones.
 """
 
@@ -21,7 +21,7 @@ import math
 from collections import deque
 from collections.abc import Iterator
 
-from tgkit.core.operation import Operation
+from tgkit.core.run import Run
 
 _COMPACT_SLACK = 256
 
@@ -30,16 +30,16 @@ class OperationQueue:
     """A priority queue of operations with lazy removal and ordered expiry.
 
     >>> queue = OperationQueue()  # doctest: +SKIP
-    >>> queue.push(op); queue.pop() is op  # doctest: +SKIP
+    >>> queue.push(run); queue.pop() is run  # doctest: +SKIP
     True
     """
 
     __slots__ = ("_expiry", "_lanes", "_order", "_stored", "size")
 
     def __init__(self) -> None:
-        self._lanes: dict[int, deque[Operation]] = {}
+        self._lanes: dict[int, deque[Run]] = {}
         self._order: list[int] = []  # negated priorities, ascending: highest priority first
-        self._expiry: dict[float, deque[Operation]] = {}  # by queue_timeout, deadline order
+        self._expiry: dict[float, deque[Run]] = {}  # by queue_timeout, deadline order
         #: How many operations are queued (read it, never set it; len() says the same).
         self.size = 0
         self._stored = 0
@@ -47,52 +47,53 @@ class OperationQueue:
     def __len__(self) -> int:
         return self.size
 
-    def __iter__(self) -> Iterator[Operation]:
-        """The queued operations in the order they will be dispatched."""
+    def __iter__(self) -> Iterator[Run]:
+        """The queued runs in the order they will be dispatched."""
         for negated in self._order:
-            yield from (op for op in self._lanes[-negated] if op._queued)
+            yield from (run for run in self._lanes[-negated] if run.queued)
 
-    def push(self, op: Operation) -> None:
-        """Queue ``op`` behind every queued operation of the same or higher priority."""
+    def push(self, run: Run) -> None:
+        """Queue ``run`` behind every queued operation of the same or higher priority."""
+        op = run.op
         lane = self._lanes.get(op.priority)
         if lane is None:
             lane = self._lanes[op.priority] = deque()
             bisect.insort(self._order, -op.priority)
-        lane.append(op)
-        op._queued = True
+        lane.append(run)
+        run.queued = True
         self.size += 1
         self._stored += 1
         if op.queue_timeout != math.inf:
             expiry = self._expiry.get(op.queue_timeout)
             if expiry is None:
                 expiry = self._expiry[op.queue_timeout] = deque()
-            expiry.append(op)
+            expiry.append(run)
             self._stored += 1
 
-    def pop(self) -> Operation | None:
+    def pop(self) -> Run | None:
         """Take the next operation to dispatch, or None when nothing is queued."""
         while self._order:
             priority = -self._order[0]
             lane = self._lanes[priority]
             while lane:
-                op = lane.popleft()
+                run = lane.popleft()
                 self._stored -= 1
-                if op._queued:
-                    op._queued = False
+                if run.queued:
+                    run.queued = False
                     self.size -= 1
-                    self._trim_expiry(op.queue_timeout)
+                    self._trim_expiry(run.op.queue_timeout)
                     if self._stored > 4 * self.size + _COMPACT_SLACK:
                         self._compact()
-                    return op
+                    return run
             del self._lanes[priority]
             self._order.pop(0)
         return None
 
-    def discard(self, op: Operation) -> bool:
-        """Take ``op`` out of the queue; False if it was not queued."""
-        if not op._queued:
+    def discard(self, run: Run) -> bool:
+        """Take ``run`` out of the queue; False if it was not queued."""
+        if not run.queued:
             return False
-        op._queued = False
+        run.queued = False
         self.size -= 1
         if self._stored > 4 * self.size + _COMPACT_SLACK:
             self._compact()
@@ -102,49 +103,49 @@ class OperationQueue:
         """The nearest expiry deadline of a queued operation, or None."""
         earliest = None
         for timeout, expiry in list(self._expiry.items()):
-            while expiry and not expiry[0]._queued:
+            while expiry and not expiry[0].queued:
                 expiry.popleft()
                 self._stored -= 1
             if not expiry:
                 del self._expiry[timeout]
-            elif earliest is None or expiry[0].queue_deadline < earliest:
-                earliest = expiry[0].queue_deadline
+            elif earliest is None or expiry[0].op.queue_deadline < earliest:
+                earliest = expiry[0].op.queue_deadline
         return earliest
 
-    def pop_expired(self, now: float) -> list[Operation]:
+    def pop_expired(self, now: float) -> list[Run]:
         """Take every queued operation whose deadline is ``now`` or earlier, oldest first."""
         expired = []
         for expiry in self._expiry.values():
-            while expiry and expiry[0].queue_deadline <= now:
-                op = expiry.popleft()
+            while expiry and expiry[0].op.queue_deadline <= now:
+                run = expiry.popleft()
                 self._stored -= 1
-                if op._queued:
-                    op._queued = False
+                if run.queued:
+                    run.queued = False
                     self.size -= 1
-                    expired.append(op)
+                    expired.append(run)
         if self._stored > 4 * self.size + _COMPACT_SLACK:
             self._compact()
-        expired.sort(key=lambda op: op.seq)
+        expired.sort(key=lambda run: run.op.seq)
         return expired
 
     def _trim_expiry(self, timeout: float) -> None:
         # In the common case (one priority, one queue_timeout) the operation just
         # dispatched heads its expiry deque: drop it now rather than at its deadline.
         expiry = self._expiry.get(timeout)
-        while expiry and not expiry[0]._queued:
+        while expiry and not expiry[0].queued:
             expiry.popleft()
             self._stored -= 1
 
     def _compact(self) -> None:
         for priority, lane in list(self._lanes.items()):
-            kept = deque(op for op in lane if op._queued)
+            kept = deque(run for run in lane if run.queued)
             if kept:
                 self._lanes[priority] = kept
             else:
                 del self._lanes[priority]
                 self._order.remove(-priority)
         for timeout, expiry in list(self._expiry.items()):
-            kept = deque(op for op in expiry if op._queued)
+            kept = deque(run for run in expiry if run.queued)
             if kept:
                 self._expiry[timeout] = kept
             else:

@@ -17,7 +17,7 @@ from inspect import CO_COROUTINE
 from types import FunctionType
 from typing import Any
 
-from tgkit.core import execution, outcomes
+from tgkit.core import outcomes
 from tgkit.core.config import SchedulerConfig, positive_seconds, priority_value
 from tgkit.core.engine import Engine
 from tgkit.core.handle import OperationHandle
@@ -82,7 +82,7 @@ class Scheduler:
         running = self._engine.running
         return (
             f"<Scheduler {self._name!r} {self._status.value}: running "
-            f"{running.describe() if running else 'nothing'}, {self._engine.queue.size} queued>"
+            f"{running.op.describe() if running else 'nothing'}, {self._engine.queue.size} queued>"
         )
 
     # -- lifecycle ---------------------------------------------------------------
@@ -125,19 +125,20 @@ class Scheduler:
             logger.debug("scheduler %r stopped", self._name)
 
     async def _drain(self) -> None:
-        op = self._engine.running
-        if op is None:
+        run = self._engine.running
+        if run is None:
             return
-        ended = execution.completion(op)
+        op = run.op
+        ended = run.completion()
         closed = outcomes.closed_while_running(op, self._name, self._config.drain_timeout)
         try:
             done, _ = await asyncio.wait({ended}, timeout=_finite(self._config.drain_timeout))
             if done:
                 return
             logger.info("%s did not finish within drain_timeout; cancelling it", op.describe())
-            self._engine._cancel(op, error=closed)
+            self._engine._cancel(run, error=closed)
         except asyncio.CancelledError:
-            self._engine._cancel(op, error=closed)
+            self._engine._cancel(run, error=closed)
             raise
         done, _ = await asyncio.wait({ended}, timeout=_finite(self._config.lock_timeout))
         if not done:
@@ -200,7 +201,12 @@ class Scheduler:
             queue_timeout = positive_seconds(queue_timeout, "queue_timeout")
         engine = self._engine
         parent = _current.get()
-        inline = parent is not None and parent._engine is engine and parent.state is RUNNING
+        parent_run = None if parent is None else parent._run  # None once it has ended
+        inline = (
+            parent_run is not None
+            and parent_run.engine is engine
+            and parent_run.op.state is RUNNING
+        )
         # asyncio._get_running_loop: get_running_loop without the exception, for the hot path
         if self._status is not _STARTED or asyncio._get_running_loop() is not engine.loop:
             self._check_open(inline)
@@ -216,13 +222,13 @@ class Scheduler:
             engine.clock(),
             engine.wall_offset,
         )
-        op._engine = engine
+        run = engine.take(op)
         if inline:
-            assert parent is not None
-            engine.start_inline(op, parent)
+            assert parent_run is not None
+            engine.start_inline(run, parent_run)
         else:
-            engine.enqueue(op)
-        return OperationHandle(op, engine)
+            engine.enqueue(run)
+        return OperationHandle(run)
 
     def cancel(self, op_id: str, by: str = "handle") -> bool:
         """Cancel the queued or running operation with this id; False if there is none.
@@ -233,9 +239,9 @@ class Scheduler:
         >>> scheduler.cancel("op-7")  # doctest: +SKIP
         True
         """
-        for op in self._engine.live_operations():
-            if op.id == op_id:
-                return self._engine._cancel_from_anywhere(op, by)
+        for run in self._engine.live_runs():
+            if run.op.id == op_id:
+                return self._engine._cancel_from_anywhere(run, by)
         return False
 
     def _check_open(self, inline: bool) -> None:
@@ -252,7 +258,13 @@ class Scheduler:
 
     def _refuse_lock_from_inside(self) -> None:
         op = current_operation()
-        if op is not None and op._engine is self._engine and op.state is RUNNING:
+        run = None if op is None else op._run
+        if (
+            op is not None
+            and run is not None
+            and run.engine is self._engine
+            and op.state is RUNNING
+        ):
             raise RuntimeError(
                 f"{op.describe()} already runs under scheduler {self._name!r}'s lock; "
                 "taking the lock again from inside it would deadlock"
@@ -284,9 +296,9 @@ class Scheduler:
             name=self._name,
             taken_at=wall(now, engine.wall_offset),
             status=self._status.value,
-            running=None if running is None else view_of(running, now),
+            running=None if running is None else view_of(running.op, now),
             lock_holder=engine.lock.holder_name,
-            queued=tuple(view_of(op, now) for op in engine.queue),
+            queued=tuple(view_of(run.op, now) for run in engine.queue),
             recent=engine.history.recent(recent),
         )
 
@@ -323,7 +335,8 @@ class Scheduler:
     @property
     def running(self) -> Operation | None:
         """The operation holding the lock, or None."""
-        return self._engine.running
+        running = self._engine.running
+        return None if running is None else running.op
 
     @property
     def queued_count(self) -> int:
