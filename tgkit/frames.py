@@ -135,11 +135,18 @@ chat_id             Int64                    the chat's marked id (NA: never res
 username            string                   as in chat_info
 title               string                   as in chat_info
 type                category                 as in chat_info
-participants_count  Int64                    as in chat_info (from the answer's chat)
+about               string                   as in chat_info (chats read, ``full_info``)
+participants_count  Int64                    as in chat_info
+created_at          datetime64[ns, UTC]      as in chat_info (chats read, ``full_info``)
+linked_chat_id      Int64                    as in chat_info (chats read, ``full_info``)
 is_verified         boolean                  as in chat_info
 is_scam             boolean                  as in chat_info
 is_fake             boolean                  as in chat_info
 is_restricted       boolean                  as in chat_info
+restriction_reason  string                   as in chat_info (chats read, ``full_info``)
+has_hidden_members  boolean                  as in chat_info (chats read, ``full_info``)
+slowmode_seconds    Int64                    as in chat_info (chats read, ``full_info``)
+pinned_message_id   Int64                    as in chat_info (chats read, ``full_info``)
 depth               Int64                    citations from the seeds (0: a seed)
 first_found_via     category                 "seed" or an edge kind (``EDGE_KINDS``)
 status              string                   ``NODE_STATUSES``: read, private, not_found,
@@ -147,6 +154,7 @@ status              string                   ``NODE_STATUSES``: read, private, n
 reason              string                   why it was not read
 cited_by            Int64                    posts citing it (all kinds)
 citations           Int64                    its posts citing others
+joined              boolean                  the crawl joined it (``join=True``)
 target              string                   how the crawl first named it
 collected_at        datetime64[ns, UTC]      when tgkit built this row
 ==================  =======================  =============================================

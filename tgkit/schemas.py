@@ -163,15 +163,15 @@ EVENT_COLUMNS: Mapping[str, str] = MappingProxyType(
 #: ``discover``'s nodes: the chat_info columns an answer's chat carries, and the crawl's.
 NODE_COLUMNS: Mapping[str, str] = MappingProxyType(
     {
-        **{name: CHAT_COLUMNS[name] for name in (
-            "chat_id", "username", "title", "type", "participants_count", "is_verified",
-            "is_scam", "is_fake", "is_restricted")},
+        **{name: dtype for name, dtype in CHAT_COLUMNS.items()
+           if name not in ("target", "collected_at")},
         "depth": INT,
         "first_found_via": CATEGORY,
         "status": STRING,  # NODE_STATUSES (a string: members' status is another category)
         "reason": STRING,
         "cited_by": INT,
         "citations": INT,
+        "joined": BOOL,
         "target": STRING,
         "collected_at": TIME,
     }

@@ -14,9 +14,10 @@ Example::
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from tgkit.core import OperationKind
+from tgkit.core import OperationKind, current_operation
 from tgkit.frames import collection_attrs
 from tgkit.telegram.catalogue import (
     COUNT,
@@ -32,10 +33,12 @@ from tgkit.telegram.catalogue import (
 )
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
-from tgkit.telegram.discovery.crawl import Crawl, CrawlPlan
+from tgkit.telegram.discovery.crawl import Crawl, CrawlPlan, Progress, Reader
 from tgkit.telegram.discovery.network import Network, network_from_state
+from tgkit.telegram.discovery.pool import spread_discover
+from tgkit.telegram.discovery.visit import ChatRequest, Visit, read_chat
 
-__all__ = ["DISCOVER", "VIA", "Network", "discover"]
+__all__ = ["DISCOVER", "VIA", "Network", "discover", "open_crawl", "plan_of", "run_crawl"]
 
 #: Ways a chat cites another, as ``via`` names them.
 VIA = ("forwards", "mentions", "links", "recommendations")
@@ -55,19 +58,30 @@ DEPTH = whole_range("depth", 0, MAX_DEPTH, f"levels of citations to follow (0-{M
 VIA_KIND = ValueKind("via", "str | list[str]", "some of " + ", ".join(VIA), _via, many=True)
 
 
-async def discover(ctx: TelegramContext, args: Arguments) -> Network:
-    """Crawl from ``args["targets"]`` (see the module docstring)."""
-    plan = CrawlPlan(seeds=args["targets"], depth=args["depth"], via=frozenset(args["via"]),
+def plan_of(args: Arguments) -> CrawlPlan:
+    """The crawl a checked call asks for."""
+    return CrawlPlan(seeds=args["targets"], depth=args["depth"], via=frozenset(args["via"]),
                      days_back=float(args["days_back"]), min_weight=args["min_weight"],
-                     max_chats=args["max_chats"])
+                     max_chats=args["max_chats"], join=args["join"],
+                     full_info=args["full_info"])
+
+
+def open_crawl(plan: CrawlPlan, store: Any, account: str, resume: bool) -> Crawl:
+    """The crawl of ``plan``, continued from ``store`` when it holds an unfinished one."""
     collector = PageCollector.open(
-        "network_edges", store=ctx.store, account=ctx.account,
+        "network_edges", store=store, account=account,
         target="discover:" + ",".join(t.key for t in plan.seeds),
         params={"depth": plan.depth, "via": sorted(plan.via), "days_back": plan.days_back,
-                "min_weight": plan.min_weight, "max_chats": plan.max_chats},
-        resume=args["resume"],
+                "min_weight": plan.min_weight, "max_chats": plan.max_chats,
+                "join": plan.join, "full_info": plan.full_info},
+        resume=resume,
     )
-    crawl = Crawl(ctx, plan, collector)
+    return Crawl(plan, collector)
+
+
+async def run_crawl(crawl: Crawl, readers: list[Reader], progress: Progress) -> Network:
+    """Read until done (stored step by step), then the network of everything found."""
+    collector, plan = crawl.collector, crawl.plan
 
     def attrs() -> dict[str, Any]:
         return collection_attrs(", ".join(t.display for t in plan.seeds), None,
@@ -77,12 +91,28 @@ async def discover(ctx: TelegramContext, args: Arguments) -> Network:
 
     if not collector.complete:
         with collecting(collector, attrs):
-            await crawl.run()
+            await crawl.run(readers, progress)
         collector.finish("complete", attrs=attrs())
     columns = {name: list(collector.column(name)) for name in
                ("source_chat_id", "target", "kind", "weight", "first_seen", "last_seen",
                 "message_ids", "edge_id")}
     return network_from_state(crawl.nodes, crawl.aliases, columns, attrs())
+
+
+async def discover(ctx: TelegramContext, args: Arguments) -> Network:
+    """Crawl from ``args["targets"]`` with this session's account (see the module docstring)."""
+    crawl = open_crawl(plan_of(args), ctx.store, ctx.account, args["resume"])
+    op = current_operation()
+
+    async def read(request: ChatRequest) -> Visit:
+        return await read_chat(ctx, request)
+
+    def progress(state: dict[str, Any]) -> None:
+        if op is not None:
+            op.report["discover"] = state
+            op.report_progress(state["chats_read"], state["chats_read"] + state["frontier"])
+
+    return await run_crawl(crawl, [Reader(str(ctx.account), read)], progress)
 
 
 async def _steps(ctx: TelegramContext, args: Arguments, live: None) -> Network:
@@ -97,9 +127,11 @@ DISCOVER = OperationSpec(
         "Reads each chat's posts of the last ``days_back`` days and follows forwards, "
         "@mentions, t.me links and Telegram's recommendations (``via``) to ``depth``; a "
         "chat is queued once ``min_weight`` posts cite it. Forward-found chats are read "
-        "by id with no username resolved; invite links are recorded, not joined. The "
-        "frontier is stored: the same call continues an interrupted crawl, reading no "
-        "chat twice. Returns a ``Network`` (``.nodes``, ``.edges``, ``.to_networkx()``)."
+        "by id with no username resolved; invite links are recorded, and joined (within "
+        "the join budget) only with ``join=True``. The frontier is stored: the same call "
+        "continues an interrupted crawl, reading no chat twice. On a SessionManager the "
+        "chats are read over all its accounts, each chat once. Returns a ``Network`` "
+        "(``.nodes``, ``.edges``, ``.to_networkx()``)."
     ),
     params=(
         Param("targets", TARGETS, positional=True, help="the seed chats"),
@@ -109,6 +141,9 @@ DISCOVER = OperationSpec(
         Param("min_weight", POSITIVE, 1, "citing posts a chat needs to be crawled"),
         Param("max_chats", COUNT, None, "stop after reading this many chats",
               optional=True),
+        Param("join", FLAG, False, "join the chats cited by invite link, to read them"),
+        Param("full_info", FLAG, True,
+              "each read chat's full info (one channels.GetFullChannel per chat)"),
         Param("resume", FLAG, True, "continue an unfinished stored crawl"),
     ),
     run=_steps,
@@ -116,7 +151,9 @@ DISCOVER = OperationSpec(
     frames=("nodes", "edges"),
     unit="chats",
     requests=frozenset({"messages.GetHistory", "contacts.ResolveUsername",
-                        "channels.GetChannelRecommendations"}),
+                        "channels.GetChannelRecommendations", "channels.GetFullChannel"}),
+    least_timeout=lambda args: math.inf,  # a crawl of many chats: no run timeout unless given
+    spread=spread_discover,
     example=(["@seed_channel"],),
     example_options={"depth": 2},
 )

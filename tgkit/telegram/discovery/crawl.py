@@ -1,4 +1,4 @@
-"""The snowball crawl: read a chat's posts of the window, note whom they cite, go on.
+"""The snowball crawl's coordinator: the frontier, who reads what, and the stored state.
 
 The state (every node found, the frontier, the window's start) is the
 checkpoint of one stored ``network_edges`` collection, and each chat read is
@@ -6,40 +6,45 @@ one transaction: its edges and the new state together. A crawl stopped in
 any way (SIGKILL, Ctrl-C, a long flood wait) continues with the same call and
 reads no chat twice.
 
+One ``Reader`` per account reads chats (``visit.read_chat``): one on a
+session, one per session over a ``SessionManager``'s pool. Each reader takes
+the next chat it can open from the frontier, and no chat is given to two
+readers: a chat in flight is claimed, and a chat met under another name
+(``@name`` of a channel found by id) is checked against the claims before
+its posts are read.
+
 Cheap by construction: a forwarded post's origin channel arrives in the
-answer's ``chats`` with its access hash and username, so it is read by id
-(no ``contacts.ResolveUsername``), and a later @mention of the same username
-is matched to it for free. Only usernames no answer has shown go through the
-resolver (entity cache first, then one ResolveUsername), and the frontier
-takes chats readable by id first. Invite links are edges, never joined.
+answer's ``chats`` with this account's access hash and its username, so it
+is read by id (no ``contacts.ResolveUsername``) by an account holding that
+hash, and a later @mention of the same username is matched to it for free.
+Only usernames no answer has shown go through the resolver (entity cache
+first, then one ResolveUsername), and each reader takes chats it can read by
+id first. Invite links are edges, joined and read only with ``join=True``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from telethon import utils
-from telethon.tl import functions, types
 
-from tgkit.core import current_operation
-from tgkit.errors import ChatNotFound, NotAChat
-from tgkit.telegram.chat_info import UNREADABLE, chat_type
+from tgkit.errors import FloodWait
 from tgkit.telegram.collect import PageCollector
-from tgkit.telegram.context import TelegramContext, utc_now
-from tgkit.telegram.discovery.extract import Cited, page_citations
-from tgkit.telegram.resolve import PeerKind, ResolvedChat
-from tgkit.telegram.targets import Target, TargetKind, parse_target
+from tgkit.telegram.context import utc_now
+from tgkit.telegram.discovery.extract import Cited, marked_channel
+from tgkit.telegram.discovery.visit import ChatRequest, Visit
+from tgkit.telegram.targets import Target, TargetKind
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Crawl", "CrawlPlan"]
+__all__ = ["Crawl", "CrawlPlan", "Reader"]
 
-_PAGE = 100
 _EXAMPLES = 5
 
 
@@ -53,21 +58,35 @@ class CrawlPlan:
     days_back: float
     min_weight: int
     max_chats: int | None
+    join: bool = False
+    full_info: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """One account that reads chats: its id and how to read one."""
+
+    account: str
+    read: Callable[[ChatRequest], Awaitable[Visit]]
+
+
+Progress = Callable[[dict[str, Any]], None]
 
 
 class Crawl:
-    """One crawl's state over a collector; ``run()`` reads until the frontier is empty."""
+    """One crawl's state over a collector; ``run(readers)`` reads until the frontier is empty."""
 
-    def __init__(self, ctx: TelegramContext, plan: CrawlPlan, collector: PageCollector) -> None:
-        self._ctx = ctx
-        self._plan = plan
-        self._collector = collector
+    def __init__(self, plan: CrawlPlan, collector: PageCollector) -> None:
+        self.plan = self._plan = plan
+        self.collector = self._collector = collector
         saved = collector.checkpoint
         self.nodes: dict[str, dict[str, Any]] = saved.get("nodes", {})
         self.aliases: dict[str, str] = saved.get("aliases", {})  # @name/+hash -> id:N
         self.read = int(saved.get("read", 0))
         self.read_ids: set[int] = set(saved.get("read_ids", []))
         self._pending: dict[str, dict[str, Any]] = {}
+        self._inflight: dict[str, int | None] = {}  # node key -> the chat id it opened
+        self._changed = asyncio.Event()
         since = saved.get("since")
         self.since = (datetime.fromisoformat(since) if since
                       else utc_now() - timedelta(days=plan.days_back))
@@ -77,140 +96,154 @@ class Crawl:
 
     # -- the loop -------------------------------------------------------------------
 
-    async def run(self) -> None:
-        op = current_operation()
+    async def run(self, readers: Sequence[Reader], progress: Progress | None = None) -> None:
+        """Read with every reader until the frontier is empty (or ``max_chats`` read)."""
+        self._progress = progress
+        alone = len(readers) == 1
+        async with asyncio.TaskGroup() as group:
+            for reader in readers:
+                group.create_task(self._worker(reader, alone))
+        if self._full():
+            for other in self.nodes.values():
+                if other.get("queued"):
+                    other.update(queued=False, status="skipped", reason="max_chats reached")
+            self._collector.advance(self.checkpoint())
+
+    async def _worker(self, reader: Reader, alone: bool) -> None:
         while True:
-            key = self._next()
+            key = None if self._full() else self._next(reader.account)
             if key is None:
-                return
-            node = self.nodes[key]
-            if self._plan.max_chats is not None and self.read >= self._plan.max_chats:
-                for other in self.nodes.values():
-                    if other.get("queued"):
-                        other.update(queued=False, status="skipped", reason="max_chats reached")
-                self._collector.advance(self.checkpoint())
-                return
-            edges = await self._visit(key, node)
-            node["queued"] = False
-            if edges:
-                self._collector.add(edges, checkpoint=self.checkpoint())
-            else:
-                self._collector.advance(self.checkpoint())
-            if op is not None:
-                queued = sum(1 for n in self.nodes.values() if n.get("queued"))
-                op.report["discover"] = {"depth": node["depth"], "frontier": queued,
-                                         "chats_read": self.read, "found": len(self.nodes)}
-                op.report_progress(self.read, self.read + queued)
+                if not self._inflight:
+                    return
+                await self._wait()
+                continue
+            self._inflight[key] = None
+            try:
+                visit = await reader.read(self._request(key, reader.account))
+            except FloodWait as wait:
+                self._release(key)
+                if alone:
+                    raise
+                log.info("discover: %s waits %.0f s; the others go on", reader.account,
+                         wait.seconds)
+                await asyncio.sleep(wait.seconds)
+                continue
+            except BaseException:
+                self._release(key)
+                raise
+            self._inflight.pop(key, None)
+            self._apply(key, visit)
+            self._notify()
+
+    def _full(self) -> bool:
+        limit = self._plan.max_chats
+        return limit is not None and self.read + len(self._inflight) >= limit
+
+    async def _wait(self) -> None:
+        await self._changed.wait()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _release(self, key: str) -> None:
+        self._inflight.pop(key, None)
+        self._notify()
 
     def checkpoint(self) -> dict[str, Any]:
         return {"nodes": self.nodes, "aliases": self.aliases, "read": self.read,
                 "read_ids": sorted(self.read_ids), "since": self.since.isoformat()}
 
-    def _next(self) -> str | None:
-        queued = [(k, n) for k, n in self.nodes.items() if n.get("queued")]
-        if not queued:
-            return None
-        # by depth, then chats readable by id before those needing a username resolved
-        return min(queued, key=lambda kn: (kn[1]["depth"], kn[1].get("hash") is None,
-                                           -kn[1].get("cited_by", 0)))[0]
-
-    # -- one chat -------------------------------------------------------------------
-
-    async def _visit(self, key: str, node: dict[str, Any]) -> dict[str, list[Any]]:
-        try:
-            chat = await self._open(key, node)
-        except (*UNREADABLE, NotAChat) as exc:
-            status = "private" if "rivate" in type(exc).__name__ or "Banned" in type(
-                exc).__name__ else "not_found"
-            node.update(status="skipped" if isinstance(exc, NotAChat) else status,
-                        reason=f"{type(exc).__name__}: {exc}")
-            return {}
-        if chat is None:
-            return {}
-        if chat.chat_id in self.read_ids:  # met under another name after it was read
-            node.update(status="alias", reason=f"same chat as id:{chat.chat_id}")
-            self.aliases[key] = f"id:{chat.chat_id}"
-            return {}
-        try:
-            cited = await self._posts(chat, node)
-        except UNREADABLE as exc:
-            status = "private" if "rivate" in type(exc).__name__ else "not_found"
-            node.update(status=status, reason=f"{type(exc).__name__}: {exc}")
-            return {}
-        if "recommendations" in self._plan.via:
-            cited += await self._recommended(chat)
-        self.read += 1
-        self.read_ids.add(chat.chat_id)
-        node.update(status="read", citations=len({c.message_id for c in cited
-                                                   if c.kind != "recommendation"}))
-        return self._edges(chat.marked_id, node["depth"], cited)
-
-    async def _open(self, key: str, node: dict[str, Any]) -> ResolvedChat | None:
-        if key.startswith("+"):
-            node.update(status="skipped", reason="an invite link: not joined (join=False)")
-            return None
-        if node.get("hash") is not None:
-            peer = types.InputPeerChannel(node["id"], node["hash"])
-            return self._ctx.resolver.remember(ResolvedChat(
-                peer, node["id"], PeerKind.CHANNEL, node.get("title"), node.get("username"),
-                node["target"]))
-        if key.startswith("id:"):
-            raise ChatNotFound(f"channel {key} was never shown with its access hash")
-        chat = await self._ctx.resolver.resolve(parse_target(node["target"]))
-        if chat.kind is PeerKind.USER:
-            raise NotAChat(f"{node['target']} is a user, not a group or channel")
-        known = f"id:{chat.chat_id}"
-        if known != key and known in self.nodes and self.nodes[known].get("status"):
-            self.aliases[key] = known  # read already under its id: never twice
-            node.update(status="alias", reason=f"same chat as {known}")
-            return None
-        self.aliases[key] = known
-        node.update(id=chat.chat_id, username=chat.username, title=chat.title)
-        if known in self.nodes and known != key:
-            self.nodes[known].update(queued=False, status="alias", reason=f"read as {key}")
-        return chat
-
-    async def _posts(self, chat: ResolvedChat, node: dict[str, Any]) -> list[Cited]:
-        cited: list[Cited] = []
-        offset_id = 0
-        while True:
-            page = await self._ctx.rpc(functions.messages.GetHistoryRequest(
-                chat.input_peer, offset_id, None, 0, _PAGE, 0, 0, 0), target=chat.target)
-            self._learn(page.chats, chat, node)
-            messages = [m for m in page.messages if getattr(m, "date", None)]
-            fresh = [m for m in messages if m.date >= self.since]
-            cited += page_citations(fresh, chat.chat_id, self._plan.via)
-            if len(fresh) < len(messages) or len(page.messages) < _PAGE or not messages:
-                return cited
-            offset_id = messages[-1].id
-
-    async def _recommended(self, chat: ResolvedChat) -> list[Cited]:
-        if chat.kind is not PeerKind.CHANNEL:
-            return []
-        found = await self._ctx.rpc(
-            functions.channels.GetChannelRecommendationsRequest(chat.input_channel),
-            target=chat.target)
-        self._learn(found.chats, chat, None)
-        now = utc_now()
-        return [Cited("recommendation", f"id:{c.id}", 0, now) for c in found.chats
-                if isinstance(c, types.Channel)]
-
-    def _learn(self, chats: Iterable[Any], own: ResolvedChat, node: dict[str, Any] | None) -> None:
-        """Remember what the answer's chats tell: access hash, username, title, flags."""
-        for entity in chats:
-            if not isinstance(entity, types.Channel | types.ChannelForbidden):
+    def _next(self, account: str) -> str | None:
+        """The chat ``account`` should read next: the shallowest, readable by id first."""
+        best: tuple[tuple[int, bool, int], str] | None = None
+        for key, node in self.nodes.items():
+            if not node.get("queued") or key in self._inflight or not _can(node, key, account):
                 continue
-            fields = _facts(entity)
-            key = f"id:{entity.id}"
-            if entity.id == own.chat_id and node is not None:
-                node.update(fields)
-            elif key in self.nodes:
-                self.nodes[key].update(fields)
-            else:
-                self._pending[key] = fields
-            username = getattr(entity, "username", None)
-            if username:
-                self.aliases.setdefault(f"@{username.lower()}", key)
+            rank = (node["depth"], account not in node.get("hashes", {}),
+                    -node.get("cited_by", 0))
+            if best is None or rank < best[0]:
+                best = (rank, key)
+        return None if best is None else best[1]
+
+    def _request(self, key: str, account: str) -> ChatRequest:
+        node = self.nodes[key]
+        return ChatRequest(
+            key=key, target=node["target"], chat_id=node.get("id"),
+            access_hash=node.get("hashes", {}).get(account), username=node.get("username"),
+            title=node.get("title"), since=self.since, via=self._plan.via,
+            join=self._plan.join, full_info=self._plan.full_info,
+            claim=lambda chat_id: self._claim(key, chat_id))
+
+    def _claim(self, key: str, chat_id: int) -> str | None:
+        """None when ``key`` may read chat ``chat_id``; else the key that has it."""
+        if chat_id in self.read_ids:
+            return f"id:{chat_id}"
+        for other, opened in self._inflight.items():
+            if other != key and (opened == chat_id or other == f"id:{chat_id}"):
+                return other
+        self._inflight[key] = chat_id
+        return None
+
+    # -- a visit's result -------------------------------------------------------------
+
+    def _apply(self, key: str, visit: Visit) -> None:
+        node = self.nodes[key]
+        node["queued"] = False
+        for seen_key, facts in visit.seen.items():
+            self._learn(seen_key, facts, visit.account)
+        if visit.chat_id is not None and key != f"id:{visit.chat_id}":
+            self._merge(key, visit)
+        own = {k: v for k, v in visit.facts.items() if k != "hash"}
+        node.update(own, status=visit.status, reason=visit.reason)
+        if visit.chat_id is not None and visit.status != "alias":
+            node["id"] = visit.chat_id
+        if visit.joined:
+            node["joined"] = True
+        edges: dict[str, list[Any]] = {}
+        if visit.status == "read" and visit.chat_id is not None:
+            self.read += 1
+            self.read_ids.add(visit.chat_id)
+            node.update(id=visit.chat_id, reason=None,
+                        citations=len({c.message_id for c in visit.cited
+                                       if c.kind != "recommendation"}))
+            edges = self._edges(marked_channel(visit.chat_id), node["depth"], visit.cited)
+        if edges:
+            self._collector.add(edges, checkpoint=self.checkpoint())
+        else:
+            self._collector.advance(self.checkpoint())
+        self._report(node["depth"])
+
+    def _merge(self, key: str, visit: Visit) -> None:
+        """``key`` (a username or invite) turned out to be chat ``visit.chat_id``."""
+        known = f"id:{visit.chat_id}"
+        self.aliases[key] = known
+        other = self.nodes.get(known)
+        if other is not None and visit.status != "alias":
+            if other.get("queued") or not other.get("status"):
+                other.update(queued=False, status="alias", reason=f"read as {key}")
+            elif other.get("status") != "read":
+                other.update(status="alias", reason=f"read as {key}")
+
+    def _report(self, depth: int) -> None:
+        if self._progress is None:
+            return
+        queued = sum(1 for n in self.nodes.values() if n.get("queued"))
+        self._progress({"depth": depth, "frontier": queued, "chats_read": self.read,
+                        "found": len(self.nodes), "in_flight": len(self._inflight)})
+
+    def _learn(self, key: str, facts: dict[str, Any], account: str) -> None:
+        """Remember what an answer showed of chat ``key``, its hash as ``account``'s."""
+        fields = {k: v for k, v in facts.items() if k != "hash"}
+        target = self.nodes.get(key)
+        if target is None:
+            target = self._pending.setdefault(key, {})
+        target.update(fields)
+        if facts.get("hash") is not None:
+            target.setdefault("hashes", {})[account] = facts["hash"]
+        username = facts.get("username")
+        if username:
+            self.aliases.setdefault(f"@{username.lower()}", key)
 
     def _edges(self, source: int, depth: int, cited: list[Cited]) -> dict[str, list[Any]]:
         grouped: dict[tuple[str, str], list[Cited]] = {}
@@ -223,12 +256,17 @@ class Crawl:
                 continue  # the chat citing itself
             weight = len({i.message_id for i in items}) or 1
             node = self._node(target_key, depth + 1, kind, ref)
-            node.update(self._pending.pop(target_key, {}))
+            pending = self._pending.pop(target_key, {})
+            hashes = {**pending.pop("hashes", {}), **node.get("hashes", {})}
+            node.update(pending)
+            if hashes:
+                node["hashes"] = hashes
             node["cited_by"] = node.get("cited_by", 0) + weight
-            if (not node.get("status") and not node.get("queued")
-                    and node["depth"] <= self._plan.depth
-                    and node["cited_by"] >= self._plan.min_weight):
-                node["queued"] = True
+            if not node.get("status"):  # readers run side by side: the shallowest wins
+                node["depth"] = min(node["depth"], depth + 1)
+                if (not node.get("queued") and node["depth"] <= self._plan.depth
+                        and node["cited_by"] >= self._plan.min_weight):
+                    node["queued"] = True
             dates = sorted(i.date for i in items)
             columns["source_chat_id"].append(source)
             columns["target_chat_id"].append(None)
@@ -254,6 +292,14 @@ _EDGE_FIELDS = ("source_chat_id", "target_chat_id", "target", "kind", "weight", 
                 "last_seen", "message_ids", "edge_id")
 
 
+def _can(node: dict[str, Any], key: str, account: str) -> bool:
+    """Can ``account`` open this chat: by its own hash, a username, an invite; or nobody can."""
+    if not key.startswith("id:") or node.get("username"):
+        return True
+    hashes = node.get("hashes", {})
+    return account in hashes or not hashes
+
+
 def edge_id(ref: str, kind: str) -> int:
     """A stable 63-bit number for (target, kind).
 
@@ -270,14 +316,3 @@ def _seed_key(target: Target) -> str:
     if target.kind is TargetKind.USERNAME:
         return f"@{target.name().lower()}"
     return target.display
-
-
-def _facts(entity: Any) -> dict[str, Any]:
-    facts: dict[str, Any] = {"id": entity.id, "hash": getattr(entity, "access_hash", None),
-                             "title": getattr(entity, "title", None),
-                             "type": chat_type(entity)}
-    if isinstance(entity, types.Channel):
-        facts.update(username=entity.username, participants=entity.participants_count,
-                     verified=bool(entity.verified), scam=bool(entity.scam),
-                     fake=bool(entity.fake), restricted=bool(entity.restricted))
-    return facts

@@ -101,22 +101,31 @@ def _node_row(key: str, node: dict[str, Any], now: Any) -> dict[str, Any]:
         status = "skipped"
         reason = reason or ("beyond depth or below min_weight" if not node.get("queued")
                             else "not reached")
+    linked = node.get("linked_chat_id")
     return {
         "chat_id": marked_channel(node["id"]) if node.get("id") is not None else None,
         "username": node.get("username"),
         "title": node.get("title"),
         "type": node.get("type"),
+        "about": node.get("about"),
         "participants_count": node.get("participants"),
+        "created_at": node.get("created_at"),
+        "linked_chat_id": linked,
         "is_verified": node.get("verified"),
         "is_scam": node.get("scam"),
         "is_fake": node.get("fake"),
         "is_restricted": node.get("restricted"),
+        "restriction_reason": node.get("restriction_reason"),
+        "has_hidden_members": node.get("has_hidden_members"),
+        "slowmode_seconds": node.get("slowmode_seconds"),
+        "pinned_message_id": node.get("pinned_message_id"),
         "depth": node["depth"],
         "first_found_via": node["via"],
         "status": status,
         "reason": reason,
         "cited_by": node.get("cited_by", 0),
         "citations": node.get("citations"),
+        "joined": bool(node.get("joined", False)),
         "target": node.get("target", key),
         "collected_at": now,
     }
