@@ -5,12 +5,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+import looptime
 
 from tgkit.core import SchedulerConfig
 
+T = TypeVar("T")
+
 # Small limits so timing tests take milliseconds, not seconds.
 FAST = SchedulerConfig(queue_timeout=1.0, lock_timeout=0.2, drain_timeout=0.2)
+
+
+def run_on_virtual_clock(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on looptime's virtual clock: sleeps and timeouts take no real time,
+    and what happens when depends on the schedule alone, never on the machine's load."""
+    with asyncio.Runner(loop_factory=looptime.new_event_loop) as runner:
+        return runner.run(coroutine)
 
 
 def other_tasks() -> set[asyncio.Task[object]]:

@@ -26,6 +26,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from core_probes import run_on_virtual_clock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -268,4 +269,4 @@ def check(scenario: Scenario, outcome: BaseException | list[int]) -> None:
 @settings(max_examples=600, deadline=None, database=None)
 @given(case=cases)
 def test_an_accepted_cancel_always_ends_the_operation_cancelled(case: Case) -> None:
-    asyncio.run(run_case(case))
+    run_on_virtual_clock(run_case(case))

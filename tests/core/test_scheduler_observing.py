@@ -108,6 +108,7 @@ async def test_unsubscribe_stops_events_and_is_safe_twice(scheduler: Scheduler) 
     assert received == ["queued", "started", "finished"]
 
 
+@pytest.mark.real_clock  # its times are compared with datetime.now()
 async def test_history_records_every_outcome_consistently(scheduler: Scheduler) -> None:
     probe = Probe()
     error = Boom("no access")

@@ -16,6 +16,7 @@ import asyncio
 import itertools
 from dataclasses import dataclass
 
+from core_probes import run_on_virtual_clock
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -189,7 +190,7 @@ async def scenario(all_specs: list[Spec]) -> Run:
 @settings(deadline=None, max_examples=60)
 @given(st.lists(specs, min_size=1, max_size=10))
 def test_random_mixes_keep_every_promise(all_specs: list[Spec]) -> None:
-    run = asyncio.run(scenario(all_specs))
+    run = run_on_virtual_clock(scenario(all_specs))
     scheduler = run.scheduler
 
     assert run.max_active <= 1, "two operations ran at once"
@@ -282,7 +283,7 @@ def test_stopping_at_any_moment_ends_everything(
     all_specs: list[Spec], stop_after: float, holds: list[float]
 ) -> None:
     """stop() mid-flight, with outside code taking the lock too: all end, nothing is left."""
-    run, overlaps = asyncio.run(stopped_midway(all_specs, stop_after, holds))
+    run, overlaps = run_on_virtual_clock(stopped_midway(all_specs, stop_after, holds))
     assert overlaps == [] and run.lock_violations == []
     assert run.max_active <= 1
     assert len(run.handles) + len(run.refused) == len(all_specs)
