@@ -97,8 +97,11 @@ class QueueTimeout(TgkitError):
 class OperationTimeout(TgkitError):
     """An operation ran longer than its ``timeout`` and was cancelled.
 
-    ``timeout`` is the limit that was exceeded, in seconds.
+    ``timeout`` is the limit that was exceeded, in seconds; ``by`` is
+    "timeout", naming what stopped it as ``Cancelled.by`` does.
     """
+
+    by = "timeout"
 
     def __init__(self, message: str, *, timeout: float) -> None:
         super().__init__(message)
@@ -224,6 +227,27 @@ CANCELLED_BY = (
     "manager",  # a SessionManager moved or withdrew it
     "parent",  # the operation it ran inside ended first
 )
+
+#: How messages name each canceller: "... was cancelled while running by <this>".
+_CANCELLER_TEXT = {
+    "handle": "cancel() on its handle, job or id",
+    "task": "task cancellation",
+    "dashboard": "the dashboard's cancel button",
+    "ctrl-c": "Ctrl-C / the stop button",
+    "timeout": "its timeout",
+    "session closing": "its session closing",
+    "manager": "its SessionManager",
+    "parent": "its parent operation ending first",
+}
+
+
+def canceller_text(by: str) -> str:
+    """Who ``by`` (a ``Cancelled.by``) is, in words for a message.
+
+    >>> canceller_text("dashboard")
+    "the dashboard's cancel button"
+    """
+    return _CANCELLER_TEXT.get(by, by)
 
 
 class Cancelled(TgkitError, asyncio.CancelledError):

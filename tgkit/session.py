@@ -352,9 +352,12 @@ class TelegramSession:
             return store.entities(ctx.account)
         return entities_frame(ctx.resolver.known())
 
-    def cancel(self, op_id: str) -> bool:
-        """Cancel a queued or running operation by id; False if there is none."""
-        return self._scheduler.cancel(op_id)
+    def cancel(self, op_id: str, by: str = "handle") -> bool:
+        """Cancel a queued or running operation by id; False if there is none.
+
+        ``by`` names who cancelled (``tgkit.errors.Cancelled.by``).
+        """
+        return self._scheduler.cancel(op_id, by)
 
     # -- internals ---------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from notebook_helpers import eventually
 
 import tgkit.progress
 from tgkit.core import OperationState
-from tgkit.errors import ChatNotFound
+from tgkit.errors import Cancelled, ChatNotFound
 from tgkit.notebook.connect import connect
 from tgkit.notebook.facade import Notebook
 from tgkit.notebook.outcome import found_text
@@ -34,15 +34,21 @@ def test_a_cancelled_call_shows_one_line_naming_who_and_where_the_rows_are(
     eventually(lambda: job.progress.done > 0, within=10)
     assert tg.last is job
     tg.cancel(job.id)
-    with pytest.raises(BaseException) as raised:
+    with pytest.raises(Cancelled) as raised:
         job.result(progress=False)
     assert job.state is OperationState.CANCELLED
+    # the error itself names who cancelled, as does the line the notebook shows
+    assert raised.value.by == "handle"
+    assert str(raised.value) == (
+        f"{job.id} (SCRAPE 'members {BIG}') was cancelled while running "
+        "by cancel() on its handle, job or id"
+    )
     lines = raised.value._render_traceback_()  # type: ignore[attr-defined]
     assert len(lines) == 1
     rows = len(tg.last.partial)
     assert rows > 0
     assert lines[0] == (
-        f"cancelled members {BIG} after {rows:,} rows (by tg.cancel); "
+        f"cancelled members {BIG} after {rows:,} rows (by cancel() on its handle, job or id); "
         "tg.last.partial has them; run the same call again to resume"
     )
     # %tb renders it again: the full traceback

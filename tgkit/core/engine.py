@@ -131,7 +131,7 @@ class Engine:
         self,
         run: Run,
         *,
-        reason: str = "cancelled through its handle",
+        reason: str | None = None,
         error: BaseException | None = None,
         by: str = "handle",
     ) -> bool:
@@ -165,8 +165,7 @@ class Engine:
                 return False
             if run.cancel_error is None:
                 where = "queued" if op.state is QUEUED else "running"
-                why = "cancelled from another thread"
-                run.cancel_error = outcomes.cancelled(op, where, why, by)
+                run.cancel_error = outcomes.cancelled(op, where, by=by)
         self.loop.call_soon_threadsafe(functools.partial(self._cancel, run, by=by))
         return True
 

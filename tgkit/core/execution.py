@@ -113,7 +113,7 @@ async def end_children(run: Run) -> None:
     """
     children = list(run.children or ())
     for child in children:
-        reason = f"its parent {run.op.id} ended first"
+        reason = f"{run.op.id} ended first"
         run.engine._cancel(child, reason=reason, by="parent")
     ends = {child.completion() for child in children}
     while True:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tgkit.core.errors import Cancelled, LockTimeout, OperationTimeout, QueueTimeout, SessionClosed
 from tgkit.core.operation import Operation
+from tgkit.errors import canceller_text
 
 
 def expired(op: Operation, waited: float, blocker: str) -> QueueTimeout:
@@ -37,9 +38,14 @@ def timed_out(op: Operation) -> OperationTimeout:
     )
 
 
-def cancelled(op: Operation, while_: str, reason: str, by: str = "handle") -> Cancelled:
-    """``op`` was cancelled while queued or running, by whom (``Cancelled.by``) and why."""
-    return Cancelled(f"{op.describe()} was cancelled while {while_}: {reason}", by=by)
+def cancelled(
+    op: Operation, while_: str, reason: str | None = None, by: str = "handle"
+) -> Cancelled:
+    """``op`` was cancelled while queued or running, by whom (``Cancelled.by``), and why."""
+    why = f": {reason}" if reason else ""
+    return Cancelled(
+        f"{op.describe()} was cancelled while {while_} by {canceller_text(by)}{why}", by=by
+    )
 
 
 def closed_before_start(op: Operation, scheduler: str) -> SessionClosed:

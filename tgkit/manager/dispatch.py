@@ -127,7 +127,7 @@ class Dispatcher:
             if attempt is None or attempt.session != name or attempt.handle is None:
                 continue
             if cancel_running or attempt.handle.state is OperationState.QUEUED:
-                attempt.handle.cancel()  # its end moves the job (see _on_attempt_end)
+                attempt.handle.cancel(by="manager")  # its end moves the job (_on_attempt_end)
         self._emit("session_removed", session=name)
         self._pump.run()
         return worker
@@ -324,29 +324,34 @@ class Dispatcher:
         self._emit("finished", job, detail=state.name)
         self._pump.again()
 
-    def cancel(self, op_id: str) -> bool:
+    def cancel(self, op_id: str, by: str = "handle") -> bool:
         """Cancel a manager operation (``mop-…``) or the one running an attempt (``op-…``).
 
-        Every request joined to it is cancelled too. False if none matches.
+        Every request joined to it is cancelled too; callers get
+        ``tgkit.errors.Cancelled`` with this ``by``. False if none matches.
         """
         for job in self.jobs():
             current = job.current
             attempt_id = None if current is None or current.handle is None else current.handle.id
             if op_id in (job.id, attempt_id):
-                withdrawn = [handle.cancel() for handle in list(job.handles)]
-                return any(withdrawn) or self._cancel(job)
+                if not job.done and job.cancel_error is None:
+                    job.cancel_error = job.cancelled(by)  # every joined caller hears ``by``
+                withdrawn = [handle.cancel(by) for handle in list(job.handles)]
+                return any(withdrawn) or self._cancel(job, by)
         return False
 
-    def _cancel(self, job: Job) -> bool:
-        """Cancel ``job`` (its last handle was withdrawn)."""
+    def _cancel(self, job: Job, by: str = "handle") -> bool:
+        """Cancel ``job`` (its last handle was withdrawn) on behalf of ``by``."""
         if job.done:
             return False
         job.cancel_requested = True
+        if job.cancel_error is None:
+            job.cancel_error = job.cancelled(by)
         current = job.current
         attempt = None if current is None else current.handle
         # An accepted cancel of the attempt ends it CANCELLED, and its end the job;
         # refused (it has just ended, or its timeout is ending it): the job ends here.
-        if attempt is None or not attempt.cancel():
+        if attempt is None or not attempt.cancel(by):
             self._finish(job, OperationState.CANCELLED)
             self._pump.run()
         return True
@@ -366,7 +371,7 @@ class Dispatcher:
     def _move(self, job: Job, worker: Worker) -> None:
         attempt = job.current
         assert attempt is not None and attempt.handle is not None
-        if not attempt.handle.cancel():
+        if not attempt.handle.cancel(by="manager"):
             return
         attempt.moved = f"rebalanced to {worker.name}"
         self._emit("moved", job, session=worker.name, detail=attempt.moved)

@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tgkit.core import OperationKind, OperationState, Progress
-from tgkit.errors import Banned, FloodWait, NotAMember, PrivateChat, SessionClosed
+from tgkit.errors import (
+    Banned,
+    Cancelled,
+    FloodWait,
+    NotAMember,
+    PrivateChat,
+    SessionClosed,
+    canceller_text,
+)
 
 from .routing import Reach
 
@@ -137,6 +145,7 @@ class Job:
     waiting_until: float | None = None
     reason: str = "queued"
     cancel_requested: bool = False
+    cancel_error: Cancelled | None = None  # the first accepted cancel: who, while what
     finished_at: float | None = None
 
     @property
@@ -170,27 +179,44 @@ class Job:
                 return attempt.handle
         return None
 
+    def cancelled(self, by: str) -> Cancelled:
+        """The error a cancel of this job by ``by`` (``Cancelled.by``) raises to callers."""
+        where = "running" if self.live_state is OperationState.RUNNING else "queued"
+        return Cancelled(
+            f"{self.id} {self.work.label} was cancelled while {where} by {canceller_text(by)}",
+            by=by,
+        )
+
     def finish(self, state: OperationState, *, result: Any = None,
                error: BaseException | None = None) -> None:
         """End the job once, resolving every handle still attached.
 
-        CANCELLED with an ``error`` (e.g. ``SessionClosed`` when a session
-        stopped under it) raises that error to callers, as a core handle does.
+        CANCELLED raises to callers the first accepted cancel's ``Cancelled``,
+        the attempt's own ``Cancelled`` (its parent ended, ...), or another
+        error it ended with (e.g. ``SessionClosed`` when a session stopped
+        under it), as a core handle does.
         """
         if self.done:
             return
         self.state = state
         if state is OperationState.DONE:
             self.future.set_result(result)
-        elif state is OperationState.CANCELLED and (
-            error is None or isinstance(error, asyncio.CancelledError)
-        ):
-            self.future.cancel()
         else:
+            if state is OperationState.CANCELLED:
+                error = self.cancel_error or _as_cancelled(self, error)
             self.future.set_exception(error or RuntimeError("operation failed"))
             self.future.exception()  # retrieved here: callers may never await it
         for handle in self.handles:
             handle._resolve()
+
+
+def _as_cancelled(job: Job, error: BaseException | None) -> BaseException:
+    """What a job that ended CANCELLED with ``error`` (None: by the manager) raises."""
+    if error is None or (
+        isinstance(error, asyncio.CancelledError) and not isinstance(error, Cancelled)
+    ):
+        return job.cancelled("manager")
+    return error
 
 
 class ManagedHandle:
@@ -207,7 +233,9 @@ class ManagedHandle:
         members = await handle
     """
 
-    def __init__(self, job: Job, cancel: Callable[[Job], bool], *, joined: bool) -> None:
+    def __init__(
+        self, job: Job, cancel: Callable[[Job, str], bool], *, joined: bool
+    ) -> None:
         self._job = job
         self._cancel_job = cancel
         self._detached = False
@@ -303,15 +331,22 @@ class ManagedHandle:
     def done(self) -> bool:
         return self._future.done()
 
-    def cancel(self) -> bool:
-        """Withdraw this request; the work stops when no other request joined it."""
+    def cancel(self, by: str = "handle") -> bool:
+        """Withdraw this request; the work stops when no other request joined it.
+
+        Awaiting it then raises ``tgkit.errors.Cancelled`` whose ``by`` is
+        ``by`` (who cancelled: "handle", "dashboard", "ctrl-c", ...). False if
+        it had already ended.
+        """
         if self._future.done():
             return False
+        job = self._job
+        error = job.cancel_error or job.cancelled(by)
         self._detached = True
-        self._job.handles.remove(self)
-        self._future.cancel()
-        if not self._job.handles:
-            self._cancel_job(self._job)
+        job.handles.remove(self)
+        self._future.set_exception(error)
+        if not job.handles:
+            self._cancel_job(job, by)
         return True
 
     def result(self) -> Any:
@@ -321,10 +356,9 @@ class ManagedHandle:
         return self._future.result()
 
     def exception(self) -> BaseException | None:
+        """The error it ended with (a ``Cancelled`` if cancelled), None if DONE."""
         if not self._future.done():
             raise asyncio.InvalidStateError(f"{self.id} has not finished ({self.state.name})")
-        if self._future.cancelled():
-            return None
         return self._future.exception()
 
     def add_done_callback(self, fn: Callable[[ManagedHandle], Any]) -> None:
@@ -342,7 +376,7 @@ class ManagedHandle:
                 await waiter
             except asyncio.CancelledError:
                 if not future.done():
-                    self.cancel()  # the awaiting task was cancelled: withdraw the request
+                    self.cancel(by="task")  # the awaiting task was cancelled: withdraw it
                 raise
         return future.result()
 
@@ -350,9 +384,7 @@ class ManagedHandle:
         if self._future.done():
             return
         source = self._job.future
-        if source.cancelled():
-            self._future.cancel()
-        elif (error := source.exception()) is not None:
+        if (error := source.exception()) is not None:
             self._future.set_exception(error)
         else:
             self._future.set_result(source.result())
@@ -378,7 +410,7 @@ class _Waiter(asyncio.Future[None]):
     def cancel(self, msg: Any = None) -> bool:
         handle, self._handle = self._handle, None
         if handle is not None and not handle.done():
-            handle.cancel()  # the awaiting task was cancelled: withdraw the request now
+            handle.cancel(by="task")  # the awaiting task was cancelled: withdraw it now
         return super().cancel(msg=msg)
 
 

@@ -370,11 +370,15 @@ class SessionManager:
 
         return unsubscribe
 
-    def cancel(self, op_id: str) -> bool:
-        """Cancel a manager operation (``mop-…``) or any session's operation (``op-…``)."""
-        if self._dispatcher.cancel(op_id):
+    def cancel(self, op_id: str, by: str = "handle") -> bool:
+        """Cancel a manager operation (``mop-…``) or any session's operation (``op-…``).
+
+        Its callers get ``tgkit.errors.Cancelled`` whose ``by`` is ``by``
+        ("handle", "dashboard", "ctrl-c", ...). False if nothing live has that id.
+        """
+        if self._dispatcher.cancel(op_id, by):
             return True
-        return any(session.cancel(op_id) for session in self._sessions.values())
+        return any(session.cancel(op_id, by) for session in self._sessions.values())
 
     def history(self) -> pd.DataFrame:
         """Every session's finished operations, with a ``session`` column, oldest first."""

@@ -5,8 +5,9 @@ not one session's operation: its steps submit units to the manager and
 gather them. Its handle follows the ``Handle`` protocol like every other,
 so the notebook's jobs, the pool's dashboard and ``await`` treat it alike:
 ``progress`` counts the units ended, ``report`` adds up the units' reports
-(requests by type, seconds waited), ``cancel()`` cancels the gathering and
-with it the units still queued or running.
+(requests by type, seconds waited), ``cancel(by=)`` cancels the gathering and
+with it the units still queued or running, and awaiting it then raises
+``tgkit.errors.Cancelled`` naming ``by``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from tgkit.core import OperationKind
 from tgkit.core.operation import OperationState, Progress
+from tgkit.errors import Cancelled, canceller_text
 
 __all__ = ["SpreadHandle"]
 
@@ -36,6 +38,7 @@ class SpreadHandle:
         self._kind = kind
         self._progress = Progress()
         self.report: dict[str, Any] = {}
+        self._cancelled_by: str | None = None
         self._task = asyncio.ensure_future(start(self))
 
     def __repr__(self) -> str:
@@ -84,17 +87,40 @@ class SpreadHandle:
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 self.report[key] = self.report.get(key, 0) + value
 
-    def cancel(self) -> bool:
+    def cancel(self, by: str = "handle") -> bool:
+        """Cancel the gathering and its units; False if it had already ended."""
+        if self._task.done():
+            return False
+        if self._cancelled_by is None:
+            self._cancelled_by = by
         return self._task.cancel()
 
     def done(self) -> bool:
         return self._task.done()
 
     def result(self) -> Any:
+        """The result; ``Cancelled`` (naming who) if it was cancelled."""
+        if self._task.cancelled():
+            raise self._cancelled()
         return self._task.result()
+
+    def exception(self) -> BaseException | None:
+        """The error it ended with (a ``Cancelled`` if cancelled), None if DONE."""
+        if self._task.cancelled():
+            return self._cancelled()
+        return self._task.exception()
+
+    def _cancelled(self) -> Cancelled:
+        by = self._cancelled_by or "task"
+        return Cancelled(f"{self._id} {self._label} was cancelled by {canceller_text(by)}", by=by)
 
     def add_done_callback(self, fn: Callable[[SpreadHandle], Any]) -> None:
         self._task.add_done_callback(lambda _: fn(self))
 
     def __await__(self) -> Generator[Any, Any, Any]:
-        return self._task.__await__()
+        try:
+            return (yield from self._task.__await__())
+        except asyncio.CancelledError:
+            if self._task.cancelled() and self._cancelled_by is not None:
+                raise self._cancelled() from None
+            raise

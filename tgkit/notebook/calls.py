@@ -31,7 +31,6 @@ from tgkit.core import OperationHandle
 from tgkit.notebook.jobs import Job, start
 from tgkit.notebook.loop import Runner
 from tgkit.notebook.monitor import Monitor
-from tgkit.notebook.outcome import mark_cancelled_by
 from tgkit.telegram.catalogue import SCHEDULING, Arguments, Extra, MethodFace, OperationSpec
 from tgkit.telegram.operations import CATALOGUE
 
@@ -124,6 +123,8 @@ class LiveCalls:
     def cancel(self, op_id: str) -> bool:
         """Cancel a queued or running operation by id (as shown in ``queue``); False if none.
 
+        The call waiting for it raises ``tgkit.errors.Cancelled`` (``by="handle"``).
+
         Example::
 
             tg.cancel("op-7")
@@ -131,8 +132,7 @@ class LiveCalls:
         if not isinstance(op_id, str):
             raise TypeError(f"op_id must be an operation id such as 'op-7', got {op_id!r}")
         backend = self._backend()
-        mark_cancelled_by(op_id, "tg.cancel")
-        return bool(self._on_loop(lambda: backend.cancel(op_id)))
+        return bool(self._on_loop(lambda: backend.cancel(op_id, "handle")))
 
     def _on_loop(self, fn: Callable[[], Any]) -> Any:
         self._check_open()

@@ -31,7 +31,6 @@ from typing import Any
 import ipywidgets as widgets
 
 from tgkit.notebook.loop import Runner
-from tgkit.notebook.outcome import mark_cancelled_by
 from tgkit.notebook.panel import SessionPanel
 from tgkit.notebook.static import render_html
 from tgkit.notebook.view import DashboardView, SessionView, SnapshotSource, dashboard_view
@@ -126,8 +125,7 @@ class Dashboard:
         panel = self.panels.get(session_name)
         if source is None:
             return
-        mark_cancelled_by(op_id, "dashboard")
-        if source.cancel(op_id):
+        if source.cancel(op_id, "dashboard"):
             text = f"cancelling {op_id} (the dashboard's cancel button)"
         else:
             text = f"{op_id} had already ended; nothing was cancelled"

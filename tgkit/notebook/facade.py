@@ -190,8 +190,8 @@ class _SessionSource:
 
         return unsubscribe
 
-    def cancel(self, op_id: str) -> bool:
-        return self._session.cancel(op_id)
+    def cancel(self, op_id: str, by: str = "handle") -> bool:
+        return bool(self._session.cancel(op_id, by))
 
 
 serve_notebook(Notebook)

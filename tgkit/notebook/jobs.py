@@ -10,13 +10,18 @@ a :class:`Job`, which a cell can use from its own thread::
     members = job.result()          # blocks, with a progress bar; Ctrl-C cancels
     members = await job             # or, in an async cell, leaves the kernel free
 
-Waiting is interruptible: Ctrl-C (the stop button) cancels the operation,
-waits until it has really ended (the scheduler has released the lock and
-started the next one) and raises ``KeyboardInterrupt`` in the cell, which
-Jupyter shows as one line (:mod:`tgkit.notebook.outcome`): what was stopped,
-by whom, after how many rows, and that ``tg.last.partial`` has them. A call
-cancelled elsewhere (the dashboard, ``tg.cancel``) or timed out ends the same
-way; a successful one ends with a green bar saying what it found.
+Waiting is interruptible: Ctrl-C (the stop button) cancels the operation
+(``by="ctrl-c"``), waits until it has really ended (the scheduler has
+released the lock and started the next one) and raises ``KeyboardInterrupt``
+in the cell, which Jupyter shows as one line (:mod:`tgkit.notebook.outcome`):
+what was stopped, by whom, after how many rows, and that ``tg.last.partial``
+has them. It stays a ``KeyboardInterrupt`` so that the stop button stops the
+cell even through an ``except Exception`` around the call; its ``__cause__``
+is the operation's ``tgkit.errors.Cancelled`` (``.by == "ctrl-c"``), which
+``tg.last.result()`` raises too. A call cancelled elsewhere (the dashboard,
+``tg.cancel``) raises that ``Cancelled``, whose message and ``by`` name who
+cancelled; one that timed out raises ``OperationTimeout``; both show the same
+one line. A successful call ends with a green bar saying what it found.
 """
 
 from __future__ import annotations
@@ -30,13 +35,7 @@ from typing import Any, Generic, TypeVar
 
 from tgkit.core import OperationHandle, OperationKind, OperationState, Progress
 from tgkit.notebook.loop import CANCEL_GRACE_SECONDS, LoopCall, Runner, cancel_and_wait
-from tgkit.notebook.outcome import (
-    found_text,
-    mark_cancelled_by,
-    shorten,
-    stop_line,
-    store_notice,
-)
+from tgkit.notebook.outcome import ended_error, found_text, shorten, stop_line, store_notice
 from tgkit.progress import ProgressBar
 
 __all__ = ["Job", "start"]
@@ -122,25 +121,24 @@ class Job(Generic[T]):
         """True once the operation has ended, however it ended."""
         return self._call.done()
 
-    def cancel(self) -> bool:
+    def cancel(self, by: str = "handle") -> bool:
         """Cancel the operation (queued or running); False if it had already ended.
 
-        Safe from the cell's thread: the scheduler accepts or refuses the
-        cancel at once, so True always means the operation ends CANCELLED.
+        ``by`` names who cancelled (``tgkit.errors.Cancelled.by``). Safe from the
+        cell's thread: a session's scheduler accepts or refuses the cancel at
+        once, so True always means the operation ends CANCELLED; a pool's job
+        is cancelled on the loop (True: it had not ended when asked).
         """
         if self.handle.done():
             return False
-        mark_cancelled_by(self.id, "job")
-        return self.handle.cancel()
+        if isinstance(self.handle, OperationHandle):
+            return self.handle.cancel(by=by)
+        self._runner.call_soon(self.handle.cancel, by)  # the manager lives on the loop
+        return True
 
     def _stop_pressed(self) -> None:
         """Ctrl-C (or interrupt()) while waiting: cancel the operation at this instant."""
-        handle = self.handle  # an OperationHandle, or a manager's handle (no ``by``)
-        if isinstance(handle, OperationHandle):
-            accepted = handle.cancel(by="ctrl-c")
-        else:
-            accepted = handle.cancel()
-        if not accepted:
+        if not self.cancel(by="ctrl-c"):
             logger.info(
                 "%s had already ended %s when it was interrupted; its result is kept "
                 "(job.result())", self.id, self.handle.state.name
@@ -165,9 +163,10 @@ class Job(Generic[T]):
             value = self._wait(tick)
         except BaseException as error:
             bar.close()
-            if isinstance(error, KeyboardInterrupt):
-                mark_cancelled_by(self.id, "ctrl-c")
             if self.state in (OperationState.CANCELLED, OperationState.TIMED_OUT):
+                ended = ended_error(self.handle)
+                if isinstance(error, KeyboardInterrupt) and ended is not None:
+                    error.__cause__ = ended  # who cancelled it (Ctrl-C, or whoever was first)
                 shorten(error, [stop_line(self, has_store=self._resumable)])
             raise
         bar.close(found=found_text(value, self._unit))
@@ -197,7 +196,7 @@ async def _outcome(handle: OperationHandle) -> Any:
         return await handle
     except asyncio.CancelledError:
         if not handle.done():
-            handle.cancel()
+            handle.cancel(by="ctrl-c")  # only Ctrl-C / interrupt() cancels this wait
         await _ended(handle)
         raise
 

@@ -3,7 +3,8 @@
 Three things a researcher sees at the end of a blocking call, kept short:
 
 * **stopped** (Ctrl-C, the stop button, the dashboard's cancel button,
-  ``tg.cancel``, a timeout): one line naming the operation, who stopped it,
+  ``tg.cancel``, a timeout): one line naming the operation, who stopped it
+  (the ``by`` of the error it ended with, ``tgkit.errors.Cancelled.by``),
   how many rows it had and where they are::
 
       cancelled members @big_public_group after 11,532 rows (by Ctrl-C / the stop
@@ -27,14 +28,13 @@ once. Python scripts and the ``tgkit`` command never call
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
 import tgkit.errors as core_errors
 
 __all__ = [
+    "ended_error",
     "full_tracebacks",
-    "mark_cancelled_by",
     "short_block",
     "shorten",
     "stop_line",
@@ -42,8 +42,6 @@ __all__ = [
 ]
 
 _FULL = {"on": os.environ.get("TGKIT_FULL_TRACEBACKS", "") not in ("", "0")}
-_lock = threading.Lock()
-_cancelled_by: dict[str, str] = {}
 
 HOW_TO_SEE_ALL = "(full traceback: %tb, or tgkit.notebook.full_tracebacks(True) for every error)"
 
@@ -58,18 +56,6 @@ def full_tracebacks(on: bool = True) -> None:
     if not isinstance(on, bool):
         raise TypeError(f"full_tracebacks takes True or False, got {on!r}")
     _FULL["on"] = on
-
-
-def mark_cancelled_by(op_id: str, who: str) -> None:
-    """Remember who cancelled ``op_id`` (the first to ask), for the one-line summary."""
-    with _lock:
-        _cancelled_by.setdefault(op_id, who)
-
-
-def cancelled_by(op_id: str) -> str | None:
-    """Who cancelled ``op_id``, if tgkit's notebook layer did."""
-    with _lock:
-        return _cancelled_by.get(op_id)
 
 
 def _full_traceback(error: BaseException) -> list[str]:
@@ -113,22 +99,31 @@ def short_block(error: BaseException) -> list[str]:
 core_errors.render_in_ipython = render
 
 
-_HOW = {
-    "ctrl-c": "by Ctrl-C / the stop button",
-    "dashboard": "by the dashboard's cancel button",
-    "tg.cancel": "by tg.cancel",
-    "job": "by job.cancel()",
-}
+def ended_error(handle: Any) -> BaseException | None:
+    """The error an ended ``handle`` raises (its ``Cancelled``, ...), None if it has none."""
+    try:
+        error = handle.exception()
+    except BaseException:  # not ended, or a future that raises CancelledError here
+        return None
+    return error if isinstance(error, BaseException) else None
 
 
-def stop_line(job: Any, *, who: str | None = None, has_store: bool = False) -> str:
+def _who(error: BaseException | None) -> str | None:
+    """Who stopped it, from the error it ended with: ``Cancelled.by``, "timeout", ..."""
+    by = getattr(error, "by", None)
+    if isinstance(by, str):
+        return by
+    if isinstance(error, core_errors.SessionClosed):
+        return "session closing"
+    return None
+
+
+def stop_line(job: Any, *, has_store: bool = False) -> str:
     """'cancelled members @x after 11,532 rows (by ...); tg.last.partial has them; ...'."""
     state = job.state.name.lower()
     what = "timed out" if state == "timed_out" else "cancelled"
-    who = who or cancelled_by(job.id)
-    by = _HOW.get(who or "", f"by {who}" if who else "")
-    if what == "timed out":
-        by = "by its timeout"
+    who = _who(ended_error(job.handle))
+    by = f"by {core_errors.canceller_text(who)}" if who else ""
     rows = _rows(job.partial)
     gathered = f" after {rows:,} rows" if rows is not None else ""
     line = f"{what} {job.label or job.id}{gathered}"

@@ -60,8 +60,8 @@ class PoolSource:
 
         return unsubscribe
 
-    def cancel(self, op_id: str) -> bool:
-        return bool(self.manager.cancel(op_id))
+    def cancel(self, op_id: str, by: str = "handle") -> bool:
+        return bool(self.manager.cancel(op_id, by))
 
     def close(self) -> None:
         """Stop logging moves."""
@@ -108,7 +108,7 @@ class PoolDashboard(Dashboard):
         self.runner.call_soon(self._cancel_job_on_loop, job_id)
 
     def _cancel_job_on_loop(self, job_id: str) -> None:
-        if not self.source.cancel(job_id):
+        if not self.source.cancel(job_id, "dashboard"):
             logger.info("%s had already finished; nothing to cancel", job_id)
         self._mark_changed()
 

@@ -20,6 +20,7 @@ from collections.abc import Coroutine, Generator, Iterable
 from typing import Any
 
 from tgkit.core import Progress
+from tgkit.errors import Cancelled, canceller_text
 from tgkit.manager.many import ManyResult, scrape_many
 from tgkit.notebook.jobs import _ended
 from tgkit.notebook.loop import Runner, cancel_and_wait
@@ -51,9 +52,12 @@ class ManyJob:
         self.what = what
         self.handles: list[Any] = []  # one per distinct target, in order, once queued
         self._runner = runner
+        self._who: list[str] = []  # who cancelled it, first first ("handle", "ctrl-c", ...)
         # checked and queued on the loop first: bad input raises here, before any request
-        task = runner.run(_start(_many(manager, targets, what, join, options, self.handles)))
-        self._call = runner.spawn(_outcome(task))
+        many = _many(manager, targets, what, join, options, self.handles, self._who)
+        task = runner.run(_start(many))
+        self._call = runner.spawn(_outcome(task, self.handles, self._who))
+        self._call.on_cancel = lambda: self._who.append("ctrl-c")  # unless cancel() said first
 
     def __repr__(self) -> str:
         progress = self.progress
@@ -70,10 +74,15 @@ class ManyJob:
         """True once every target has ended and the outcomes are made."""
         return self._call.done()
 
-    def cancel(self) -> bool:
-        """Withdraw every target not finished; False if the job had already ended."""
+    def cancel(self, by: str = "handle") -> bool:
+        """Withdraw every target not finished; False if the job had already ended.
+
+        Each target's handle, and ``result()``, then raise
+        ``tgkit.errors.Cancelled`` whose ``by`` is ``by``.
+        """
         if self.done():
             return False
+        self._who.append(by)
         self._call.cancel()
         return True
 
@@ -95,7 +104,8 @@ class ManyJob:
         try:
             return self._runner.wait(self._call, tick=tick)
         except concurrent.futures.CancelledError:
-            raise asyncio.CancelledError(f"{self!r} was cancelled") from None
+            by = self._who[0] if self._who else "handle"
+            raise Cancelled(f"{self!r} was cancelled by {canceller_text(by)}", by=by) from None
         finally:
             bar.close()
 
@@ -116,11 +126,20 @@ async def _start(coro: Coroutine[Any, Any, ManyResult]) -> asyncio.Task[ManyResu
     return task
 
 
-async def _outcome(task: asyncio.Task[ManyResult]) -> ManyResult:
-    """Await ``task``; if this wait is cancelled, cancel it and see it end."""
+async def _outcome(
+    task: asyncio.Task[ManyResult], handles: list[Any], who: list[str]
+) -> ManyResult:
+    """Await ``task``; if this wait is cancelled, cancel it and see it end.
+
+    Every target is withdrawn first on behalf of who cancelled (``who[0]``),
+    before cancelling the gathering would withdraw them as "task".
+    """
     try:
         return await asyncio.shield(task)
     except asyncio.CancelledError:
+        by = who[0] if who else "task"
+        for handle in list(handles):
+            handle.cancel(by)
         await _cancel(task)
         raise
 
@@ -151,6 +170,7 @@ async def _many(
     join: bool,
     options: dict[str, Any],
     handles: list[Any],
+    who: list[str],
 ) -> ManyResult:
     try:
         return await scrape_many(
@@ -158,7 +178,8 @@ async def _many(
         )
     except asyncio.CancelledError:
         # Ctrl-C or cancel(): withdraw every target and see each operation end first.
+        by = who[0] if who else "task"
         for handle in handles:
-            handle.cancel()
+            handle.cancel(by)
         await asyncio.gather(*(_ended(handle) for handle in handles))
         raise

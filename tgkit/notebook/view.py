@@ -47,15 +47,15 @@ class SnapshotSource(Protocol):
     ``snapshot()`` returns a scheduler snapshot, a session snapshot (with
     ``scheduler`` and ``pacing``), or a manager snapshot (with ``sessions``);
     ``subscribe(callback)`` calls back on any change and returns an
-    unsubscribe function; ``cancel(op_id)`` cancels a queued or running
-    operation.
+    unsubscribe function; ``cancel(op_id, by)`` cancels a queued or running
+    operation on behalf of ``by`` (``tgkit.errors.Cancelled.by``).
     """
 
     def snapshot(self) -> Any: ...
 
     def subscribe(self, callback: Callable[[Any], None]) -> Callable[[], None]: ...
 
-    def cancel(self, op_id: str) -> bool: ...
+    def cancel(self, op_id: str, by: str = "handle") -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
