@@ -1,182 +1,31 @@
 """Bad input to every session operation: the right exception, and not one request sent.
 
-Each row is (operation, arguments, exception type). The session is a real
-``TelegramSession`` on the sandbox; after each refused call the world's
-request counter must not have moved (issue 14, defects 3, 4 and 10).
-
-Besides the hand-written rows, every operation of the catalogue gets rows
-generated from its parameters' kinds of value (``BAD_VALUES``), under every
-name it has on the session: a new operation joins the table by being in the
-catalogue, and a new kind of value must say what is bad for it.
+Each row of the table (``bad_input_table``: hand-written rows, and rows
+generated from every operation's parameters and options in the catalogue) is
+called on a real ``TelegramSession`` on the sandbox; after each refused call
+the world's request counter must not have moved, nothing is queued and the
+store holds no collection (issue 14, defects 3, 4 and 10). The same table runs
+on the manager and notebook faces in ``test_bad_input_faces``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+from bad_input_table import BAD_OPTIONS, BAD_VALUES, GROUP, HAND, Row, extras, row_ids, rows
 
 from tgkit.core import SessionConfig
-from tgkit.errors import InvalidTarget
 from tgkit.sandbox import World
 from tgkit.session import TelegramSession
 from tgkit.telegram.catalogue import face_names
 from tgkit.telegram.operations import CATALOGUE
 
 FAST = SessionConfig(pacing=False, reconnect_backoff=0.01, drain_timeout=0.5)
-GROUP = "@small_group"
-
-#: (operation, positional args, keyword args, exception)
-ROWS: list[tuple[str, tuple[Any, ...], dict[str, Any], type[Exception]]] = [
-    # members
-    ("scrape_group_members", ("\u017fmall_group",), {}, InvalidTarget),
-    ("scrape_group_members", ("\u212amall_group",), {}, InvalidTarget),
-    ("scrape_group_members", ("\u0661\u0662\u0663\u0664\u0665",), {}, InvalidTarget),
-    ("scrape_group_members", ("12345678901234567890123",), {}, InvalidTarget),
-    ("scrape_group_members", ("",), {}, InvalidTarget),
-    ("scrape_group_members", (None,), {}, InvalidTarget),
-    ("scrape_group_members", (3.5,), {}, InvalidTarget),
-    ("scrape_group_members", ("+44 7700 900123",), {}, InvalidTarget),
-    ("scrape_group_members", ("t.me/joinchat",), {}, InvalidTarget),
-    ("scrape_group_members", (GROUP,), {"max_members": 0}, ValueError),
-    ("scrape_group_members", (GROUP,), {"max_members": -5}, ValueError),
-    ("scrape_group_members", (GROUP,), {"max_members": 2.5}, ValueError),
-    ("scrape_group_members", (GROUP,), {"max_members": math.inf}, ValueError),
-    ("scrape_group_members", (GROUP,), {"max_members": math.nan}, ValueError),
-    ("scrape_group_members", (GROUP,), {"max_members": 10**12}, ValueError),
-    ("scrape_group_members", (GROUP,), {"max_members": True}, ValueError),
-    ("scrape_group_members", (GROUP,), {"max_members": "100"}, ValueError),
-    ("scrape_group_members", (GROUP,), {"message_days_back": 1e6}, ValueError),
-    ("scrape_group_members", (GROUP,), {"message_days_back": math.inf}, ValueError),
-    ("scrape_group_members", (GROUP,), {"message_days_back": math.nan}, ValueError),
-    ("scrape_group_members", (GROUP,), {"message_days_back": -1}, ValueError),
-    ("scrape_group_members", (GROUP,), {"message_days_back": 0}, ValueError),
-    ("scrape_group_members", (GROUP,), {"message_days_back": 10**400}, ValueError),
-    ("scrape_group_members", (GROUP,), {"fallback_to_messages": "yes"}, TypeError),
-    ("scrape_group_members", (GROUP,), {"resume": 1}, TypeError),
-    # join + members
-    ("join_and_scrape_members", ("\u017fmall_group",), {}, InvalidTarget),
-    ("join_and_scrape_members", ("t.me/+\u212aXXXXXXXXXX",), {}, InvalidTarget),
-    ("join_and_scrape_members", (GROUP,), {"max_members": math.nan}, ValueError),
-    ("join_and_scrape_members", (GROUP,), {"max_members": 2**40}, ValueError),
-    # messages
-    ("scrape_messages", ("\u017fmall_group",), {"days_back": 1}, InvalidTarget),
-    ("scrape_messages", ("\u0661\u0662\u0663",), {"days_back": 1}, InvalidTarget),
-    ("scrape_messages", (GROUP,), {"days_back": 1e6}, ValueError),
-    ("scrape_messages", (GROUP,), {"days_back": float("inf")}, ValueError),
-    ("scrape_messages", (GROUP,), {"days_back": float("nan")}, ValueError),
-    ("scrape_messages", (GROUP,), {"days_back": np.float64("nan")}, ValueError),
-    ("scrape_messages", (GROUP,), {"days_back": 5000}, ValueError),
-    ("scrape_messages", (GROUP,), {"days_back": -3}, ValueError),
-    ("scrape_messages", (GROUP,), {"days_back": "seven"}, ValueError),  # "7" is 7 days
-    ("scrape_messages", (GROUP,), {"days_back": 1, "since": "2024-01-01"}, ValueError),
-    ("scrape_messages", (GROUP,), {"limit": 0}, ValueError),
-    ("scrape_messages", (GROUP,), {"limit": math.inf}, ValueError),
-    ("scrape_messages", (GROUP,), {"limit": 2**31}, ValueError),
-    ("scrape_messages", (GROUP,), {"since": "yesterday-ish"}, ValueError),
-    (
-        "scrape_messages",
-        (GROUP,),
-        {"since": datetime(2024, 5, 2, tzinfo=UTC), "until": datetime(2024, 5, 1, tzinfo=UTC)},
-        ValueError,
-    ),
-    # monitor
-    ("monitor", ("\u017fmall_group", 60), {}, InvalidTarget),
-    ("monitor", ([],  60), {}, ValueError),
-    ("monitor", ([GROUP, "\u212aelvin_chat"], 60), {}, InvalidTarget),
-    ("monitor", (GROUP, math.nan), {}, ValueError),
-    ("monitor", (GROUP, math.inf), {}, ValueError),
-    ("monitor", (GROUP, -1), {}, ValueError),
-    ("monitor", (GROUP, 0), {}, ValueError),
-    ("monitor", (GROUP, 1e12), {}, ValueError),
-    ("monitor", (GROUP, 60), {"stall_after": math.nan}, ValueError),
-    ("monitor", (GROUP, 60), {"on_message": "print"}, TypeError),
-    # send
-    ("send_message", ("\u017fmall_group", "hello"), {}, InvalidTarget),
-    ("send_message", (GROUP, ""), {}, ValueError),
-    ("send_message", (GROUP, 42), {}, TypeError),
-]
-
-
-#: For each kind of parameter value: bad values and the exception each must raise.
-BAD_VALUES: dict[str, list[tuple[Any, type[Exception]]]] = {
-    "target": [
-        ("\u017fmall_group", InvalidTarget), ("\u212aelvin_group", InvalidTarget),
-        ("\u0661\u0662\u0663\u0664\u0665", InvalidTarget), ("9" * 25, InvalidTarget),
-        ("", InvalidTarget), (3.5, InvalidTarget), ("+44 7700 900123", InvalidTarget),
-        (np.float64(7), InvalidTarget),
-    ],
-    "targets": [
-        ([], ValueError), (["@small_group", "\u017fmall_group"], InvalidTarget),
-        ("\u212aelvin_group", InvalidTarget),
-    ],
-    "count": [
-        (0, ValueError), (-1, ValueError), (2.5, ValueError), (math.nan, ValueError),
-        (math.inf, ValueError), (2**31, ValueError), (True, ValueError), (10**400, ValueError),
-    ],
-    "days": [
-        (1e6, ValueError), (math.nan, ValueError), (math.inf, ValueError), (-1, ValueError),
-        (0, ValueError), (10**400, ValueError), ("seven", ValueError), ("-inf", ValueError),
-        ("100000D", ValueError),
-    ],
-    "duration": [
-        (math.nan, ValueError), (math.inf, ValueError), (0, ValueError), (-1, ValueError),
-        (1e12, ValueError), ("soon", ValueError), ("nan", ValueError), ("1000000D", ValueError),
-    ],
-    "datetime": [("yesterday-ish", ValueError), ("2010-01-01", ValueError)],
-    "flag": [("yes", TypeError), (1, TypeError), (None, TypeError)],
-    "text": [("", ValueError), (42, TypeError), ("x" * 5000, ValueError)],
-    "callback": [("print", TypeError), (42, TypeError)],
-    "query": [("", ValueError), ("ab", ValueError), ("  @x ", ValueError), (42, TypeError)],
-    "watchlist": [("", ValueError), ("a/b", ValueError), (42, ValueError), ("x" * 65, ValueError)],
-    "folder": [(42, TypeError)],
-    "refresh": [(math.nan, ValueError), (-1, ValueError), (1e6, ValueError)],
-    "depth": [(-1, ValueError), (99, ValueError), (1.5, TypeError), (True, TypeError)],
-    "via": [("nonsense", ValueError), ([], ValueError), (42, TypeError)],
-    "limit": [(0, ValueError), (10**9, ValueError), (2.5, TypeError), (True, TypeError)],
-    "ids": [
-        (0, ValueError), (-1, ValueError), (2.5, TypeError), (math.nan, TypeError),
-        ([], ValueError), ([1, 0], ValueError), (["x"], ValueError), (2**31, ValueError),
-        (True, TypeError), ([np.float64(3)], TypeError), ("\u0661\u0662", ValueError),
-    ],
-}
-#: A good value of each kind, for the parameters a row does not spoil.
-GOOD_VALUES = {
-    "target": GROUP, "targets": [GROUP], "duration": 60, "text": "hello", "query": "research",
-}
-
-
-def _generated_rows() -> list[tuple[str, tuple[Any, ...], dict[str, Any], type[Exception]]]:
-    rows = []
-    for spec in CATALOGUE:
-        for method, alias in face_names(spec, "session"):
-            fixed = dict(alias.fixed) if alias else {}
-            rename = dict(alias.rename) if alias else {}
-            params = [p for p in spec.params if p.name not in fixed]
-            required = {
-                rename.get(p.name, p.name): GOOD_VALUES[p.kind.name]
-                for p in params if p.required
-            }
-            for param in params:
-                for value, error in BAD_VALUES[param.kind.name]:
-                    if value is None and (param.optional or param.default is None):
-                        continue  # None means "not set" here
-                    kwargs = {**required, rename.get(param.name, param.name): value}
-                    rows.append((method, (), kwargs, error))
-    return rows
-
-
-GENERATED = _generated_rows()
-
-
-def _values(row: Any) -> tuple[Any, ...]:
-    return tuple(row.values) if hasattr(row, "values") else row
-
 
 def test_every_kind_of_value_has_bad_values() -> None:
     kinds = {p.kind.name for spec in CATALOGUE for p in spec.params}
@@ -193,32 +42,36 @@ def world() -> World:
     return world
 
 
+@pytest.fixture(scope="module")
+def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("store") / "t.db"
+
+
 @pytest.fixture
-async def session(world: World) -> AsyncIterator[TelegramSession]:
-    async with TelegramSession.sandbox(world, world.me, config=FAST) as opened:  # type: ignore[attr-defined]
+async def session(world: World, store_path: Path) -> AsyncIterator[TelegramSession]:
+    async with TelegramSession.sandbox(  # type: ignore[attr-defined]
+        world, world.me, config=FAST, store=store_path
+    ) as opened:
         yield opened
 
 
-@pytest.mark.parametrize(
-    ("operation", "args", "kwargs", "error"),
-    ROWS + GENERATED,
-    ids=[f"{_values(row)[0]}-{i}" for i, row in enumerate(ROWS + GENERATED)],
-)
+ROWS = rows("session")
+
+
+@pytest.mark.parametrize("row", ROWS, ids=row_ids(ROWS))
 async def test_bad_input_is_refused_before_any_request(
-    session: TelegramSession,
-    world: World,
-    operation: str,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    error: type[Exception],
+    session: TelegramSession, world: World, row: Row
 ) -> None:
     before = world.stats().count()
-    with pytest.raises(error) as caught:
-        getattr(session, operation)(*args, **kwargs)
-    assert world.stats().count() == before, f"{operation} sent a request before refusing"
+    with pytest.raises(row.error) as caught:
+        getattr(session, row.method)(*row.args, **row.kwargs)
+    assert world.stats().count() == before, f"{row.method} sent a request before refusing"
     message = str(caught.value)
     assert message and "Traceback" not in message
+    assert row.names in message, f"the error does not name {row.names!r}: {message}"
     assert "+44 7700 900123" not in message  # a phone number is never echoed
+    assert session.queue().empty and session.history().empty
+    assert session.store is not None and session.store.collections().empty
 
 
 @pytest.mark.parametrize(
@@ -235,7 +88,14 @@ def test_every_operation_has_rows() -> None:
               "send_message"}
     names = {name for spec in CATALOGUE for name, _ in face_names(spec, "session")}
     assert public <= names
-    assert names <= {_values(row)[0] for row in ROWS + GENERATED}
+    assert names <= {row.method for row in ROWS}
+    assert {method for method, *_ in HAND} <= names
+
+
+def test_every_option_of_every_face_has_bad_values() -> None:
+    for face in ("session", "manager", "notebook", "pool"):
+        for spec in CATALOGUE:
+            assert extras(spec, face) <= set(BAD_OPTIONS), f"say what is bad for {face} options"
 
 
 def test_numpy_ids_are_message_ids() -> None:

@@ -283,14 +283,15 @@ class SessionManager:
             spec = CATALOGUE.get("members")
             handle = manager.submit(spec, spec.check("@group"))
         """
+        call = Call.of(priority, timeout, queue_timeout)  # checked before anything is queued
         spread = spec.spread
         if spread is not None:  # units over the sessions (e.g. track: one per chat)
             self._require_started()
-            options = {"priority": priority, "timeout": timeout, "queue_timeout": queue_timeout}
+            options = {"priority": call.priority, "timeout": call.timeout,
+                       "queue_timeout": call.queue_timeout}
             return SpreadHandle(
                 spec.label(args), spec.kind, lambda handle: spread(self, args, options, handle)
             )
-        call = Call.of(priority, timeout, queue_timeout)
         if not spec.live:
             return self._submit(self._requests.work(spec, args, call))
         box = MonitorBox()

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from tgkit.errors import ChatNotFound
-from tgkit.telegram.catalogue import Arguments, OperationSpec, optional_seconds
+from tgkit.telegram.catalogue import (
+    Arguments,
+    OperationSpec,
+    optional_priority,
+    optional_seconds,
+)
 from tgkit.telegram.targets import Target, TargetKind
 
 from .jobs import Job, Work
@@ -39,7 +44,7 @@ class Call:
     def of(cls, priority: Any = None, timeout: Any = None, queue_timeout: Any = None) -> Call:
         """Checked at once: durations as seconds, a timedelta or text such as ``"10min"``."""
         return cls(
-            priority,
+            optional_priority(priority, "priority"),
             optional_seconds(timeout, "timeout"),
             optional_seconds(queue_timeout, "queue_timeout"),
         )

@@ -31,7 +31,14 @@ from tgkit.core import OperationHandle
 from tgkit.notebook.jobs import Job, start
 from tgkit.notebook.loop import Runner
 from tgkit.notebook.monitor import Monitor
-from tgkit.telegram.catalogue import SCHEDULING, Arguments, Extra, MethodFace, OperationSpec
+from tgkit.telegram.catalogue import (
+    SCHEDULING,
+    Arguments,
+    Extra,
+    MethodFace,
+    OperationSpec,
+    check_flag,
+)
 from tgkit.telegram.operations import CATALOGUE
 
 __all__ = ["LiveCalls", "serve_notebook"]
@@ -181,9 +188,12 @@ NOTEBOOK_OPTIONS = (
     *SCHEDULING,
     Extra(
         "background", False, "bool", "return a Job at once instead of waiting",
-        only_for=lambda spec: not spec.live,
+        only_for=lambda spec: not spec.live, check=check_flag,
     ),
-    Extra("progress", True, "bool", "show a progress bar while waiting", only_for=_returns_frame),
+    Extra(
+        "progress", True, "bool", "show a progress bar while waiting", only_for=_returns_frame,
+        check=check_flag,
+    ),
 )
 
 

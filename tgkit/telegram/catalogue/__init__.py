@@ -26,6 +26,8 @@ from tgkit.telegram.catalogue.values import (
     TARGETS,
     TEXT,
     ValueKind,
+    check_flag,
+    optional_priority,
     optional_seconds,
     whole_range,
 )
@@ -54,7 +56,9 @@ __all__ = [
     "OperationSpec",
     "Param",
     "ValueKind",
+    "check_flag",
     "face_names",
+    "optional_priority",
     "optional_seconds",
     "whole_range",
 ]

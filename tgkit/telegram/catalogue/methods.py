@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tgkit.telegram.catalogue.spec import Alias, Arguments, OperationSpec, Param
+from tgkit.telegram.catalogue.values import optional_priority, optional_seconds
 
 __all__ = ["SCHEDULING", "Extra", "MethodFace", "face_names"]
 
@@ -30,25 +31,36 @@ LONG_NAMED = frozenset({"session", "manager"})
 
 @dataclass(frozen=True, slots=True)
 class Extra:
-    """A face's own keyword parameter, after the operation's (``priority``, ``background``)."""
+    """A face's own keyword parameter, after the operation's (``priority``, ``background``).
+
+    ``check(value, name)`` checks (and normalises) a given value before the
+    call is handed on, as the operation's own parameters are.
+    """
 
     name: str
     default: Any
     annotation: str
     help: str
     only_for: Callable[[OperationSpec], bool] = lambda spec: True
+    check: Callable[[Any, str], Any] | None = None
+
+    def checked(self, value: Any) -> Any:
+        return value if self.check is None else self.check(value, self.name)
 
 
 #: The scheduling options every method-face offers after the operation's own parameters.
 SCHEDULING = (
-    Extra("priority", None, "int | None", "queue priority (default: the kind's; higher first)"),
+    Extra(
+        "priority", None, "int | None", "queue priority (default: the kind's; higher first)",
+        check=optional_priority,
+    ),
     Extra(
         "timeout", None, "float | timedelta | str | None",
-        "longest run (default: SessionConfig's for the kind)",
+        "longest run (default: SessionConfig's for the kind)", check=optional_seconds,
     ),
     Extra(
         "queue_timeout", None, "float | timedelta | str | None",
-        "longest wait in the queue (default: SessionConfig's)",
+        "longest wait in the queue (default: SessionConfig's)", check=optional_seconds,
     ),
 )
 
@@ -110,9 +122,9 @@ class MethodFace:
             bound.apply_defaults()
             given = dict(bound.arguments)
             given.pop("self")
-            options = {extra.name: given.pop(extra.name) for extra in extras}
             values = {p.name: given[rename.get(p.name, p.name)] for p in params}
             checked = spec.check(**values, **fixed)
+            options = {extra.name: extra.checked(given.pop(extra.name)) for extra in extras}
             return invoke(self, spec, checked, options)
 
         method.__name__ = name

@@ -56,6 +56,8 @@ __all__ = [
     "TARGETS",
     "TEXT",
     "ValueKind",
+    "check_flag",
+    "optional_priority",
     "optional_seconds",
     "whole_range",
 ]
@@ -137,6 +139,30 @@ def optional_seconds(value: Any, name: str) -> float | None:
     if value is None or (isinstance(value, float) and value == math.inf):
         return value
     return _duration(value, name)
+
+
+def optional_priority(value: Any, name: str) -> int | None:
+    """A queue priority: None (the kind's default) or a whole number, higher first.
+
+    >>> import numpy as np; optional_priority(np.int64(7), "priority")
+    7
+    """
+    if value is None:
+        return None
+    number = whole_number(value)
+    if number is None:
+        raise TypeError(f"{name} must be a whole number (higher runs first) or None for the "
+                        f"kind's default, got {value!r}"[:200])
+    if abs(number) > MAX_COUNT:
+        raise ValueError(f"{name} must be from {-MAX_COUNT:,} to {MAX_COUNT:,} (only the order "
+                         "of priorities matters), got a number with "
+                         f"{len(str(abs(number)))} digits")
+    return number
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """True or False (not 1, not "yes"), else a ``TypeError`` naming ``name``."""
+    return _flag(value, name)
 
 
 def _days(value: Any, name: str) -> int | float:

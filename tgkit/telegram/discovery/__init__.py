@@ -46,7 +46,10 @@ MAX_DEPTH = 6
 
 
 def _via(value: Any, name: str) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else list(value)
+    try:
+        items = [value] if isinstance(value, str) else list(value)
+    except TypeError:
+        raise TypeError(f"{name} must be one or more of {', '.join(VIA)}, got {value!r}") from None
     bad = [item for item in items if item not in VIA]
     if bad or not items:
         raise ValueError(f"{name} must be one or more of {', '.join(VIA)}, got {value!r}")

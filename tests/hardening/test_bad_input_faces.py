@@ -1,0 +1,155 @@
+"""The bad-input table on the other faces: ``SessionManager``, ``Notebook`` and ``Pool``.
+
+Every row of ``bad_input_table`` (every operation's bad arguments, every face
+option's bad values) is called on each face over the sandbox. Each must raise
+its exception with a message naming the parameter (or, for a chat target,
+what to pass), before anything happens: the world's request counter has not
+moved, nothing is queued or in the history, and no collection was started in
+the store (issue 14: "bad input gets a clear exception before any request").
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from bad_input_table import Row, extras, row_ids, rows
+
+import tgkit
+from tgkit.core import SessionConfig
+from tgkit.manager import SessionManager
+from tgkit.notebook.facade import Notebook
+from tgkit.notebook.loop import background_loop
+from tgkit.notebook.pool import Pool
+from tgkit.sandbox import World
+from tgkit.session import TelegramSession
+from tgkit.telegram.catalogue import face_names
+from tgkit.telegram.operations import CATALOGUE
+
+FAST = SessionConfig(pacing=False, reconnect_backoff=0.01, drain_timeout=0.5)
+NOTEBOOK_OPTIONS = ("priority", "timeout", "queue_timeout", "background", "progress")
+
+
+def _check(row: Row, call: Callable[[], Any]) -> str:
+    with pytest.raises(row.error) as caught:
+        call()
+    message = str(caught.value)
+    assert message and "Traceback" not in message
+    assert row.names in message, f"the error does not name {row.names!r}: {message}"
+    assert "+44 7700 900123" not in message  # a phone number is never echoed
+    return message
+
+
+# --- SessionManager -----------------------------------------------------------------
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def manager(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SessionManager]:
+    world = World(seed=3)
+    group = world.add_supergroup("Small group", username="small_group", members=30)
+    users = [world.add_user(f"Acc{i}", username=f"account_{i}") for i in range(2)]
+    for user in users:
+        world.join(group, user)
+    store = tmp_path_factory.mktemp("manager") / "t.db"
+    sessions = [
+        TelegramSession.sandbox(world, user, name=f"acc{i}", config=FAST, store=store)
+        for i, user in enumerate(users)
+    ]
+    async with SessionManager(sessions) as opened:
+        opened.world = world  # type: ignore[attr-defined]
+        yield opened
+
+
+MANAGER_ROWS = rows("manager")
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize("row", MANAGER_ROWS, ids=row_ids(MANAGER_ROWS))
+async def test_the_manager_refuses_bad_input_before_anything(
+    manager: SessionManager, row: Row
+) -> None:
+    world: World = manager.world  # type: ignore[attr-defined]
+    before = world.stats().count()
+    _check(row, lambda: getattr(manager, row.method)(*row.args, **row.kwargs))
+    assert world.stats().count() == before, f"{row.method} sent a request before refusing"
+    snapshot = manager.snapshot()
+    assert snapshot.manager.pending == () and snapshot.manager.active == ()
+    assert manager.history().empty
+    for session in manager.sessions:
+        assert session.queue().empty
+        assert session.store is not None and session.store.collections().empty
+
+
+# --- Notebook and Pool (on tgkit's background loop) ------------------------------------
+
+
+def on_loop(fn: Callable[[], Any]) -> Any:
+    """``fn()`` on tgkit's background loop, where the notebook's sessions and world live."""
+
+    async def call() -> Any:
+        return fn()
+
+    return background_loop().run(call())
+
+
+def _requests(world: Any) -> int:
+    return int(on_loop(lambda: world.stats().count()))
+
+
+def _collections(stores: list[Any]) -> int:
+    return int(on_loop(lambda: sum(len(store.collections()) for store in stores)))
+
+
+@pytest.fixture(scope="module")
+def notebook() -> Iterator[Notebook]:
+    opened = tgkit.connect("hardening-bad-input", sandbox=True, config=FAST)
+    assert isinstance(opened, Notebook)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def pool() -> Iterator[Pool]:
+    opened = tgkit.connect(["hb1", "hb2"], sandbox=True, config=FAST)
+    assert isinstance(opened, Pool)
+    yield opened
+    opened.close()
+
+
+NOTEBOOK_ROWS = rows("notebook", NOTEBOOK_OPTIONS)
+POOL_ROWS = rows("pool", NOTEBOOK_OPTIONS)
+
+
+@pytest.mark.parametrize("row", NOTEBOOK_ROWS, ids=row_ids(NOTEBOOK_ROWS))
+def test_the_notebook_refuses_bad_input_before_anything(notebook: Notebook, row: Row) -> None:
+    before = _requests(notebook.world)
+    history = len(notebook.history)
+    _check(row, lambda: getattr(notebook, row.method)(*row.args, **row.kwargs))
+    assert _requests(notebook.world) == before, f"{row.method} sent a request before refusing"
+    assert notebook.queue.empty and len(notebook.history) == history
+    assert notebook.collections().empty
+    assert notebook.last is None  # no Job or Monitor was started
+
+
+@pytest.mark.parametrize("row", POOL_ROWS, ids=row_ids(POOL_ROWS))
+def test_the_pool_refuses_bad_input_before_anything(pool: Pool, row: Row) -> None:
+    before = _requests(pool.world)
+    _check(row, lambda: getattr(pool, row.method)(*row.args, **row.kwargs))
+    assert _requests(pool.world) == before, f"{row.method} sent a request before refusing"
+    assert pool.queue.empty and pool.history.empty
+    stores = [session.store for session in pool.manager.sessions]
+    assert _collections(stores) == 0
+    assert pool.last is None
+
+
+@pytest.mark.parametrize(
+    ("face", "table"), [("manager", MANAGER_ROWS), ("notebook", NOTEBOOK_ROWS), ("pool", POOL_ROWS)]
+)
+def test_every_name_and_option_of_the_face_has_rows(face: str, table: list[Row]) -> None:
+    names_face = "notebook" if face == "pool" else face
+    names = {name for spec in CATALOGUE for name, _ in face_names(spec, names_face)}
+    assert {row.method for row in table} == names
+    options = {key for spec in CATALOGUE for key in extras(spec, face)}
+    assert options == {row.names for row in table if row.names in options}
