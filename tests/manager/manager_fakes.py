@@ -9,19 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
+
+import looptime
 
 from tgkit.core import OperationKind, Scheduler, SessionConfig
 from tgkit.errors import FloodWait
 from tgkit.manager.dispatch import Dispatcher
+from tgkit.manager.floods import loop_clock
 from tgkit.manager.jobs import Job, Work
 from tgkit.manager.limits import ManagerLimits
 
 FAST = SessionConfig(queue_timeout=math.inf, lock_timeout=0.2, drain_timeout=0.2)
+
+
+T = TypeVar("T")
+
+
+def run_on_virtual_clock(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on looptime's virtual clock: what happens when depends on the
+    schedule alone, never on the machine's load."""
+    with asyncio.Runner(loop_factory=looptime.new_event_loop) as runner:
+        return runner.run(coroutine)
 
 
 class FakeSession:
@@ -33,10 +45,10 @@ class FakeSession:
         self.floods: dict[str, float] = {}
 
     def flood(self, request_type: str, seconds: float) -> None:
-        self.floods[request_type] = time.monotonic() + seconds
+        self.floods[request_type] = loop_clock() + seconds
 
     def flood_wait_remaining(self, request_type: str) -> float:
-        return max(0.0, self.floods.get(request_type, 0.0) - time.monotonic())
+        return max(0.0, self.floods.get(request_type, 0.0) - loop_clock())
 
 
 async def started(*names: str, config: SessionConfig = FAST) -> list[FakeSession]:

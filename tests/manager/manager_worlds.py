@@ -56,7 +56,10 @@ def sessions_for(
     chosen = accounts.accounts if users is None else users
     return [
         TelegramSession.sandbox(
-            accounts.world, user, name=f"acc{accounts.accounts.index(user)}", config=config,
+            accounts.world,
+            user,
+            name=f"acc{accounts.accounts.index(user)}",
+            config=config,
             store=store,
         )
         for user in chosen

@@ -25,7 +25,15 @@ from dataclasses import dataclass
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from manager_fakes import FakeSession, Tracker, dispatcher_for, other_tasks, started, stop_all
+from manager_fakes import (
+    FakeSession,
+    Tracker,
+    dispatcher_for,
+    other_tasks,
+    run_on_virtual_clock,
+    started,
+    stop_all,
+)
 
 from tgkit.core import OperationKind, OperationState, SessionConfig
 from tgkit.errors import FloodWait, PrivateChat
@@ -89,9 +97,7 @@ def plans(sessions: int) -> st.SearchStrategy[Plan]:
 @st.composite
 def scenarios(draw: st.DrawFn) -> Scenario:
     sessions = draw(st.integers(1, 4))
-    per_kind = draw(
-        st.dictionaries(st.sampled_from(KINDS), st.integers(1, 3), max_size=2)
-    )
+    per_kind = draw(st.dictionaries(st.sampled_from(KINDS), st.integers(1, 3), max_size=2))
     limits = ManagerLimits(
         max_running=draw(st.none() | st.integers(1, 4)),
         per_kind=per_kind,
@@ -99,9 +105,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         rebalance=draw(st.booleans()),
     )
     drawn = draw(st.lists(plans(sessions), min_size=1, max_size=12))
-    numbered = tuple(
-        Plan(**{**plan.__dict__, "index": i}) for i, plan in enumerate(drawn)
-    )
+    numbered = tuple(Plan(**{**plan.__dict__, "index": i}) for i, plan in enumerate(drawn))
     remove_at = draw(st.none() | st.sampled_from([0.0, 0.005, 0.015])) if sessions > 1 else None
     return Scenario(sessions, limits, numbered, remove_at)
 
@@ -237,4 +241,4 @@ def check_nothing_left(run: Run) -> None:
 )
 @given(scenarios())
 def test_random_workloads_keep_every_rule(scenario: Scenario) -> None:
-    asyncio.run(run_scenario(scenario))
+    run_on_virtual_clock(run_scenario(scenario))

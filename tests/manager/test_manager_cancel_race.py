@@ -21,7 +21,14 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from manager_fakes import FakeSession, dispatcher_for, started, stop_all, work
+from manager_fakes import (
+    FakeSession,
+    dispatcher_for,
+    run_on_virtual_clock,
+    started,
+    stop_all,
+    work,
+)
 
 from tgkit.core import OperationState, SchedulerEvent
 from tgkit.manager.jobs import Job, ManagedHandle
@@ -173,4 +180,4 @@ async def run_case(case: Case) -> None:
 @settings(max_examples=300, deadline=None, database=None)
 @given(case=cases)
 def test_an_accepted_manager_cancel_always_ends_the_work_cancelled(case: Case) -> None:
-    asyncio.run(run_case(case))
+    run_on_virtual_clock(run_case(case))

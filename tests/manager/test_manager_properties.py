@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from manager_fakes import run_on_virtual_clock
 from manager_worlds import GROUPS, build_accounts, manager_for, user_ids
 
 from tgkit.core import OperationKind
@@ -109,4 +110,4 @@ async def run_workload(
 def test_random_workloads_on_the_sandbox_keep_the_caps(
     accounts_count: int, limits: ManagerLimits, requests: list, flooded: set[int]
 ) -> None:
-    asyncio.run(run_workload(accounts_count, limits, requests, flooded))
+    run_on_virtual_clock(run_workload(accounts_count, limits, requests, flooded))

@@ -90,7 +90,9 @@ async def test_a_long_flood_wait_moves_the_collection_and_keeps_its_rows(tmp_pat
     assert user_ids(frame) == members_of(accounts, 0)
     assert [a.session for a in handle.attempts] == ["acc0", "acc1", "acc2"]
     assert [a.state for a in handle.attempts] == [
-        OperationState.FAILED, OperationState.FAILED, OperationState.DONE
+        OperationState.FAILED,
+        OperationState.FAILED,
+        OperationState.DONE,
     ]
     assert "FloodWait" in (handle.attempts[0].error or "")
     report = handle.report
@@ -103,6 +105,9 @@ async def test_a_long_flood_wait_moves_the_collection_and_keeps_its_rows(tmp_pat
     assert set(flooded) == {"acc0", "acc1"} and PARTICIPANTS in flooded["acc0"]
 
 
+# Real clock: the sessions' pacers time flood waits on time.time() (their state is
+# persisted across processes), which a virtual loop clock does not move.
+@pytest.mark.real_clock
 async def test_when_every_account_is_flooded_it_waits_for_the_earliest(tmp_path: Path) -> None:
     accounts = build_accounts(2)
     world = accounts.world
@@ -136,9 +141,9 @@ async def test_a_session_removed_while_busy_hands_its_work_on(tmp_path: Path) ->
             inner = event.event
             if event.type == "session" and inner.type == "progress" and not removed:
                 if inner.operation.progress.done >= 600:
-                    removed.append(asyncio.ensure_future(
-                        manager.remove("acc0", cancel_running=True)
-                    ))
+                    removed.append(
+                        asyncio.ensure_future(manager.remove("acc0", cancel_running=True))
+                    )
 
         manager.subscribe(on_event)
         frame = await handle
@@ -329,7 +334,6 @@ async def test_add_a_session_at_run_time() -> None:
         assert handle.session == "acc1"
         await handle
     assert not second.is_connected
-
 
 
 async def test_closing_ends_waiting_and_running_work_with_session_closed() -> None:

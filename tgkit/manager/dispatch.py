@@ -33,7 +33,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -42,7 +41,7 @@ from tgkit.core import OperationKind, OperationState
 from tgkit.errors import NoSessionAvailable, SessionClosed
 
 from .events import ManagerSubscribers
-from .floods import FloodLedger
+from .floods import FloodLedger, loop_clock
 from .jobs import Attempt, Job, ManagedHandle, Outcome, Work, classify
 from .limits import Caps, ManagerLimits, TargetLocks
 from .placement import Placement, Worker
@@ -65,7 +64,7 @@ class Dispatcher:
         *,
         expected_duration: Callable[[OperationKind], float] | None = None,
         classify_error: Callable[[BaseException], Outcome] = classify,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = loop_clock,
     ) -> None:
         self.limits = limits or ManagerLimits()
         self._caps = Caps(self.limits)
