@@ -9,8 +9,10 @@ while the work is being moved to another account (its session removed with
 ``cancel_running=True``), and after the end. Cancels come through the
 ``ManagedHandle``, ``Dispatcher.cancel`` with the job's id or with its
 attempt's operation id, or by cancelling the task that awaits the handle.
-Accepted: the work ends CANCELLED, the caller gets CancelledError and no
-attempt is left running. Refused (False): it had ended DONE.
+Accepted: the work ends CANCELLED, the caller gets CancelledError (the
+handle's ``tgkit.errors.Cancelled`` naming who: "handle" for a handle or an
+id, "task" for the awaiting task) and no attempt is left running. Refused
+(False): it had ended DONE.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from manager_fakes import (
 )
 
 from tgkit.core import OperationState, SchedulerEvent
+from tgkit.errors import Cancelled
 from tgkit.manager.jobs import Job, ManagedHandle
 from tgkit.manager.limits import ManagerLimits
 
@@ -167,6 +170,12 @@ async def run_case(case: Case) -> None:
     if scenario.accepted:
         assert handle.state is OperationState.CANCELLED, f"accepted, yet {handle.state}"
         assert isinstance(outcome, asyncio.CancelledError), f"the caller got {outcome!r}"
+        # ... and the error names who cancelled: the handle or id, or the awaiting task
+        error = handle.exception()
+        expected = "task" if case.who == "task" else "handle"
+        assert isinstance(error, Cancelled) and error.by == expected, f"it ended with {error!r}"
+        if case.who != "task":
+            assert outcome is error, f"the caller got {outcome!r}, the handle has {error!r}"
     else:
         assert scenario.done_at_cancel or case.who == "task", "refused a cancel of live work"
         assert handle.state is OperationState.DONE, f"refused, yet {handle.state}"
