@@ -20,6 +20,7 @@ from html import escape
 import ipywidgets as widgets
 
 from tgkit.notebook import templates
+from tgkit.notebook.comms import answer_while_blocked
 from tgkit.notebook.pool_view import AccountHistoryLine, JobLine, MoveLine, PoolView
 from tgkit.notebook.static import _table, progress_text
 from tgkit.notebook.view import SessionView
@@ -146,6 +147,7 @@ class PoolPanel:
         button = widgets.Button(description="cancel", tooltip=f"cancel {job_id}")
         # bound to this job's id now: a click never reaches another job
         button.on_click(lambda _: self._on_cancel(job_id))
+        answer_while_blocked(button)  # clicked while a cell blocks: handled at once
         return job_id, widgets.HTML(""), button
 
     @property
