@@ -177,3 +177,21 @@ def test_two_processes_on_one_session(tmp_path: Path) -> None:
         assert CANARY_HASH not in out + err
     finally:
         holder.communicate("bye\n", timeout=30)
+
+
+def test_the_demo_stopped_while_it_monitors(tmp_path: Path) -> None:
+    # Defect 1: Ctrl-C in the demo's monitor phase read a handle attribute monitors lacked.
+    # (SIGTERM takes the same path: test_a_monitor_stopped_mid_run.)
+    run = tgkit("demo", "-o", tmp_path / "demo", "--monitor-seconds", "120", cwd=tmp_path)
+    assert run.stdout is not None
+    for line in iter(run.stdout.readline, ""):
+        if line.startswith("monitoring"):
+            break
+    else:  # the output ended: the demo failed before its monitor phase
+        pytest.fail(finish(run)[2])
+    time.sleep(1.0)  # a few live messages arrive (5 a second)
+    run.send_signal(signal.SIGINT)
+    code, _, err = finish(run)
+    assert code == 5, err
+    assert "Traceback" not in err and "AttributeError" not in err, err
+    assert "rows were saved in collection" in err and "run the same command again" in err
