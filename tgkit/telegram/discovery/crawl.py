@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -100,9 +100,10 @@ class Crawl:
         """Read with every reader until the frontier is empty (or ``max_chats`` read)."""
         self._progress = progress
         alone = len(readers) == 1
-        async with asyncio.TaskGroup() as group:
-            for reader in readers:
-                group.create_task(self._worker(reader, alone))
+        if alone:
+            await self._worker(readers[0], alone)
+        else:
+            await _all_or_none([self._worker(reader, alone) for reader in readers])
         if self._full():
             for other in self.nodes.values():
                 if other.get("queued"):
@@ -290,6 +291,20 @@ class Crawl:
 
 _EDGE_FIELDS = ("source_chat_id", "target_chat_id", "target", "kind", "weight", "first_seen",
                 "last_seen", "message_ids", "edge_id")
+
+
+async def _all_or_none(work: list[Coroutine[Any, Any, None]]) -> None:
+    """Run ``work`` side by side; the first error (or a cancel) stops the rest and is raised."""
+    tasks = [asyncio.ensure_future(each) for each in work]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
 
 
 def _can(node: dict[str, Any], key: str, account: str) -> bool:

@@ -21,7 +21,7 @@ from typing import Any
 
 from telethon.tl import functions, types
 
-from tgkit.errors import ChatNotFound, NotAChat, TgkitError
+from tgkit.errors import ChatNotFound, FloodWait, NotAChat, TgkitError
 from tgkit.telegram.chat_info import UNREADABLE, chat_type
 from tgkit.telegram.chat_info import _row as chat_info_row
 from tgkit.telegram.context import TelegramContext, utc_now
@@ -89,7 +89,7 @@ async def read_chat(ctx: TelegramContext, request: ChatRequest) -> Visit:
         visit.reason = f"{type(exc).__name__}: {exc}"
         return visit
     except TgkitError as exc:  # a join Telegram refused: too many channels, a bad link
-        if not request.join or not request.key.startswith("+"):
+        if isinstance(exc, FloodWait) or not request.key.startswith("+"):
             raise
         visit.status, visit.reason = "private", f"{type(exc).__name__}: {exc}"
         return visit
