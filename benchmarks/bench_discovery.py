@@ -36,7 +36,7 @@ FAST = SessionConfig(pacing=False, reconnect_backoff=0.01, drain_timeout=0.5)
 #: user account read about one history page a second, and resolve a username
 #: about once a minute before its day-long flood waits (TELEGRAM-FACTS.md).
 COST = {"messages.GetHistory": 1.0, "channels.GetChannelRecommendations": 1.0,
-        "contacts.ResolveUsername": 60.0}
+        "channels.GetFullChannel": 1.0, "contacts.ResolveUsername": 60.0}
 
 
 def modelled(requests: Counter[str]) -> float:
@@ -85,11 +85,11 @@ def _truth_keys(truth: pd.DataFrame, world: World) -> set[tuple[int, str, object
 
 
 async def crawl(universe: Universe, me: object, seeds: list[str], depth: int,
-                store: Store | None = None) -> tuple[object, Counter[str]]:
+                store: Store | None = None, **options: object) -> tuple[object, Counter[str]]:
     world = universe.world
     world.reset_stats()
     async with TelegramSession.sandbox(world, me, config=FAST, store=store) as session:
-        net = await session.discover(seeds, depth=depth)
+        net = await session.discover(seeds, depth=depth, **options)
     return net, _requests(world)
 
 
@@ -111,6 +111,23 @@ async def interrupted(universe: Universe, me: object, seeds: list[str], depth: i
     async with TelegramSession.sandbox(world, me, config=FAST, store=store) as session:
         await session.discover(seeds, depth=depth)
     return _requests(world)
+
+
+async def forward_only(universe: Universe, me: object, seeds: list[str], depth: int) -> None:
+    """Chats found by forwards alone: read by id with the access hash the citing answer
+    carried, so no ResolveUsername beyond the seeds'; the naive crawler resolves each."""
+    net, requests = await crawl(universe, me, seeds, depth, via=("forwards",), full_info=False)
+    nodes = net.nodes  # type: ignore[attr-defined]
+    found = nodes[(nodes["status"] == "read") & (nodes["first_found_via"] == "forward")]
+    resolves = requests["contacts.ResolveUsername"] - len(seeds)  # the seeds' own
+    naive = Counter(requests)
+    naive["contacts.ResolveUsername"] += int(found["username"].notna().sum())
+    ours, theirs = modelled(requests), modelled(naive)
+    print(f"forward-only crawl: {len(found)} forward-found chats read; ResolveUsername per "
+          f"forward-found channel: tgkit {max(0, resolves) / max(1, len(found)):.3f} "
+          f"(target < 0.1), naive {found['username'].notna().sum() / max(1, len(found)):.3f}; "
+          f"modelled time tgkit {ours / 3600:.2f} h, naive {theirs / 3600:.2f} h -> "
+          f"{theirs / max(1.0, ours):.1f}x shorter")
 
 
 async def main(channels: int, seed_count: int, depth: int) -> None:
@@ -146,7 +163,14 @@ async def main(channels: int, seed_count: int, depth: int) -> None:
           f"{naive['contacts.ResolveUsername'] / max(1, len(read)):.3f}")
     ours, theirs = modelled(requests), modelled(naive)
     print(f"modelled time: tgkit {ours / 3600:.1f} h, naive {theirs / 3600:.1f} h "
-          f"-> {theirs / max(1.0, ours):.1f}x shorter")
+          f"-> {theirs / max(1.0, ours):.1f}x shorter (both with full_info: one "
+          f"GetFullChannel per chat read)")
+    full = COST["channels.GetFullChannel"] * requests["channels.GetFullChannel"]
+    print(f"modelled time of the crawl alone (full_info=False): tgkit "
+          f"{(ours - full) / 3600:.1f} h, naive {(theirs - full) / 3600:.1f} h -> "
+          f"{(theirs - full) / max(1.0, ours - full):.1f}x shorter")
+    await forward_only(universe, world.add_user("Bench 2", username="bench_forwards"), seeds,
+                       depth)
     with TemporaryDirectory() as folder:
         resumed = await interrupted(universe, me, seeds, depth, requests["messages.GetHistory"],
                                     random.Random(5), Path(folder))

@@ -84,3 +84,16 @@ async def test_the_pool_crawl_is_stored_and_continues(universe: Universe,
         again = await manager.discover(seeds, depth=1, max_chats=3)
     assert world.stats().count("messages.GetHistory") == 0  # complete: nothing read again
     pd.testing.assert_frame_equal(again.edges, first.edges)
+
+
+async def test_the_network_as_a_networkx_graph(universe: Universe, me: User) -> None:
+    async with TelegramSession.sandbox(universe.world, me, config=FAST) as session:
+        net = await session.discover(universe.seeds(3), depth=1)
+    graph = net.to_networkx()
+    assert graph.number_of_edges() == len(net.edges)
+    assert graph.number_of_nodes() >= (net.nodes["status"] == "read").sum()
+    hub = net.edges.groupby("target_chat_id")["weight"].sum().idxmax()
+    weights = sum(d["weight"] for _, _, d in graph.in_edges(int(hub), data=True))
+    assert weights == net.edges.loc[net.edges["target_chat_id"] == hub, "weight"].sum()
+    read = net.nodes[net.nodes["status"] == "read"].iloc[0]
+    assert graph.nodes[int(read["chat_id"])]["title"] == read["title"]
