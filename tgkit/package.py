@@ -150,13 +150,14 @@ def _holds_lists(column: pd.Series) -> bool:
     return any(isinstance(value, list | tuple) or hasattr(value, "tolist") for value in sample)
 
 
-def column_descriptions(kind: str) -> dict[str, str]:
-    """Each column's meaning for a frame kind, read from ``tgkit.frames``' column tables.
+def column_descriptions(kind: str, doc: str | None = None) -> dict[str, str]:
+    """Each column's meaning for a frame kind, read from ``tgkit.frames``' column tables
+    (or from ``doc``, a docstring with a table in the same form).
 
     >>> column_descriptions("members")["user_id"]
     "the user's Telegram id"
     """
-    doc = tgframes.__doc__ or ""
+    doc = (tgframes.__doc__ or "") if doc is None else doc
     heading = re.search(rf'\(``kind="{re.escape(kind)}"``[^)]*\)', doc)
     if heading is None:
         return {}

@@ -218,6 +218,8 @@ def _sentence(name: str, df: pd.DataFrame, rec: Mapping[str, Any] | None) -> str
     if window:
         parts.append(f", covering {window}")
     sentence = "".join(parts) + "."
+    if isinstance(rec.get("runs"), int):  # a tracking dataset, grown run after run
+        sentence += f" It was collected over {rec['runs']:,} tracking runs."
     if rec.get("coverage") is not None:
         sentence += (
             f" It holds {rec['coverage']:.1%} of the {rec.get('reported_total'):,} "

@@ -127,9 +127,9 @@ async def test_each_run_takes_the_chats_info_once_into_the_dataset(
     async with session(world, tmp_path / "tgkit.db") as tg:
         await tg.watch(CHANNELS)
         world.reset_stats()
-        first = await tg.track(dataset=study, refresh_days=0)
+        first = await tg.track(dataset=study, refresh_days=0, chat_info=True)
         assert world.stats().count("channels.GetFullChannel") == len(CHANNELS)
-        await tg.track(dataset=study, refresh_days=0)
+        await tg.track(dataset=study, refresh_days=0, chat_info=True)
         quiet = await tg.track(dataset=study, refresh_days=0, chat_info=False)
     assert first.chats is not None
     assert sorted(first.chats["title"]) == ["News 0", "News 1", "News 2"]

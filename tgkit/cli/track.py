@@ -13,14 +13,16 @@ while another holds the watchlist exits 6 (in use). A crontab line::
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from tgkit.cli.commands import RunState, open_session, store_path_for
+from tgkit.cli.output import read_key_file
 from tgkit.store import Store
 from tgkit.store._watchlist import Watchlist, check_watchlist_name
 from tgkit.telegram.catalogue import optional_seconds
 from tgkit.telegram.targets import parse_target
-from tgkit.tracking.run import REFRESH, TRACK, WATCH
+from tgkit.tracking.run import INFO_PERIOD, REFRESH, TRACK, WATCH, WHAT_KIND
 
 __all__ = ["add_track", "run_track"]
 
@@ -35,6 +37,8 @@ def add_track(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     add = actions.add_parser("add", parents=parents, help="track these chats")
     add.add_argument("targets", nargs="+", metavar="TARGET", help="@name, t.me link or id")
     add.add_argument("--since", help="the first round starts here (default: all history)")
+    add.add_argument("--what", nargs="+", type=_checked(WHAT_KIND.check, "--what"), metavar="WHAT",
+                     help="what rounds take: messages, counters, chat_info (default: all)")
     remove = actions.add_parser("remove", parents=parents, help="stop tracking these chats")
     remove.add_argument("targets", nargs="+", metavar="TARGET", help="@name or id")
     actions.add_parser("list", parents=parents, help="the tracked chats")
@@ -42,8 +46,15 @@ def add_track(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     run.add_argument("--dataset", help="the study's Parquet dataset folder (grown each run)")
     run.add_argument("--refresh-days", type=_checked(REFRESH.check), default=3,
                      help="refresh the counters of posts of the last N days (default 3)")
-    run.add_argument("--no-chat-info", dest="chat_info", action="store_false",
-                     help="do not take the chats' info this run")
+    run.add_argument("--chat-info", type=_checked(_info_when, "--chat-info"), default="1D",
+                     metavar="WHEN",
+                     help="take a chat's info when its last is this old ('1D', the default; "
+                     "'6h'), 'every-run' or 'never'")
+    run.add_argument("--no-chat-info", dest="chat_info", action="store_const", const=False,
+                     help="do not take the chats' info this run (--chat-info never)")
+    run.add_argument("--pseudonymize-key-file", type=Path, metavar="FILE",
+                     help="write the dataset pseudonymised with the key in FILE (the same "
+                     "key every run)")
     run.add_argument("--timeout", type=_checked(optional_seconds),
                      help="longest run, e.g. 3600 or '2h'")
     for sub in (add, remove, run, actions.choices["list"]):
@@ -51,10 +62,15 @@ def add_track(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
                          help="the watchlist's name (default: default)")
 
 
-def _checked(check: Any) -> Any:
+def _info_when(text: str, name: str) -> Any:
+    words = {"every-run": True, "never": False}
+    return words[text] if text in words else INFO_PERIOD.check(text, name)
+
+
+def _checked(check: Any, name: str = "value") -> Any:
     def convert(text: str) -> Any:
         try:
-            return check(text, "value")
+            return check(text, name)
         except (TypeError, ValueError) as error:
             raise argparse.ArgumentTypeError(str(error)) from None
 
@@ -69,7 +85,9 @@ async def run_track(args: argparse.Namespace, state: RunState) -> dict[str, Any]
 
 
 async def _add(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
-    checked = WATCH.check(args.targets, watchlist=args.watchlist, since=args.since)
+    what = {item for chosen in args.what for item in chosen} if args.what else None
+    checked = WATCH.check(args.targets, watchlist=args.watchlist, since=args.since,
+                          **({"what": tuple(what)} if what else {}))
     async with open_session(args, state) as session:
         frame = await session.submit(WATCH, checked)
     print(f"track {args.watchlist}: {len(frame)} chats tracked")
@@ -117,7 +135,7 @@ async def _list(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
 async def _run(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
     checked = TRACK.check(
         args.watchlist, dataset=args.dataset, refresh_days=args.refresh_days,
-        chat_info=args.chat_info,
+        chat_info=args.chat_info, pseudonymize_key=read_key_file(args.pseudonymize_key_file),
     )
     async with open_session(args, state) as session:
         handle = session.submit(TRACK, checked, timeout=args.timeout)

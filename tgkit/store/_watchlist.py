@@ -6,7 +6,10 @@ first round collects (``since``, None for the whole history), and where
 tracking stands: the ``round`` a chat is in and the newest message id
 collected (``last_message_id``). The id, not the username, is the key, so a
 renamed channel stays tracked; the username is only a fallback for an account
-whose entity cache has not seen the chat yet.
+whose entity cache has not seen the chat yet. ``what`` says what a round
+takes of the chat (``WHAT``: its new ``messages``, the refreshed ``counters``
+of recent posts, its ``chat_info``), and ``info_at`` when its info was last
+taken. Adding a chat again sets its ``what`` and keeps where it stands.
 
 Entries are added already resolved (``tgkit.tracking.watch`` resolves them
 through the session's entity cache first). A run holds the watchlist's lock:
@@ -33,7 +36,9 @@ import pandas as pd
 
 from tgkit.store._records import CollectionInUse
 
-__all__ = ["WATCHLIST_COLUMNS", "WatchEntry", "Watchlist", "check_watchlist_name"]
+__all__ = [
+    "WATCHLIST_COLUMNS", "WHAT", "WatchEntry", "Watchlist", "check_watchlist_name", "check_what",
+]
 
 _TABLE = """
 CREATE TABLE IF NOT EXISTS watchlist (
@@ -47,10 +52,20 @@ CREATE TABLE IF NOT EXISTS watchlist (
     round            INTEGER NOT NULL DEFAULT 0,
     last_message_id  INTEGER NOT NULL DEFAULT 0,
     last_run_at      REAL,
+    what             TEXT,
+    info_at          REAL,
     PRIMARY KEY (name, chat_id)
 )
 """
-_COLUMNS = "chat_id, kind, username, title, since, added_at, round, last_message_id, last_run_at"
+#: Columns added after the first version of the table (added to an older store on write).
+_ADDED = {"what": "TEXT", "info_at": "REAL"}
+_COLUMNS = (
+    "chat_id, kind, username, title, since, added_at, round, last_message_id, last_run_at, "
+    "what, info_at"
+)
+
+#: What a round can take of a chat, in the order rounds take them.
+WHAT = ("messages", "counters", "chat_info")
 
 #: The columns of ``Watchlist.frame()``.
 WATCHLIST_COLUMNS = {
@@ -63,7 +78,28 @@ WATCHLIST_COLUMNS = {
     "round": "Int64",
     "last_message_id": "Int64",
     "last_run_at": "datetime64[ns, UTC]",
+    "what": "string",  # comma-separated, from WHAT
+    "info_at": "datetime64[ns, UTC]",
 }
+
+
+def check_what(value: Any, name: str = "what") -> tuple[str, ...]:
+    """What to track of a chat: one or more of ``WHAT``, as a tuple in ``WHAT``'s order."""
+    items = [value] if isinstance(value, str) else value
+    try:
+        chosen = set(items)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be one or more of {', '.join(WHAT)}, e.g. ('messages', "
+            f"'counters'), got {value!r}"
+        ) from None
+    unknown = sorted(map(repr, chosen - set(WHAT)))
+    if unknown or not chosen:
+        raise ValueError(
+            f"{name} must be one or more of {', '.join(WHAT)}; got "
+            f"{', '.join(unknown) or 'nothing'}"
+        )
+    return tuple(item for item in WHAT if item in chosen)
 
 
 def check_watchlist_name(value: Any, name: str = "watchlist") -> str:
@@ -95,6 +131,8 @@ class WatchEntry:
     round: int = 0
     last_message_id: int = 0
     last_run_at: datetime | None = None
+    what: tuple[str, ...] = WHAT
+    info_at: datetime | None = None
 
     @property
     def display(self) -> str:
@@ -132,9 +170,16 @@ class Watchlist:
         """A chat's round ``round`` is done and exported: the next round starts after it."""
         self.store._call(_advance, self.name, chat_id, round, last_message_id)
 
+    def took_info(self, chat_ids: Iterable[int], at: datetime) -> None:
+        """The info of these chats (marked ids) was taken at ``at``."""
+        self.store._call(_took_info, self.name, list(chat_ids), at.timestamp())
+
     def frame(self) -> pd.DataFrame:
         """The watchlist as a DataFrame (``WATCHLIST_COLUMNS``)."""
-        rows = [{k: getattr(e, k) for k in WATCHLIST_COLUMNS} for e in self.entries()]
+        rows = [
+            {k: ",".join(e.what) if k == "what" else getattr(e, k) for k in WATCHLIST_COLUMNS}
+            for e in self.entries()
+        ]
         frame = pd.DataFrame(rows, columns=list(WATCHLIST_COLUMNS))
         for column, dtype in WATCHLIST_COLUMNS.items():
             if dtype.startswith("datetime"):
@@ -168,11 +213,28 @@ def _table(conn: sqlite3.Connection) -> bool:
     return row is not None
 
 
+def _ensure(conn: sqlite3.Connection) -> None:
+    """The table, with the columns added since its first version (before a write)."""
+    conn.execute(_TABLE)
+    present = {row[1] for row in conn.execute("PRAGMA table_info(watchlist)")}
+    for column, sql_type in _ADDED.items():
+        if column not in present:
+            conn.execute(f"ALTER TABLE watchlist ADD COLUMN {column} {sql_type}")
+
+
+def _select(conn: sqlite3.Connection) -> str:
+    """The columns to read; NULL for those an older store (read only) lacks."""
+    present = {row[1] for row in conn.execute("PRAGMA table_info(watchlist)")}
+    return ", ".join(
+        c if c in present else f"NULL AS {c}" for c in (n.strip() for n in _COLUMNS.split(","))
+    )
+
+
 def _entries(conn: sqlite3.Connection, name: str) -> list[WatchEntry]:
     if not _table(conn):
         return []
     rows = conn.execute(
-        f"SELECT {_COLUMNS} FROM watchlist WHERE name = ? ORDER BY added_at, rowid", (name,)
+        f"SELECT {_select(conn)} FROM watchlist WHERE name = ? ORDER BY added_at, rowid", (name,)
     ).fetchall()
     return [_entry(row) for row in rows]
 
@@ -181,7 +243,7 @@ def _one(conn: sqlite3.Connection, name: str, chat_id: int) -> WatchEntry | None
     if not _table(conn):
         return None
     row = conn.execute(
-        f"SELECT {_COLUMNS} FROM watchlist WHERE name = ? AND chat_id = ?", (name, chat_id)
+        f"SELECT {_select(conn)} FROM watchlist WHERE name = ? AND chat_id = ?", (name, chat_id)
     ).fetchone()
     return None if row is None else _entry(row)
 
@@ -190,7 +252,8 @@ def _entry(row: tuple[Any, ...]) -> WatchEntry:
     return WatchEntry(
         chat_id=row[0], kind=row[1], username=row[2], title=row[3], since=_time(row[4]),
         added_at=_time(row[5]) or datetime.now(UTC), round=row[6], last_message_id=row[7],
-        last_run_at=_time(row[8]),
+        last_run_at=_time(row[8]), what=tuple(row[9].split(",")) if row[9] else WHAT,
+        info_at=_time(row[10]),
     )
 
 
@@ -199,16 +262,17 @@ def _time(value: float | None) -> datetime | None:
 
 
 def _save(conn: sqlite3.Connection, name: str, entries: list[WatchEntry]) -> None:
-    conn.execute(_TABLE)
+    _ensure(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
         for e in entries:
             conn.execute(
-                "INSERT INTO watchlist (name, chat_id, kind, username, title, since, added_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, chat_id) DO UPDATE SET "
-                "username = excluded.username, title = excluded.title",
+                "INSERT INTO watchlist (name, chat_id, kind, username, title, since, added_at, "
+                "what) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name, chat_id) DO UPDATE "
+                "SET username = excluded.username, title = excluded.title, what = excluded.what",
                 (name, e.chat_id, e.kind, e.username, e.title,
-                 None if e.since is None else e.since.timestamp(), e.added_at.timestamp()),
+                 None if e.since is None else e.since.timestamp(), e.added_at.timestamp(),
+                 ",".join(e.what)),
             )
         conn.execute("COMMIT")
     except BaseException:
@@ -235,4 +299,12 @@ def _advance(
         "last_message_id = MAX(last_message_id, ?), last_run_at = ? "
         "WHERE name = ? AND chat_id = ?",
         (round, last_message_id, time.time(), name, chat_id),
+    )
+
+
+def _took_info(conn: sqlite3.Connection, name: str, chat_ids: list[int], at: float) -> None:
+    _ensure(conn)
+    conn.executemany(
+        "UPDATE watchlist SET info_at = ? WHERE name = ? AND chat_id = ?",
+        [(at, name, chat_id) for chat_id in chat_ids],
     )

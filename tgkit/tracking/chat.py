@@ -8,6 +8,11 @@ started): with nothing new, and a refresh window one page holds, that is one
 request. Rows above ``last_message_id`` are new messages; rows at or below
 it are refreshed posts, whose counters become ``observations``.
 
+What a round takes follows the entry's ``what``: without ``"messages"`` no
+row counts as new (only the refresh window is paged), without
+``"counters"`` there is no refresh window, and with neither the round sends
+no history request at all (the chat is then tracked for its info only).
+
 A round is a store collection keyed by (watchlist, chat, round, last id), so
 a killed or interrupted round resumes where it stopped; only after its files
 are in the dataset does the watchlist entry move to the next round. Writing
@@ -24,8 +29,8 @@ import pandas as pd
 
 from tgkit.core import current_operation
 from tgkit.errors import ChatNotFound
-from tgkit.frames import collection_attrs
-from tgkit.store._watchlist import WatchEntry, Watchlist
+from tgkit.frames import collection_attrs, empty_frame
+from tgkit.store._watchlist import WHAT, WatchEntry, Watchlist
 from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert_messages import message_columns
@@ -62,8 +67,16 @@ async def track_round(
     dataset: Dataset | None,
 ) -> pd.DataFrame:
     """Run ``entry``'s next round; returns every row it paged (new and refreshed)."""
+    if "messages" not in entry.what and "counters" not in entry.what:
+        return _nothing_paged(entry)
+    if "counters" not in entry.what:
+        refresh_days = 0
     chat = await resolve_entry(ctx, entry)
-    params = {"track": watchlist.name, "round": entry.round, "min_id": entry.last_message_id}
+    params: dict[str, Any] = {
+        "track": watchlist.name, "round": entry.round, "min_id": entry.last_message_id,
+    }
+    if entry.what != WHAT:
+        params["what"] = ",".join(entry.what)
     collector = PageCollector.open(
         "messages", store=ctx.store, account=ctx.account, target=str(entry.chat_id),
         params=params, order_by=("message_id",),
@@ -77,6 +90,8 @@ async def track_round(
     else:
         frame = collector.stored_frame()
     new = frame[frame["message_id"] > entry.last_message_id]
+    if "messages" not in entry.what:
+        new = new.head(0)
     if dataset is not None:
         name = f"c{collector.collection_id}"
         dataset.append("messages", _plain(new, "messages"), name, "date")
@@ -84,6 +99,14 @@ async def track_round(
     newest = int(new["message_id"].max()) if len(new) else entry.last_message_id
     watchlist.advance(entry.chat_id, entry.round + 1, newest)
     frame.attrs.update(new_messages=len(new), refreshed=len(frame) - len(new))
+    return frame
+
+
+def _nothing_paged(entry: WatchEntry) -> pd.DataFrame:
+    """The round of a chat tracked for its info only: no history request."""
+    frame = empty_frame("messages")
+    frame.attrs.update(chat_id=entry.chat_id, min_id=entry.last_message_id, new_messages=0,
+                       refreshed=0)
     return frame
 
 
@@ -105,6 +128,7 @@ class _Pager:
         self._started = started
         self._refresh_since = started - timedelta(days=refresh_days)
         self._min_id = entry.last_message_id
+        self._new = "messages" in entry.what  # else only the refresh window is paged
 
     async def run(self) -> None:
         offset_id = self._collector.checkpoint.get("offset_id", 0)
@@ -122,13 +146,13 @@ class _Pager:
                 return
 
     def _wanted(self, message: Any) -> bool:
-        if message.id > self._min_id:
+        if message.id > self._min_id and self._new:
             since = self._entry.since if self._min_id == 0 else None
             return since is None or message.date >= since
         return message.date >= self._refresh_since
 
     def _done(self, oldest: Any) -> bool:
-        if oldest.id > self._min_id:
+        if oldest.id > self._min_id and self._new:
             since = self._entry.since if self._min_id == 0 else None
             return since is not None and oldest.date < since
         return oldest.date < self._refresh_since

@@ -17,6 +17,27 @@ same rows, atomically (a temporary file renamed over), so the dataset never
 holds a half file or a row twice. ``observations`` has one row per post and
 round: the counters as seen then, so a post's audience can be followed.
 
+Observations (``kind="observations"``: one row per post and round)
+
+============  ===================  =================================================
+column        dtype                meaning
+============  ===================  =================================================
+message_id    Int64                id of the post within its chat
+chat_id       Int64                the chat's marked id (``-100…`` for channels)
+observed_at   datetime64[ns, UTC]  when tgkit read these counters
+date          datetime64[ns, UTC]  when the post was posted (its age at observed_at)
+views         Int64                views of the post then (NA where Telegram counts none)
+forwards      Int64                times the post had been forwarded then
+replies       Int64                replies (or comments) the post had then
+reactions     Int64                reactions the post had then, all emoji together
+============  ===================  =================================================
+
+Every folder also has the partition key ``month`` (``YYYY-MM``: of ``date`` for
+messages, of ``observed_at`` for observations, of ``collected_at`` for chat info).
+
+After every run the folder is also a Frictionless data package
+(``datapackage.json``, see ``tgkit.tracking.dataset_package``).
+
 Example::
 
     messages = read_parquet("study/messages")          # tgkit.export
@@ -33,13 +54,16 @@ from typing import Any
 
 import pandas as pd
 
-from tgkit.export import COMMON_METADATA, METADATA_KEY, frame_schema
+from tgkit.export import COMMON_METADATA, METADATA_KEY, _readable_pandas_metadata, frame_schema
+from tgkit.tracking.keys import DatasetKey
 
 __all__ = ["OBSERVATION_COLUMNS", "Dataset", "observations_frame"]
 
 MARKER = "tgkit-dataset.json"
 _FORMAT = "tgkit-tracking/1"
 PARTITION_BY = ("chat_id", "month")
+#: The frames a dataset holds, each in its own folder.
+KINDS = ("messages", "observations", "chat_info")
 
 #: One row per post and observation: the counters as a tracking round saw them.
 OBSERVATION_COLUMNS: Mapping[str, str] = {
@@ -75,9 +99,12 @@ def observations_frame(messages: pd.DataFrame) -> pd.DataFrame:
 class Dataset:
     """The dataset folder of one study (see the module docstring)."""
 
-    def __init__(self, path: str | os.PathLike[str], watchlist: str) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], watchlist: str, key: DatasetKey | None = None
+    ) -> None:
         self.path = Path(path).expanduser()
         self.watchlist = watchlist
+        self.key = key
         self._check()
 
     def __repr__(self) -> str:
@@ -102,6 +129,7 @@ class Dataset:
                     f"the dataset {path} grows watchlist {about.get('watchlist')!r}, not "
                     f"{self.watchlist!r}: one dataset per study; give another folder"
                 )
+            self._check_key(about.get("pseudonymized"))
             return
         if path.is_dir() and any(path.iterdir()):
             raise ValueError(
@@ -109,17 +137,52 @@ class Dataset:
                 "write into it: give a new or empty folder"
             )
 
+    def _check_key(self, recorded: Any) -> None:
+        """The run's key (or none) must be the one the dataset was written with."""
+        key, path = self.key, self.path
+        if recorded and key is None:
+            raise ValueError(
+                f"the dataset {path} is pseudonymised: give the study's pseudonymize_key "
+                "(--pseudonymize-key-file) every run, or another folder for plain data"
+            )
+        if recorded and key is not None and recorded.get("key_check") != key.check_value:
+            raise ValueError(
+                f"the dataset {path} was pseudonymised with another key: its tokens would not "
+                "match this key's; give the study's key, or another folder"
+            )
+        if not recorded and key is not None and self.holds_data():
+            raise ValueError(
+                f"the dataset {path} holds data that is not pseudonymised; tgkit will not "
+                "pseudonymise it half-way: give a new folder for the pseudonymised study"
+            )
+
+    def holds_data(self) -> bool:
+        """Whether any frame has been written here."""
+        return any((self.path / kind).is_dir() for kind in KINDS)
+
+    @property
+    def pseudonymized(self) -> bool:
+        """Whether this dataset's frames are written pseudonymised."""
+        return self.key is not None
+
     def create(self) -> None:
         """Make the folder and its marker (idempotent)."""
         self.path.mkdir(parents=True, exist_ok=True)
         marker = self.path / MARKER
-        if not marker.exists():
-            _atomic_write(marker, json.dumps({"format": _FORMAT, "watchlist": self.watchlist}))
+        about: dict[str, Any] = {"format": _FORMAT, "watchlist": self.watchlist}
+        if self.key is not None:
+            about["pseudonymized"] = {
+                "with": "tgkit.privacy.pseudonymize", "key_check": self.key.check_value,
+            }
+        if not marker.exists() or (self.key is not None and not self.holds_data()):
+            _atomic_write(marker, json.dumps(about))
 
     def append(self, kind: str, frame: pd.DataFrame, name: str, month_of: str) -> list[Path]:
         """Write ``frame``'s rows under ``kind/chat_id=…/month=…/<name>.parquet``."""
         if frame.empty:
             return []
+        if self.key is not None:
+            frame = self.key.pseudonymize(frame)
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -168,6 +231,8 @@ def _table(pa: Any, frame: pd.DataFrame, schema: Mapping[str, Any]) -> Any:
     table = pa.Table.from_pandas(bare, preserve_index=False)
     metadata = dict(table.schema.metadata or {})
     metadata[METADATA_KEY] = json.dumps(schema, default=str).encode()
+    if b"pandas" in metadata:  # list columns as object: readers (frictionless) parse the rest
+        metadata[b"pandas"] = _readable_pandas_metadata(metadata[b"pandas"])
     return table.replace_schema_metadata(metadata)
 
 

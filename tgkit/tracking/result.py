@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -52,14 +52,16 @@ def outcome_row(entry: WatchEntry, result: Any, seconds: float) -> dict[str, Any
 @dataclass(frozen=True, slots=True)
 class TrackResult:
     """A run: ``messages`` (new), ``observations`` (counters), ``outcomes`` (per chat),
-    ``chats`` (their info, when taken)."""
+    ``chats`` (their info, when taken), ``provenance`` (how the run was made: versions,
+    parameters, account, server, times, requests; ``tgkit.provenance``)."""
 
     watchlist: str
     messages: pd.DataFrame
     observations: pd.DataFrame
     outcomes: pd.DataFrame
     seconds: float
-    chats: pd.DataFrame | None = None  # chat_info of the chats tracked, once a run
+    chats: pd.DataFrame | None = None  # chat_info of the chats whose info was due
+    provenance: dict[str, Any] | None = None
 
     @classmethod
     def of(
@@ -73,6 +75,10 @@ class TrackResult:
         new.attrs = everything.attrs
         outcomes = pd.DataFrame(rows, columns=list(OUTCOME_COLUMNS)).astype(OUTCOME_COLUMNS)
         return cls(watchlist, new, observations_frame(everything), outcomes, seconds, chats)
+
+    def with_provenance(self, made: dict[str, Any] | None) -> TrackResult:
+        """This result with the run's provenance."""
+        return replace(self, provenance=made)
 
     @property
     def failed(self) -> pd.DataFrame:

@@ -1,8 +1,11 @@
 """``watch`` and ``track``: the catalogue operations of tracking.
 
-``watch(targets, watchlist=...)`` resolves each target (entity cache first)
-and adds it to the store's watchlist by id; an unknown chat is refused with
-the target named, and nothing is added then. ``track(watchlist, ...)`` runs
+``watch(targets, watchlist=..., what=...)`` resolves each target (entity
+cache first) and adds it to the store's watchlist by id; an unknown chat is
+refused with the target named, and nothing is added then. ``what`` is what
+the rounds take of these chats: their new ``messages``, the refreshed
+``counters`` of their recent posts, their ``chat_info`` (all three unless
+told; adding a chat again with another ``what`` changes it). ``track(watchlist, ...)`` runs
 one round for every chat of the watchlist (``tgkit.tracking.chat``), each
 chat on its own, so a chat that fails (private now, banned, deleted) is
 reported in the outcomes and the others go on. On a ``SessionManager`` the
@@ -10,28 +13,38 @@ rounds are ``track_chat`` operations spread over its sessions (``spread``);
 on one session they run in turn, paced by its budgets. A run holds the
 watchlist's lock: a second run at once is refused with ``CollectionInUse``.
 
-Each run also takes the info of the chats it tracked (``chat_info``, one
-request per chat) into the dataset's ``chat_info`` folder, unless
-``chat_info=False``.
+A run also takes the info of the chats it tracked (``chat_info``, one
+``channels.GetFullChannel`` per chat, which Telegram paces at about 30 a
+minute) into the dataset's ``chat_info`` folder: with the default
+``chat_info="1D"`` a chat's info is taken when its last one is a day old
+(less a 5 % margin, so a daily cron run that starts a little early still
+takes it), so hourly runs take it once a day; ``chat_info=True`` takes it
+every run, ``False`` never, and any other period (``"6h"``, seconds, a
+timedelta) when it is that old. Only chats whose ``what`` holds
+``"chat_info"`` are asked.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
-import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pandas as pd
 
-from tgkit.core import OperationKind
+from tgkit import provenance
+from tgkit.core import OperationKind, current_operation
 from tgkit.errors import TgkitError
-from tgkit.store._watchlist import WatchEntry, Watchlist, check_watchlist_name
+from tgkit.store._watchlist import (
+    WHAT,
+    WatchEntry,
+    Watchlist,
+    check_watchlist_name,
+    check_what,
+)
 from tgkit.telegram.catalogue import (
     DATETIME,
-    FLAG,
+    DURATION,
     TARGET,
     TARGETS,
     Arguments,
@@ -42,9 +55,11 @@ from tgkit.telegram.catalogue import (
 from tgkit.telegram.chat_info import CHAT_INFO, chat_info
 from tgkit.telegram.context import TelegramContext
 from tgkit.telegram.targets import parse_target
-from tgkit.tracking.chat import report, track_round
+from tgkit.tracking.chat import track_round
 from tgkit.tracking.dataset import Dataset
-from tgkit.tracking.result import TrackResult, outcome_row
+from tgkit.tracking.keys import check_dataset_key
+from tgkit.tracking.result import TrackResult
+from tgkit.tracking.rounds import run_rounds
 
 __all__ = ["TRACK", "TRACK_CHAT", "WATCH"]
 
@@ -65,9 +80,32 @@ def _folder(value: Any, name: str) -> str:
     return str(value if not isinstance(value, bytes) else value.decode())
 
 
+def _info_period(value: Any, name: str) -> bool | float:
+    if isinstance(value, bool):
+        return value
+    try:
+        return float(DURATION.check(value, name))
+    except (TypeError, ValueError) as error:
+        raise type(error)(
+            f"{name} must be True (every run), False (never) or a period such as '1D', "
+            f"'6h' or seconds: {error}"
+        ) from None
+
+
 WATCHLIST = ValueKind("watchlist", "str", "a watchlist name such as 'study'", check_watchlist_name)
 FOLDER = ValueKind("folder", "str | Path", "a folder", _folder)
 REFRESH = ValueKind("refresh", "float | timedelta | str", "days (0: no refresh)", _refresh_days)
+WHAT_KIND = ValueKind(
+    "what", "str | Sequence[str]", f"one or more of {', '.join(WHAT)}", check_what, many=True
+)
+INFO_PERIOD = ValueKind(
+    "info_period", "bool | float | timedelta | str",
+    "True (every run), False (never) or a period ('1D', seconds)", _info_period,
+)
+KEY = ValueKind(
+    "key", "str | bytes", "a pseudonymisation key (tgkit.privacy.generate_key())",
+    check_dataset_key,
+)
 
 _WATCHLIST_PARAM = Param("watchlist", WATCHLIST, "default", "the watchlist's name")
 
@@ -99,6 +137,7 @@ async def _watch_steps(ctx: TelegramContext, args: Arguments, live: None) -> pd.
             WatchEntry(
                 chat_id=chat.marked_id, kind=chat.kind.value, username=chat.username,
                 title=chat.title, since=since, added_at=pd.Timestamp.now("UTC").to_pydatetime(),
+                what=args["what"],
             )
         )
     watchlist.save(entries)
@@ -110,11 +149,13 @@ WATCH = OperationSpec(
     kind=OperationKind.SCRAPE,
     summary="Add chats to a watchlist (resolved once, kept by id), for track().",
     details="An unknown chat is refused, naming it, and nothing is added. A chat already "
-    "tracked keeps where its tracking stands.",
+    "tracked keeps where its tracking stands (and takes the new what).",
     params=(
         Param("targets", TARGETS, positional=True, help="the chats to track"),
         _WATCHLIST_PARAM,
         Param("since", DATETIME, None, "the first round starts here (default: all history)"),
+        Param("what", WHAT_KIND, WHAT, "what rounds take of these chats: new messages, "
+              "refreshed counters of recent posts, chat info"),
     ),
     run=_watch_steps,
     frame=None,
@@ -139,13 +180,15 @@ async def _track_chat_steps(ctx: TelegramContext, args: Arguments, live: None) -
             f"{args['target'].display} is not in the watchlist {watchlist.name!r}: add it "
             "with watch() or `tgkit track add` first"
         )
-    dataset = Dataset(args["dataset"], watchlist.name) if args["dataset"] else None
+    dataset = _dataset(args, watchlist.name)
     return await track_round(ctx, watchlist, entry, args["refresh_days"], dataset)
 
 
 _TRACK_PARAMS = (
     Param("dataset", FOLDER, None, "the study's Parquet dataset folder (grown each run)"),
     Param("refresh_days", REFRESH, 3, "refresh the counters of posts of the last N days"),
+    Param("pseudonymize_key", KEY, None, "write the dataset pseudonymised with this key "
+          "(tgkit.privacy; the same key every run, kept secret)"),
 )
 
 TRACK_CHAT = OperationSpec(
@@ -170,71 +213,13 @@ TRACK_CHAT = OperationSpec(
 # -- track ---------------------------------------------------------------------------
 
 
-Unit = Callable[[WatchEntry], Awaitable[Any]]
-Info = Callable[[list[WatchEntry]], Awaitable[Any]]
-
-
-async def run_rounds(
-    watchlist: Watchlist, dataset: Dataset | None, unit: Unit, info: Info | None,
-    *, parallel: bool, progress: Callable[[int, int], None] = report,
-) -> TrackResult:
-    """Every chat's round through ``unit``, each failure kept as an outcome; then the
-    info of the chats that answered (``info``), once."""
-    started = time.monotonic()
-    entries = watchlist.entries()
-    with watchlist.running():
-        if dataset is not None:
-            dataset.create()
-        done = 0
-
-        async def one(entry: WatchEntry) -> tuple[Any, float]:
-            nonlocal done
-            began = time.monotonic()
-            try:
-                result: Any = await unit(entry)
-            except Exception as error:  # reported and skipped: the run goes on
-                log.warning("track %s: %s skipped: %s", watchlist.name, entry.display, error)
-                result = error
-            done += 1
-            progress(done, len(entries))
-            return result, time.monotonic() - began
-
-        if parallel:
-            results = await asyncio.gather(*(one(e) for e in entries))
-        else:
-            results = [await one(e) for e in entries]
-        answered = [e for e, (r, _) in zip(entries, results, strict=True)
-                    if isinstance(r, pd.DataFrame)]
-        chats = await _chat_info(info, answered, dataset) if info and answered else None
-    rows = [outcome_row(e, r, s) for e, (r, s) in zip(entries, results, strict=True)]
-    frames = [r for r, _ in results if isinstance(r, pd.DataFrame)]
-    return TrackResult.of(watchlist.name, frames, rows, time.monotonic() - started, chats)
-
-
-async def _chat_info(
-    info: Info, entries: list[WatchEntry], dataset: Dataset | None
-) -> pd.DataFrame | None:
-    """The chats' info, once a run, kept in the dataset's ``chat_info`` folder."""
-    try:
-        frame = await info(entries)
-    except Exception as error:  # the info is a bonus: the run's rounds still count
-        log.warning("chat info of the tracked chats not taken: %s", error)
-        return None
-    if dataset is not None and isinstance(frame, pd.DataFrame) and len(frame):
-        plain = frame.reset_index(drop=True)
-        plain.attrs = {"kind": "chat_info"}
-        name = f"i{frame.attrs.get('collection_id') or int(time.time())}"
-        dataset.append("chat_info", plain, name, "collected_at")
-    return frame
-
-
 def _ids(entries: list[WatchEntry]) -> list[int]:
     return [entry.chat_id for entry in entries]
 
 
 async def _track_steps(ctx: TelegramContext, args: Arguments, live: None) -> TrackResult:
     watchlist = Watchlist(_store(ctx.store), args["watchlist"])
-    dataset = Dataset(args["dataset"], watchlist.name) if args["dataset"] else None
+    dataset = _dataset(args, watchlist.name)
 
     async def unit(entry: WatchEntry) -> pd.DataFrame:
         return await track_round(ctx, watchlist, entry, args["refresh_days"], dataset)
@@ -242,14 +227,29 @@ async def _track_steps(ctx: TelegramContext, args: Arguments, live: None) -> Tra
     async def info(entries: list[WatchEntry]) -> Any:
         return await chat_info(ctx, tuple(parse_target(i) for i in _ids(entries)), resume=False)
 
+    def requests() -> Any:
+        operation = current_operation()
+        return None if operation is None else operation.report
+
     return await run_rounds(
-        watchlist, dataset, unit, info if args["chat_info"] else None, parallel=False
+        watchlist, dataset, unit, info if args["chat_info"] is not False else None,
+        parallel=False, info_period=args["chat_info"], requests=requests,
     )
 
 
+def _dataset(args: Arguments, watchlist: str) -> Dataset | None:
+    if not args["dataset"]:
+        return None
+    return Dataset(args["dataset"], watchlist, args["pseudonymize_key"])
+
+
 def _check_dataset(args: Arguments) -> None:
-    if args["dataset"]:
-        Dataset(args["dataset"], args["watchlist"])  # refuses a folder of something else
+    if args["pseudonymize_key"] is not None and not args["dataset"]:
+        raise ValueError(
+            "pseudonymize_key pseudonymises the dataset a run writes: give dataset= too (the "
+            "frames a run returns are not pseudonymised; use tgkit.privacy.pseudonymize)"
+        )
+    _dataset(args, args["watchlist"])  # refuses a folder of something else, or another key
 
 
 async def spread(
@@ -259,7 +259,7 @@ async def spread(
     ``handle`` (a ``SpreadHandle``) counts the rounds ended and adds up their reports."""
     store = manager._collection_store()
     watchlist = Watchlist(_store(store), args["watchlist"])
-    dataset = Dataset(args["dataset"], watchlist.name) if args["dataset"] else None
+    dataset = _dataset(args, watchlist.name)
 
     async def submitted(spec: OperationSpec, call: Arguments) -> Any:
         unit = manager.submit(spec, call, **options)
@@ -271,7 +271,7 @@ async def spread(
     async def unit(entry: WatchEntry) -> Any:
         call = TRACK_CHAT.check(
             entry.chat_id, watchlist=watchlist.name, dataset=args["dataset"],
-            refresh_days=args["refresh_days"],
+            refresh_days=args["refresh_days"], pseudonymize_key=args["pseudonymize_key"],
         )
         frame, session = await submitted(TRACK_CHAT, call)
         frame.attrs["session"] = session
@@ -281,10 +281,25 @@ async def spread(
         frame, _ = await submitted(CHAT_INFO, CHAT_INFO.check(_ids(entries), resume=False))
         return frame
 
-    return await run_rounds(
-        watchlist, dataset, unit, info if args["chat_info"] else None, parallel=True,
-        progress=handle.set_progress,
-    )
+    token = provenance.begin(TRACK.name, args, account=None, server=_servers(manager))
+    try:
+        return await run_rounds(
+            watchlist, dataset, unit, info if args["chat_info"] is not False else None,
+            parallel=True, progress=handle.set_progress, info_period=args["chat_info"],
+            requests=lambda: handle.report,
+        )
+    finally:
+        provenance.end(token)
+
+
+def _servers(manager: Any) -> str:
+    """The server(s) a manager's sessions talk to, as provenance names them."""
+    labels = set()
+    for session in getattr(manager, "sessions", ()):
+        client = getattr(getattr(session, "_connection", None), "client", None)
+        if client is not None:
+            labels.add(provenance.server_label(client))
+    return ", ".join(sorted(labels)) or "several sessions"
 
 
 TRACK = OperationSpec(
@@ -299,7 +314,8 @@ TRACK = OperationSpec(
     params=(
         Param("watchlist", WATCHLIST, "default", "the watchlist's name", positional=True),
         *_TRACK_PARAMS,
-        Param("chat_info", FLAG, True, "also take each chat's info once a run"),
+        Param("chat_info", INFO_PERIOD, "1D", "take each chat's info: True every run, False "
+              "never, or when its last is this old ('1D': once a day)"),
     ),
     run=_track_steps,
     validate=_check_dataset,
