@@ -93,3 +93,54 @@ def test_queued_request_times_reach_the_file_without_a_read(db_path: Path) -> No
             with sqlite3.connect(db_path) as other:
                 (seen,) = other.execute("SELECT COUNT(*) FROM requests").fetchone()
         assert seen == 1
+
+
+def test_request_times_read_back_exactly_in_order_per_budget(db_path: Path) -> None:
+    """Batched writes (one JSON array per budget) keep every double and each budget's order."""
+    import random
+
+    rng = random.Random(18)
+    budgets = ("join", "*", "messages.GetHistory")
+    sent = [(rng.choice(budgets), NOW + rng.random()) for _ in range(500)]
+    with Store(db_path) as store:
+        store.record_requests("acct", sent)
+    with Store(db_path) as store:
+        back = store.recent_requests("acct", since=0)
+    assert sorted(back) == sorted(sent)
+    for budget in budgets:
+        assert [at for b, at in back if b == budget] == sorted(at for b, at in sent if b == budget)
+
+
+def test_the_writer_thread_ends_with_the_store_or_when_idle(
+    db_path: Path, monkeypatch: object
+) -> None:
+    import threading
+    import time
+
+    from tgkit.store import _pacing
+
+    def writers() -> int:
+        return sum(t.name == "tgkit-pacing-writer" for t in threading.enumerate())
+
+    before = writers()
+    with Store(db_path) as store:
+        store.record_requests("acct", [("join", NOW)])
+        assert writers() == before + 1
+    assert writers() == before  # close() joined it
+
+    monkeypatch.setattr(_pacing, "WRITER_IDLE", 0.05)  # type: ignore[attr-defined]
+    store = Store(db_path)
+    try:
+        store.record_requests("acct", [("join", NOW + 1)])
+        deadline = time.monotonic() + 10
+        while writers() > before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert writers() == before  # idle: gone, so an unclosed store is not kept alive
+        store.record_requests("acct", [("join", NOW + 2)])  # a new writer starts
+        assert [at for _, at in store.recent_requests("acct", since=NOW)] == [
+            NOW,
+            NOW + 1,
+            NOW + 2,
+        ]
+    finally:
+        store.close()

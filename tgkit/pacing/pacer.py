@@ -184,8 +184,12 @@ class Pacer:
             page = await client(GetHistoryRequest(...))
         """
         _check_request_type(request_type)
-        ticket = _Ticket(request_type, budget_name(request_type, self._budgets))
-        queue = self._queues[ticket.budget]
+        budget = budget_name(request_type, self._budgets)
+        if not self._queues.get(budget) and self._go_now(request_type, budget):
+            add_to_report(request_type)
+            return
+        ticket = _Ticket(request_type, budget)
+        queue = self._queues[budget]
         queue.append(ticket)
         sent = None
         try:
@@ -202,6 +206,23 @@ class Pacer:
                 budget_wait_s=ticket.waited[WaitReason.BUDGET],
                 flood_wait_s=ticket.waited[WaitReason.FLOOD],
             )
+
+    def _go_now(self, request_type: str, budget: str) -> bool:
+        """The fast path: with nobody queued on ``budget``, count one request if it may go now.
+
+        The same decision as a lone ticket's first look in ``_wait_for_slot``
+        (no flood wait in force, the budget's next slot already open), without
+        the ticket, its event and the queue a caller that waits needs.
+        """
+        now = self._clock()
+        if self._floods.end(request_type) > now:
+            return False
+        if self._enabled:
+            log = self._logs[budget]
+            if log.next_allowed(now)[0] > now:
+                return False
+            self._count_at(budget, log, now)
+        return True
 
     async def _wait_for_slot(self, ticket: _Ticket) -> None:
         while True:
@@ -280,14 +301,14 @@ class Pacer:
                 return
 
     def _count(self, ticket: _Ticket) -> None:
-        if not self._enabled:
-            return
-        now = self._clock()
-        log = self._logs[ticket.budget]
+        if self._enabled:
+            self._count_at(ticket.budget, self._logs[ticket.budget], self._clock())
+
+    def _count_at(self, budget: str, log: WindowLog, now: float) -> None:
         log.add(now)
         log.forget_before(now)
         if self._store is not None:
-            self._persist("record_requests", self._store.record_requests, [(ticket.budget, now)])
+            self._persist("record_requests", self._store.record_requests, [(budget, now)])
 
     # -- flood waits -------------------------------------------------------------
 

@@ -146,7 +146,7 @@ class Store:
     def close(self) -> None:
         """Close the file. Safe to call twice."""
         try:
-            self._requests.flush()
+            self._requests.close()
         except Exception as error:
             logger.warning("could not save pacing state (record_requests): %s", error)
         with self._lock, _OPEN_FILES_LOCK:
@@ -348,7 +348,7 @@ class Store:
         (see ``tgkit.store._pacing``), not one transaction per call; this
         store's own reads and ``close()`` see them at once."""
         if self._read_only:
-            self._write_requests(account, list(requests))  # fails now, as a write does
+            self._call(_pacing.record_requests, account, requests)  # fails now, as a write does
             return
         self._requests.add(account, requests)
 
@@ -357,8 +357,8 @@ class Store:
         self._requests.flush()
         return self._call(_pacing.recent_requests, account, since)
 
-    def _write_requests(self, account: str, requests: list[tuple[str, float]]) -> None:
-        self._call(_pacing.record_requests, account, requests)
+    def _write_requests(self, account: str, by_budget: dict[str, list[float]]) -> None:
+        self._call(_pacing.record_times, account, by_budget)
 
     # entity cache -----------------------------------------------------------
 
