@@ -75,6 +75,16 @@ HAND: list[tuple[list[str], int]] = [
     (["members", "@small_group", "-o", "."], BAD),
     (["members", "@small_group", "--pseudonymize-key-file", "absent.key"], BAD),
     (["members", "@small_group", "--pseudonymize-key-file", "short.key"], BAD),
+    (["members", "@small_group", "--session-dir", "short.key"], BAD),
+    (["login", "--session-dir", "short.key"], BAD),
+    (["login", "--name", "a/b"], BAD),
+    (["describe", "absent.json"], BAD),
+    (["describe", "garbage.db"], BAD),
+    (["track", "add", "\u017fmall_group", "--sandbox"], BAD),
+    (["track", "add", "@small_group", "--watchlist", "a/b", "--sandbox"], BAD),
+    (["track", "run", "--timeout", "nan", "--sandbox"], BAD),
+    (["track", "list", "--store", "garbage.db"], STORE),
+    (["track", "remove", "@small_group", "--sandbox"], BAD),
     (["members", "@small_group", "--store", "garbage.db"], STORE),
     (["members", "@small_group", "--store", "."], STORE),
     (["members", "@small_group", "--store", "foreign.db"], STORE),
@@ -119,7 +129,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world: tuple[World, 
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    if "--store" not in argv and argv and argv[0] not in ("frobnicate", "demo"):
+    if "--store" not in argv and argv and argv[0] not in ("frobnicate", "demo", "describe"):
         argv = [*argv, "--store", "t.db"]
     if (argv and argv[0] in CATALOGUE) or argv[:1] == ["demo"]:
         argv = [*argv, "--sandbox"]
@@ -197,3 +207,17 @@ def test_stale_output_temporaries_are_removed_on_the_next_write(folder: Path, ca
     code, _, err = run(["members", "@small_group", "--max-members", "5", "-o", "m.csv"], capsys)
     assert code == 0, err
     assert not [p for p in os.listdir(folder) if p.startswith(".m.csv.") and p.endswith(".tmp")]
+
+
+def test_readme_and_help_list_every_exit_code() -> None:
+    import re
+
+    from hardening_helpers import REPO
+
+    from tgkit.cli.parser import EPILOG
+
+    table = re.findall(r"^\| (\d+) \| (.+) \|$", (REPO / "README.md").read_text(), re.M)
+    assert sorted(int(code) for code, _ in table) == sorted(code.value for code in ExitCode)
+    helped = " ".join(EPILOG.split())
+    for code in ExitCode:
+        assert re.search(rf"(^|[ ,:]){code.value} [A-Za-z]", helped), f"--help omits exit {code}"

@@ -164,12 +164,23 @@ def _cli_value(name: str, check: Callable[[Any, str], Any]) -> Callable[[str], A
     return convert
 
 
+def _session_dir(text: str) -> Path:
+    """A folder for session files: refused at once if it names a file (before a prompt)."""
+    folder = Path(text).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"{text} is a file, not a folder: give the folder that holds the session files "
+            "(it is created if needed)"
+        )
+    return folder
+
+
 def _common_options() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--sandbox", action="store_true", help="use a generated world, no account")
     common.add_argument("--json", action="store_true", help="print a machine-readable summary")
     common.add_argument("--name", default="default", help="session name (default: default)")
-    common.add_argument("--session-dir", type=Path, help="where session files live")
+    common.add_argument("--session-dir", type=_session_dir, help="where session files live")
     common.add_argument("--store", type=Path, help="the result database (default: per user)")
     add_network_options(common)
     return common
