@@ -10,15 +10,17 @@ the store (issue 14: "bad input gets a clear exception before any request").
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from bad_input_table import Row, extras, row_ids, rows
+from bad_input_table import GROUP, TARGET_HINT, Row, extras, row_ids, rows
 
 import tgkit
 from tgkit.core import SessionConfig
+from tgkit.errors import InvalidTarget
 from tgkit.manager import SessionManager
 from tgkit.notebook.facade import Notebook
 from tgkit.notebook.loop import background_loop
@@ -82,6 +84,44 @@ async def test_the_manager_refuses_bad_input_before_anything(
         assert session.store is not None and session.store.collections().empty
 
 
+#: Many targets at once (``manager.scrape_many``, ``pool.many``): (targets, kwargs, error,
+#: what the message names). Every target and option is checked before the first is queued.
+MANY: list[tuple[Any, dict[str, Any], type[Exception], str]] = [
+    ([GROUP, "\u017fmall_group"], {}, InvalidTarget, "targets[1]"),
+    ([GROUP, "\u017fmall_group"], {}, InvalidTarget, TARGET_HINT),
+    (GROUP, {}, TypeError, "targets must be a list"),
+    (42, {}, TypeError, "targets must be a list"),
+    ([GROUP], {"what": "nonsense"}, ValueError, "what must be"),
+    ([GROUP], {"what": "monitor"}, ValueError, "what must be"),
+    ([GROUP], {"join": "yes"}, TypeError, "join"),
+    ([GROUP], {"what": "messages", "join": True}, ValueError, "join"),
+    ([GROUP], {"max_members": 0}, ValueError, "max_members"),
+    ([GROUP], {"max_members": 2**31}, ValueError, "max_members"),
+    ([GROUP], {"what": "messages", "days_back": math.nan}, ValueError, "days_back"),
+    ([GROUP], {"frobnicate": 1}, TypeError, "frobnicate"),
+    ([GROUP], {"priority": "high"}, TypeError, "priority"),
+    ([GROUP], {"priority": 1.5}, TypeError, "priority"),
+    ([GROUP], {"timeout": math.nan}, ValueError, "timeout"),
+    ([GROUP], {"queue_timeout": -1}, ValueError, "queue_timeout"),
+]
+POOL_MANY = [*MANY, ([GROUP], {"background": "yes"}, TypeError, "background")]
+
+
+@pytest.mark.asyncio(loop_scope="module")
+@pytest.mark.parametrize(("targets", "kwargs", "error", "names"), MANY)
+async def test_the_managers_many_refuses_bad_input_before_anything(
+    manager: SessionManager, targets: Any, kwargs: dict[str, Any], error: type[Exception],
+    names: str,
+) -> None:
+    world: World = manager.world  # type: ignore[attr-defined]
+    before = world.stats().count()
+    with pytest.raises(error) as caught:
+        await manager.scrape_many(targets, **kwargs)
+    assert names in str(caught.value)
+    assert world.stats().count() == before
+    assert manager.snapshot().manager.pending == () and manager.history().empty
+
+
 # --- Notebook and Pool (on tgkit's background loop) ------------------------------------
 
 
@@ -142,6 +182,18 @@ def test_the_pool_refuses_bad_input_before_anything(pool: Pool, row: Row) -> Non
     stores = [session.store for session in pool.manager.sessions]
     assert _collections(stores) == 0
     assert pool.last is None
+
+
+@pytest.mark.parametrize(("targets", "kwargs", "error", "names"), POOL_MANY)
+def test_the_pools_many_refuses_bad_input_before_anything(
+    pool: Pool, targets: Any, kwargs: dict[str, Any], error: type[Exception], names: str
+) -> None:
+    before = _requests(pool.world)
+    with pytest.raises(error) as caught:
+        pool.many(targets, **kwargs)
+    assert names in str(caught.value)
+    assert _requests(pool.world) == before
+    assert pool.queue.empty and pool.history.empty
 
 
 @pytest.mark.parametrize(
