@@ -29,6 +29,7 @@ NAMES = (
     "03_queue_and_priorities.ipynb",
     "04_real_account.ipynb",
     "05_channels.ipynb",
+    "06_discovery.ipynb",
     "07_tracking.ipynb",
     "08_many_accounts.ipynb",
 )

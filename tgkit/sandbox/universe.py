@@ -110,12 +110,16 @@ class Universe:
         chooser = rng or random.Random(len(self.channels))
         return [f"@{c.username}" for c in chooser.sample(public, k=min(count, len(public)))]
 
-    def true_edges(self, days_back: float | None = None, *, since: datetime | None = None,
+    def true_edges(self, days_back: float | None = None, *,
+                   since: datetime | str | None = None,
                    sources: set[int] | None = None) -> pd.DataFrame:
         """The citation edges of the posts dated after ``since`` (or ``days_back`` days
         ago), from ``sources`` (marked ids; all when None): ``source_chat_id``,
         ``target_chat_id`` (marked; NA when unknowable), ``target`` (what the post
-        names), ``kind``, ``weight``."""
+        names), ``kind``, ``weight``. ``since`` may be ISO text (a crawl's
+        ``attrs["since"]``)."""
+        if isinstance(since, str):
+            since = datetime.fromisoformat(since)
         if since is None and days_back is not None:
             since = self.world.now() - timedelta(days=days_back)
         weights: Counter[tuple[int, int | None, str, str]] = Counter()
