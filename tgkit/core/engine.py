@@ -20,7 +20,6 @@ one terminal state:
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import functools
 import logging
 import math
@@ -92,19 +91,14 @@ class Engine:
 
     # -- taking operations in ------------------------------------------------------
 
-    def take(self, op: Operation) -> Run:
-        """Give ``op`` its run, in the context it is submitted from."""
-        run = Run(op, self, contextvars.copy_context())
-        op._run = run
-        return run
-
     def enqueue(self, run: Run) -> None:
         """Start it now if the lock is free and nothing waits, else queue it."""
         op = run.op
         if self.subscribers.callbacks:
             self._emit("queued", op)
-        if not self.queue.size and self.running is None and self.lock.try_acquire(op):
-            self._start(run)
+        now = op.queued_at  # read by submit just now
+        if not self.queue.size and self.running is None and self.lock.try_acquire(op, now):
+            self._start(run, now)
             return
         self.queue.push(run)
         deadline = op.queued_at + op.queue_timeout
@@ -119,7 +113,7 @@ class Engine:
         op = run.op
         if self.subscribers.callbacks:
             self._emit("queued", op)
-        self._launch(run)
+        self._launch(run, self.clock())
         if op.timeout != math.inf:
             assert self.loop is not None and op.started_at is not None
             # inline operations are rare: a timer each (lock holders share one)
@@ -198,27 +192,27 @@ class Engine:
             return
         run = self.queue.pop()
         assert run is not None
-        self.lock.try_acquire(run.op)
-        self._start(run)
+        now = self.clock()
+        self.lock.try_acquire(run.op, now)
+        self._start(run, now)
 
-    def _start(self, run: Run) -> None:
+    def _start(self, run: Run, now: float) -> None:
+        """It holds the lock from ``now`` on: run it, under the shared run timer."""
         if self._guarding:
             self._guarding = False
             self._lock_guard.cancel()
         self.running = run
-        self._launch(run)
-        op = run.op
-        assert op.started_at is not None
-        deadline = op.started_at + op.timeout
+        self._launch(run, now)
+        deadline = now + run.op.timeout
         if deadline < self._run_timer.at:
             self._run_timer.arm(deadline)
 
-    def _launch(self, run: Run) -> None:
-        """RUNNING from now: hand it to its parked awaiter, or to whoever takes it first."""
+    def _launch(self, run: Run, now: float) -> None:
+        """RUNNING from ``now``: hand it to its parked awaiter, or to whoever takes it first."""
         assert self.loop is not None
         op = run.op
         op.state = RUNNING
-        op.started_at = self.clock()
+        op.started_at = now
         runner = run.runner
         if runner is not None and not runner.done():
             run.runner = None
@@ -284,12 +278,13 @@ class Engine:
                 # a cancel accepted from another thread while it was ending: it wins
                 state, error, result = OperationState.CANCELLED, run.cancel_error, None
             op.state = state
-        op.finished_at = self.clock()
+        op.finished_at = now = self.clock()
         op.error = error
         op.result_value = result
         run.released()
         self.history.add(op)
-        run.wake_all()
+        if run.runner is not None or run.waiters is not None:
+            run.wake_all()
         if self.subscribers.callbacks:
             self._emit("finished", op)
         if run.done_callbacks:
@@ -297,13 +292,24 @@ class Engine:
             for callback in run.done_callbacks:
                 self.loop.call_soon(callback, op)
         if run is self.running:
-            self.running = None
-            self.lock.release()
-            if self.running is None and self.queue.size:
-                self._dispatch()  # the lock went to outside code: guard the queue
-            if self.running is None and not self.queue.size:
-                self._run_timer.cancel()  # idle: leave nothing on the loop
-                self.expiry.cancel()
+            self._next(now)
+
+    def _next(self, now: float) -> None:
+        """The running operation has ended: the lock goes to the next one, or is released."""
+        self.running = None
+        queue, lock = self.queue, self.lock
+        if queue.size and not lock.awaited():
+            run = queue.pop()
+            assert run is not None
+            lock.hand_over(run.op, now)  # straight on: no release, no dispatch round
+            self._start(run, now)
+            return
+        lock.release()  # to outside code waiting for it, or free (on_release dispatches)
+        if self.running is None and queue.size:
+            self._dispatch()  # the lock went to outside code: guard the queue
+        if self.running is None and not queue.size:
+            self._run_timer.cancel()  # idle: leave nothing on the loop
+            self.expiry.cancel()
 
     def _expire_due(self) -> None:
         now = self.clock()

@@ -20,6 +20,9 @@ awaited a plain future (as ``asyncio.timeout`` does).
 from __future__ import annotations
 
 import asyncio
+import types
+from collections.abc import Generator
+from types import CoroutineType
 from typing import Any
 
 from tgkit.core import outcomes
@@ -29,12 +32,15 @@ from tgkit.core.run import ENDED, RUN, Run
 __all__ = ["ENDED", "RUN", "Parked", "end_children", "run_here", "run_in_own_task"]
 
 
-async def run_here(run: Run) -> None:
+@types.coroutine
+def run_here(run: Run) -> Generator[Any, Any, None]:
     """Run the operation's coroutine in the current task and conclude it.
 
     Never raises the operation's error (the handle does); raises
     ``CancelledError`` only when the task itself is being cancelled from
-    outside, and lets ``KeyboardInterrupt``/``SystemExit`` through.
+    outside, and lets ``KeyboardInterrupt``/``SystemExit`` through. A
+    generator-based coroutine: the handle's ``__await__`` runs it with
+    ``yield from``, without a coroutine object per operation.
     """
     task = asyncio.current_task()
     assert task is not None
@@ -48,13 +54,17 @@ async def run_here(run: Run) -> None:
     error: BaseException | None = None
     try:
         if run.cancel_error is None and not run.timed_out:
-            result = await op.func(*op.args, **op.kwargs)
+            awaitable = op.func(*op.args, **op.kwargs)
+            if awaitable.__class__ is CoroutineType:
+                result = yield from awaitable  # type: ignore[misc]  # types.coroutine allows it
+            else:
+                result = yield from awaitable.__await__()
     except BaseException as exc:
         error = exc
     finally:
         _current.reset(token)
     if run.children:
-        await end_children(run)
+        yield from end_children(run).__await__()
     sent = run.cancels_sent
     swallowed = not isinstance(error, asyncio.CancelledError)
     if swallowed and task.cancelling() > run.cancelling_before + sent:
@@ -64,8 +74,9 @@ async def run_here(run: Run) -> None:
             why = "the task running it was cancelled"
             run.cancel_error = outcomes.cancelled(op, "running", why, "task")
     run.engine._conclude(run, result, error)
-    for _ in range(sent):
-        task.uncancel()
+    if sent:
+        for _ in range(sent):
+            task.uncancel()
     if error is not None and not isinstance(error, Exception | asyncio.CancelledError):
         raise error  # KeyboardInterrupt, SystemExit: the operation ended; let them through
     if sent and task.cancelling() > cancelling:
@@ -81,9 +92,9 @@ class Parked(asyncio.Future[str]):
     same loop step (its last page arrived just as the caller was cancelled).
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, run: Run) -> None:
-        super().__init__(loop=loop)
-        self.run = run
+    __slots__ = ("run",)
+
+    run: Run  # set right after it is made (no __init__: this is made once per await)
 
     def cancel(self, msg: Any = None) -> bool:
         cancelled = super().cancel(msg=msg)

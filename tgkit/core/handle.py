@@ -135,30 +135,27 @@ class OperationHandle:
         while op.state is QUEUED or op.state is RUNNING:
             if op.state is RUNNING and not run.claimed:
                 run.claimed = True  # dispatched, nobody runs it yet: run it in this task
-                yield from run_here(run).__await__()
+                yield from run_here(run)
                 break
-            runner = op.state is QUEUED and run.runner is None
-            woken = yield from self._park(runner)
+            # Park until it ends or, as its runner (the first awaiter of a queued
+            # one), until it is handed over to run here. Inline: once per await.
+            parked = Parked(loop=asyncio.get_running_loop())
+            parked.run = run
+            if op.state is QUEUED and run.runner is None:
+                run.runner = parked
+            else:
+                run.wait_with(parked)
+            try:
+                woken = yield from parked
+            except asyncio.CancelledError:
+                self._abandon(parked)
+                raise
             if woken == RUN:
-                yield from run_here(run).__await__()
+                yield from run_here(run)
                 break
         if op.state is DONE:
             return op.result_value
         return self.result()
-
-    def _park(self, runner: bool) -> Generator[Any, Any, str]:
-        """Wait until the operation ends, or, as its ``runner``, until it is handed over to run."""
-        run = self._run
-        parked = Parked(asyncio.get_running_loop(), run)
-        if runner:
-            run.runner = parked
-        else:
-            run.wait_with(parked)
-        try:
-            return (yield from parked)
-        except asyncio.CancelledError:
-            self._abandon(parked)
-            raise
 
     def _abandon(self, parked: asyncio.Future[str]) -> None:
         """The awaiting task was cancelled: so is the operation (it may have been ours)."""

@@ -74,13 +74,28 @@ class SessionLock:
         """True while someone holds the lock."""
         return self._holder is not None
 
-    def try_acquire(self, holder: object) -> bool:
-        """Take the lock for ``holder`` now if it is free and nobody waits; never blocks."""
+    def try_acquire(self, holder: object, now: float | None = None) -> bool:
+        """Take the lock for ``holder`` now if it is free and nobody waits; never blocks.
+
+        ``now`` is the clock's time if the caller has just read it.
+        """
         if self._holder is not None or self._waiters:
             return False
         self._holder = holder
-        self._since = self.clock()
+        self._since = self.clock() if now is None else now
         return True
+
+    def awaited(self) -> bool:
+        """True while code outside the scheduler waits in ``acquire`` (it goes first)."""
+        return bool(self._waiters)
+
+    def hand_over(self, holder: object, now: float) -> None:
+        """Pass the held lock straight to ``holder``: the scheduler's way from one
+        operation to the next (no release, no ``on_release``). Only when nobody
+        waits (``awaited()`` is False)."""
+        assert self._holder is not None and not self._waiters
+        self._holder = holder
+        self._since = now
 
     async def acquire(self, holder: object = _OUTSIDE) -> None:
         """Wait for the lock and take it for ``holder``."""

@@ -79,6 +79,7 @@ class Progress:
 
 
 _NO_PROGRESS = Progress()
+_QUEUED = OperationState.QUEUED
 
 
 class Operation:
@@ -146,7 +147,7 @@ class Operation:
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.wall_offset = wall_offset
-        self.state = OperationState.QUEUED
+        self.state = _QUEUED
         self.progress = _NO_PROGRESS
         self.error: BaseException | None = None
         self.result_value: Any = None

@@ -54,6 +54,7 @@ class Run:
     )
 
     def __init__(self, op: Operation, engine: Engine, context: contextvars.Context) -> None:
+        op._run = self
         self.op = op
         self.engine = engine
         #: The context it was submitted in (its own task, if it gets one, runs there).

@@ -13,6 +13,7 @@ import enum
 import logging
 import math
 from collections.abc import Callable, Coroutine
+from contextvars import copy_context
 from inspect import CO_COROUTINE
 from types import FunctionType
 from typing import Any
@@ -24,6 +25,7 @@ from tgkit.core.handle import OperationHandle
 from tgkit.core.kinds import OperationKind
 from tgkit.core.lock import SessionLock
 from tgkit.core.operation import Operation, OperationState, _current, current_operation
+from tgkit.core.run import Run
 from tgkit.core.submission import check_func, check_label, name_of
 from tgkit.core.views import OperationRecord, SchedulerEvent, SchedulerSnapshot, view_of, wall
 
@@ -222,7 +224,7 @@ class Scheduler:
             engine.clock(),
             engine.wall_offset,
         )
-        run = engine.take(op)
+        run = Run(op, engine, copy_context())
         if inline:
             assert parent_run is not None
             engine.start_inline(run, parent_run)
