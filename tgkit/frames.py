@@ -245,6 +245,7 @@ from tgkit.schemas import (
     SOURCES,
     STATUSES,
 )
+from tgkit.typed_arrays import category_codes, int64_array
 
 __all__ = [
     "ACTIONS",
@@ -391,6 +392,8 @@ def _convert(name: str, dtype: str, values: Sequence[Any]) -> Any:
         return _categories(name, values)
     if dtype in LIST_DTYPES:
         return _lists(name, LIST_DTYPES[dtype], values)
+    if dtype == "Int64" and (fast := int64_array(values)) is not None:
+        return fast
     try:
         array = pd.array(values, dtype=dtype)
     except (TypeError, ValueError) as exc:
@@ -434,6 +437,9 @@ def _as_list(values: Sequence[Any]) -> Any:
 
 def _categories(name: str, values: Sequence[Any]) -> pd.Categorical:
     allowed = CATEGORIES[name]
+    codes = category_codes(values, allowed)
+    if codes is not None:
+        return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(allowed))
     strings = pd.array(_as_list(values), dtype=STRING)
     codes = pd.Index(allowed).get_indexer(strings.fillna(""))
     bad = (codes == -1) & ~strings.isna()
