@@ -221,3 +221,31 @@ def test_readme_and_help_list_every_exit_code() -> None:
     helped = " ".join(EPILOG.split())
     for code in ExitCode:
         assert re.search(rf"(^|[ ,:]){code.value} [A-Za-z]", helped), f"--help omits exit {code}"
+
+
+def _fill(folder: Path, leave: int) -> None:
+    """Fill the tmpfs on ``folder`` until about ``leave`` bytes are free."""
+    free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+    (folder / "filler").write_bytes(b"\0" * max(0, free - leave))
+
+
+def test_a_store_on_a_full_disk_is_exit_7_in_one_line(folder: Path, capsys) -> None:
+    with tmpfs(folder / "share", size="1m") as share:
+        _fill(share, leave=8192)
+        code, _, err = run(["members", "@small_group", "--store", str(share / "t.db")], capsys)
+        assert code == STORE, err
+        assert "its disk is full" in err and "run the same call again" in err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_output_onto_a_full_disk_is_exit_8_and_keeps_the_rows(folder: Path, capsys) -> None:
+    with tmpfs(folder / "share", size="1m") as share:
+        _fill(share, leave=0)
+        code, _, err = run(["members", "@small_group", "-o", str(share / "m.csv")], capsys)
+        assert code == ExitCode.FILE, err
+        assert "No space left" in err and "Traceback" not in err
+        assert f"writing {share / 'm.csv'}" in err and "tgkit export 1 -o FILE" in err
+        assert not [p for p in os.listdir(share) if p.endswith(".tmp")]  # no half file
+        assert not (share / "m.csv").exists()
+    code, out, err = run(["collections", "--json"], capsys)
+    assert code == 0 and '"status": "complete"' in out  # the rows are in the store

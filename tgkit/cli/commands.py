@@ -298,6 +298,12 @@ def _finish(
         "collection_id": frame.attrs.get("collection_id"),
     }
     if path is not None:
-        output.write_frame(frame, path, key, package=package)
+        try:
+            output.write_frame(frame, path, key, package=package)
+        except OSError as exc:  # a full disk, a share gone: the rows are in the store
+            collection = frame.attrs.get("collection_id")
+            kept = (f"; the {len(frame)} rows are kept in the store (`tgkit export "
+                    f"{collection} -o FILE` writes them elsewhere)" if collection else "")
+            raise OSError(exc.errno, f"{exc.strerror} writing {path}{kept}") from exc
         summary["output"] = str(path)
     return summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -255,6 +256,12 @@ def translate_errors(path: Path, busy_timeout: float) -> Iterator[None]:
                 f"{busy_timeout:g} s. Close the other notebook or process writing to it, or "
                 "give this session another store path."
             ) from exc
+        if "full" in text or ("disk i/o" in text and _disk_nearly_full(path)):
+            raise StoreError(
+                f"The store {path} cannot grow: its disk is full. What was saved before is "
+                "kept; free some space (or pass another store path) and run the same call "
+                "again to resume."
+            ) from exc
         raise StoreError(f"The store {path} failed: {exc}") from exc
     except sqlite3.DatabaseError as exc:
         raise StoreError(
@@ -262,3 +269,11 @@ def translate_errors(path: Path, busy_timeout: float) -> Iterator[None]:
             "(your earlier collections are in it) and let tgkit create a new one, or pass "
             "another path."
         ) from exc
+
+
+def _disk_nearly_full(path: Path) -> bool:
+    """True when the store's disk has under 1 MiB free (SQLite may call that an I/O error)."""
+    try:
+        return shutil.disk_usage(path.parent).free < 2**20
+    except OSError:
+        return False
