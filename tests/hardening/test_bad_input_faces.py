@@ -14,14 +14,15 @@ import math
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 import pytest_asyncio
 from bad_input_table import GROUP, TARGET_HINT, Row, extras, row_ids, rows
 
 import tgkit
-from tgkit.core import SessionConfig
+from tgkit.core import OperationKind, SessionConfig
 from tgkit.errors import InvalidTarget
-from tgkit.manager import SessionManager
+from tgkit.manager import ManagerLimits, SessionManager
 from tgkit.notebook.facade import Notebook
 from tgkit.notebook.loop import background_loop
 from tgkit.notebook.pool import Pool
@@ -205,3 +206,18 @@ def test_every_name_and_option_of_the_face_has_rows(face: str, table: list[Row])
     assert {row.method for row in table} == names
     options = {key for spec in CATALOGUE for key in extras(spec, face)}
     assert options == {row.names for row in table if row.names in options}
+
+
+def test_counts_from_a_frame_configure_the_faces() -> None:
+    # NumPy integers (what a frame's column gives) are whole numbers on every face too.
+    limits = ManagerLimits(max_running=np.int64(2), per_kind={"scrape": np.int32(1)},
+                           max_attempts=np.int64(3))
+    assert (limits.max_running, limits.cap_for(OperationKind.SCRAPE), limits.max_attempts) == (
+        2, 1, 3
+    )
+    assert type(limits.max_running) is int and type(limits.max_attempts) is int
+    opened = tgkit.connect(sandbox=True, accounts=np.int64(2), config=FAST)
+    try:
+        assert isinstance(opened, Pool) and len(opened.accounts) == 2
+    finally:
+        opened.close()

@@ -30,6 +30,7 @@ from types import MappingProxyType
 from typing import Generic, TypeVar
 
 from tgkit.core import OperationKind
+from tgkit.telegram.checks import whole_number
 
 __all__ = ["Caps", "ManagerLimits", "TargetLocks"]
 
@@ -37,9 +38,10 @@ J = TypeVar("J")
 
 
 def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    number = whole_number(value)  # NumPy integers too, as a frame hands them back
+    if number is None or number < 1:
         raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
-    return value
+    return number
 
 
 def _kind(value: object) -> OperationKind:
@@ -80,7 +82,9 @@ class ManagerLimits:
 
     def __post_init__(self) -> None:
         if self.max_running is not None:
-            _positive_int(self.max_running, "ManagerLimits.max_running")
+            object.__setattr__(
+                self, "max_running", _positive_int(self.max_running, "ManagerLimits.max_running")
+            )
         if not isinstance(self.per_kind, Mapping):
             raise ValueError(
                 "ManagerLimits.per_kind must be a mapping of kind to cap, "
@@ -91,7 +95,9 @@ class ManagerLimits:
             for kind, cap in self.per_kind.items()
         }
         object.__setattr__(self, "per_kind", MappingProxyType(per_kind))
-        _positive_int(self.max_attempts, "ManagerLimits.max_attempts")
+        object.__setattr__(
+            self, "max_attempts", _positive_int(self.max_attempts, "ManagerLimits.max_attempts")
+        )
 
     def cap_for(self, kind: OperationKind) -> int | None:
         """The cap of ``kind`` alone (``None``: only the global cap applies)."""

@@ -37,6 +37,7 @@ from tgkit.notebook.facade import Notebook
 from tgkit.notebook.loop import BackgroundLoop, background_loop, on_shutdown
 from tgkit.notebook.pool import Pool
 from tgkit.session import TelegramSession
+from tgkit.telegram.checks import whole_number
 from tgkit.telegram.session_file import check_session_name
 from tgkit.telegram.settings import SessionConfig
 
@@ -98,8 +99,11 @@ def open_pools() -> dict[str, Pool]:
 def _items(
     accounts: Sequence[str | Notebook] | None, count: int | None, sandbox: bool
 ) -> list[str | Notebook]:
-    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
-        raise ValueError(f"accounts must be a number of accounts (1 or more), got {count!r}")
+    if count is not None:
+        whole = whole_number(count)  # NumPy integers too
+        if whole is None or whole < 1:
+            raise ValueError(f"accounts must be a number of accounts (1 or more), got {count!r}")
+        count = whole
     if accounts is None:
         if count is None:
             raise ValueError("name the accounts (connect(['lab1', 'lab2'])) or give accounts=N")
