@@ -124,3 +124,19 @@ def test_the_command_line_takes_what_and_when(
     with pytest.raises(SystemExit):
         main(["track", "run", "--chat-info", "sometimes", "--store", str(db)])
     assert "--chat-info must be True" in capsys.readouterr().err
+
+
+async def test_unwatch_and_the_watchlist_frame_send_no_request(
+    world: World, tmp_path: Path
+) -> None:
+    async with session(world, tmp_path / "tgkit.db") as tg:
+        await tg.watch(CHANNELS, watchlist="study")
+        world.reset_stats()
+        left = await tg.unwatch(["@news_1", -1000000000000 - world.chat("news_2").id],
+                                watchlist="study")
+        with pytest.raises(ValueError, match="not in the watchlist 'study': @news_9"):
+            await tg.unwatch(["@news_0", "@news_9"], watchlist="study")
+        listed = await tg.watchlist("study")
+        assert world.stats().count() == 0
+    assert list(left["username"]) == list(listed["username"]) == ["news_0"]
+    assert list(listed.columns)[-2:] == ["what", "info_at"]

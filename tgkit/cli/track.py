@@ -98,26 +98,10 @@ async def _remove(args: argparse.Namespace, state: RunState) -> dict[str, Any]:
     wanted = [parse_target(target) for target in args.targets]  # malformed: refused here
     with Store(store_path_for(args)) as store:
         watchlist = Watchlist(store, args.watchlist)
-        entries = watchlist.entries()
-        ids, unknown = [], []
-        for target in wanted:
-            found = [e.chat_id for e in entries if _matches(e, target)]
-            (ids.extend(found) if found else unknown.append(target.display))
-        if unknown:
-            raise ValueError(
-                f"not in the watchlist {args.watchlist!r}: {', '.join(unknown)} "
-                "(`tgkit track list` shows what is)"
-            )
-        removed = watchlist.remove(ids)
-    print(f"track {args.watchlist}: {removed} removed, {len(entries) - removed} tracked")
+        removed = watchlist.remove_targets(wanted)
+        left = len(watchlist.entries())
+    print(f"track {args.watchlist}: {removed} removed, {left} tracked")
     return {"removed": removed} if args.json else {}
-
-
-def _matches(entry: Any, target: Any) -> bool:
-    if target.marked_id is not None:
-        return bool(entry.chat_id == target.marked_id)
-    name = getattr(target, "username", None) or target.display.lstrip("@")
-    return bool(entry.username) and entry.username.lower() == str(name).lower()
 
 
 async def _list(args: argparse.Namespace, state: RunState) -> dict[str, Any]:

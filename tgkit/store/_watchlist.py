@@ -166,6 +166,22 @@ class Watchlist:
         """Stop tracking these chats (marked ids); returns how many were tracked."""
         return self.store._call(_remove, self.name, list(chat_ids))
 
+    def remove_targets(self, targets: Iterable[Any]) -> int:
+        """Stop tracking these chats (parsed targets: ids or @usernames as last seen), with no
+        request; a ValueError naming those not tracked, and nothing removed then."""
+        entries = self.entries()
+        ids: list[int] = []
+        unknown = []
+        for target in targets:
+            found = [e.chat_id for e in entries if _matches(e, target)]
+            (ids.extend(found) if found else unknown.append(target.display))
+        if unknown:
+            raise ValueError(
+                f"not in the watchlist {self.name!r}: {', '.join(unknown)} (its frame, or "
+                "`tgkit track list`, shows what is)"
+            )
+        return self.remove(ids)
+
     def advance(self, chat_id: int, round: int, last_message_id: int) -> None:
         """A chat's round ``round`` is done and exported: the next round starts after it."""
         self.store._call(_advance, self.name, chat_id, round, last_message_id)
@@ -206,6 +222,13 @@ class Watchlist:
             yield
         finally:
             owners.release(key)
+
+
+def _matches(entry: WatchEntry, target: Any) -> bool:
+    if target.marked_id is not None:
+        return bool(entry.chat_id == target.marked_id)
+    name = getattr(target, "username", None) or target.display.lstrip("@")
+    return bool(entry.username) and str(entry.username).lower() == str(name).lower()
 
 
 def _table(conn: sqlite3.Connection) -> bool:

@@ -12,7 +12,8 @@ spec (module)             names (session and manager / notebook and ``tgkit``)
 ``comments.COMMENTS``     ``scrape_comments`` / ``comments``
 ``discovery.DISCOVER``    ``discover`` (a ``Network`` of nodes and edges)
 ``search.SEARCH_CHATS``   ``search_chats``, ``search_messages`` (``discovery.search``)
-``tracking.WATCH``        ``watch`` (``tgkit track add``)
+``tracking.WATCH``        ``watch`` (``tgkit track add``), ``unwatch`` (``track remove``),
+                          ``watchlist`` (``track list``)
 ``tracking.TRACK``        ``track`` (``tgkit track run``), per chat ``track_chat``
 ========================  ===========================================================
 
@@ -21,8 +22,8 @@ Adding an operation: write its ``OperationSpec`` beside its steps, add it to
 manager, the notebook and the command line show it from then on.
 
 >>> [spec.name for spec in CATALOGUE]
-['members', 'messages', 'monitor', 'send', 'chat_info', 'comments', 'watch', 'track_chat',
- 'track', 'discover', 'search_chats', 'search_messages']
+['members', 'messages', 'monitor', 'send', 'chat_info', 'comments', 'watch', 'unwatch',
+ 'watchlist', 'track_chat', 'track', 'discover', 'search_chats', 'search_messages']
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ from tgkit.telegram.members import MEMBERS
 from tgkit.telegram.messages import MESSAGES
 from tgkit.telegram.monitor import MONITOR
 from tgkit.telegram.send import SEND
-from tgkit.tracking.run import TRACK, TRACK_CHAT, WATCH
+from tgkit.tracking.run import TRACK, TRACK_CHAT, UNWATCH, WATCH, WATCHLIST_FRAME
 
 __all__ = ["BUILT_IN", "CATALOGUE"]
 
 BUILT_IN: tuple[OperationSpec, ...] = (
-    MEMBERS, MESSAGES, MONITOR, SEND, CHAT_INFO, COMMENTS, WATCH, TRACK_CHAT, TRACK, DISCOVER,
-    SEARCH_CHATS, SEARCH_MESSAGES,
+    MEMBERS, MESSAGES, MONITOR, SEND, CHAT_INFO, COMMENTS, WATCH, UNWATCH, WATCHLIST_FRAME,
+    TRACK_CHAT, TRACK, DISCOVER, SEARCH_CHATS, SEARCH_MESSAGES,
 )
 
 for _spec in BUILT_IN:

@@ -12,19 +12,23 @@ Example::
     await session.watch(["@a", "@b"], watchlist="study")
     result = await session.track("study", dataset="study/")
     result.summary()
+    await session.unwatch(["@b"], watchlist="study")    # stop tracking one
+    await session.watchlist("study")                    # the chats, as a frame
 """
 
 from tgkit.store._watchlist import WatchEntry, Watchlist
 from tgkit.tracking.dataset import OBSERVATION_COLUMNS, Dataset
 from tgkit.tracking.result import OUTCOME_COLUMNS, TrackResult
-from tgkit.tracking.run import TRACK, TRACK_CHAT, WATCH
+from tgkit.tracking.run import TRACK, TRACK_CHAT, UNWATCH, WATCH, WATCHLIST_FRAME
 
 __all__ = [
     "OBSERVATION_COLUMNS",
     "OUTCOME_COLUMNS",
     "TRACK",
     "TRACK_CHAT",
+    "UNWATCH",
     "WATCH",
+    "WATCHLIST_FRAME",
     "Dataset",
     "TrackResult",
     "WatchEntry",

@@ -61,7 +61,7 @@ from tgkit.tracking.keys import check_dataset_key
 from tgkit.tracking.result import TrackResult
 from tgkit.tracking.rounds import run_rounds
 
-__all__ = ["TRACK", "TRACK_CHAT", "WATCH"]
+__all__ = ["TRACK", "TRACK_CHAT", "UNWATCH", "WATCH", "WATCHLIST_FRAME"]
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,55 @@ WATCH = OperationSpec(
     cli=False,
     example=(["@channel_a", "@channel_b"],),
     example_options={"watchlist": "study"},
+)
+
+
+# -- unwatch and watchlist: the watchlist itself, no request ------------------------------
+
+
+async def _unwatch_steps(ctx: TelegramContext, args: Arguments, live: None) -> pd.DataFrame:
+    watchlist = Watchlist(_store(ctx.store), args["watchlist"])
+    watchlist.remove_targets(args["targets"])
+    return watchlist.frame()
+
+
+UNWATCH = OperationSpec(
+    name="unwatch",
+    kind=OperationKind.SCRAPE,
+    summary="Stop tracking chats of a watchlist (by id or @username as last seen; no request).",
+    details="A chat not in the watchlist is refused, naming it, and nothing is removed. The "
+    "chat's rows stay in the dataset. Returns the watchlist.",
+    params=(Param("targets", TARGETS, positional=True, help="the chats to stop tracking"),
+            _WATCHLIST_PARAM),
+    run=_unwatch_steps,
+    frame=None,
+    unit="chats",
+    requests=frozenset(),
+    exclusive=False,
+    cli=False,  # `tgkit track remove`
+    example=(["@channel_b"],),
+    example_options={"watchlist": "study"},
+)
+
+
+async def _watchlist_steps(ctx: TelegramContext, args: Arguments, live: None) -> pd.DataFrame:
+    return Watchlist(_store(ctx.store), args["watchlist"]).frame()
+
+
+WATCHLIST_FRAME = OperationSpec(
+    name="watchlist",
+    kind=OperationKind.SCRAPE,
+    summary="The chats of a watchlist and where their tracking stands, as a frame.",
+    details="One row per chat: its id, kind, username and title as last seen, what rounds "
+    "take of it, its round, newest message id and when its info was last taken. No request.",
+    params=(Param("watchlist", WATCHLIST, "default", "the watchlist's name", positional=True),),
+    run=_watchlist_steps,
+    frame=None,
+    unit="chats",
+    requests=frozenset(),
+    exclusive=False,
+    cli=False,  # `tgkit track list`
+    example=("study",),
 )
 
 
