@@ -125,6 +125,16 @@ async def test_interrupted_crawl_continues_with_the_same_call(
     assert len(set(read["chat_id"])) == len(read)
 
 
+async def test_the_dashboard_line_says_depth_frontier_requests_and_waits(
+    universe: Universe, session: TelegramSession
+) -> None:
+    net = await session.discover(universe.seeds(2), depth=1)
+    label = session.history()["label"].iloc[-1]
+    read = int((net.nodes["status"] == "read").sum())
+    assert " read · " in label and f"{read} read" in label and "frontier 0" in label
+    assert "depth 1" in label and "GetHistory" in label and "waited" in label
+
+
 async def test_the_manager_serves_it(universe: Universe, me: User) -> None:
     from tgkit import SessionManager
 

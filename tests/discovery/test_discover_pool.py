@@ -39,6 +39,7 @@ async def test_three_accounts_share_a_crawl_and_read_each_chat_once(
         pooled = await handle
     assert handle.report["discover"]["chats_read"] == (pooled.nodes["status"] == "read").sum()
     assert handle.report["requests"]["messages.GetHistory"] >= 1, handle.report
+    assert " read · frontier 0 · " in handle.label and "GetHistory" in handle.label
     stats = world.stats()
     reads = {user.username: stats.count("messages.GetHistory", user=user) for user in crew}
     read = pooled.nodes[pooled.nodes["status"] == "read"]

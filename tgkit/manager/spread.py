@@ -73,6 +73,10 @@ class SpreadHandle:
     def partial(self) -> Any:
         return None  # the units keep what they gathered in the store
 
+    def relabel(self, label: str) -> None:
+        """Show ``label`` from now on (e.g. a crawl's live state)."""
+        self._label = label
+
     def set_progress(self, done: int, total: int | None) -> None:
         """``done`` units of ``total`` ended."""
         self._progress = Progress(done, total)

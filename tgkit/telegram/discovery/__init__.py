@@ -38,7 +38,8 @@ from tgkit.telegram.discovery.network import Network, network_from_state
 from tgkit.telegram.discovery.pool import spread_discover
 from tgkit.telegram.discovery.visit import ChatRequest, Visit, read_chat
 
-__all__ = ["DISCOVER", "VIA", "Network", "discover", "open_crawl", "plan_of", "run_crawl"]
+__all__ = ["DISCOVER", "VIA", "Network", "discover", "open_crawl", "plan_of", "run_crawl",
+           "status_line"]
 
 #: Ways a chat cites another, as ``via`` names them.
 VIA = ("forwards", "mentions", "links", "recommendations")
@@ -110,12 +111,30 @@ async def discover(ctx: TelegramContext, args: Arguments) -> Network:
     async def read(request: ChatRequest) -> Visit:
         return await read_chat(ctx, request)
 
+    base = op.label if op is not None else ""
+
     def progress(state: dict[str, Any]) -> None:
         if op is not None:
             op.report["discover"] = state
+            op.label = f"{base} · {status_line(state, op.report)}"  # what the dashboard shows
             op.report_progress(state["chats_read"], state["chats_read"] + state["frontier"])
 
     return await run_crawl(crawl, [Reader(str(ctx.account), read)], progress)
+
+
+def status_line(state: dict[str, Any], report: dict[str, Any]) -> str:
+    """A crawl's live state in one line: depth, chats read, frontier, requests, waits.
+
+    >>> status_line({"depth": 1, "chats_read": 12, "frontier": 30},
+    ...             {"requests": {"messages.GetHistory": 13}, "budget_wait_s": 4.2})
+    'depth 1 · 12 read · frontier 30 · GetHistory 13 · waited 4 s'
+    """
+    requests = ", ".join(f"{name.split('.')[-1]} {count}" for name, count in
+                         sorted((report.get("requests") or {}).items()))
+    waited = float(report.get("budget_wait_s", 0.0)) + float(report.get("flood_wait_s", 0.0))
+    parts = [f"depth {state['depth']}", f"{state['chats_read']} read",
+             f"frontier {state['frontier']}", requests, f"waited {waited:.0f} s"]
+    return " · ".join(part for part in parts if part)
 
 
 async def _steps(ctx: TelegramContext, args: Arguments, live: None) -> Network:

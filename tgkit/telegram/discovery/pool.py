@@ -13,7 +13,8 @@ call on the same manager continues an interrupted crawl.
 
 The ``SpreadHandle`` counts the chats read and adds up the units' reports
 (requests by type, seconds waited); ``report["discover"]`` holds the depth,
-frontier size and chats read.
+frontier size and chats read, and its label (what the pool's dashboard
+shows) says them in one line.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ DISCOVER_CHAT = OperationSpec(
 async def spread_discover(manager: Any, args: Arguments, options: dict[str, Any],
                           handle: Any) -> Network:
     """The crawl of ``args`` over ``manager``'s connected sessions (module docstring)."""
-    from tgkit.telegram.discovery import open_crawl, plan_of, run_crawl
+    from tgkit.telegram.discovery import open_crawl, plan_of, run_crawl, status_line
 
     sessions = [s for s in manager.sessions if s.account is not None]
     if not sessions:
@@ -80,8 +81,11 @@ async def spread_discover(manager: Any, args: Arguments, options: dict[str, Any]
 
         return Reader(str(session.account), read)
 
+    base = handle.label
+
     def progress(state: dict[str, Any]) -> None:
         handle.report["discover"] = state
+        handle.relabel(f"{base} · {status_line(state, handle.report)}")
         handle.set_progress(state["chats_read"], state["chats_read"] + state["frontier"])
 
     return await run_crawl(crawl, [reader(s) for s in sessions], progress)
