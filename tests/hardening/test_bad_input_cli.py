@@ -10,7 +10,9 @@ operation joins the table by being in the catalogue.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +122,6 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world: tuple[World, 
     monkeypatch.setenv("TG_API_HASH", CANARY_HASH)
     (tmp_path / "garbage.db").write_bytes(b"garbage\n" * 100)
     (tmp_path / "short.key").write_bytes(b"short")
-    import sqlite3
-
     with sqlite3.connect(tmp_path / "foreign.db") as conn:
         conn.execute("CREATE TABLE photos (id INTEGER)")
     conn.close()
@@ -154,12 +154,26 @@ def test_bad_input_exits_with_its_code_and_sends_nothing(
     argv: list[str], code: int,
 ) -> None:
     before = world[0].stats().count()
+    files = set(os.listdir(folder))
     got, out, err = run(argv, capsys)
     assert got == code, err
     assert world[0].stats().count() == before, "a request was sent before refusing"
     assert "Traceback" not in err and err.strip(), err
     assert_no_secret(out, err)
     assert "+44 7700 900123" not in err
+    written = set(os.listdir(folder)) - files - {"t.db", "t.db-wal", "t.db-shm"}
+    assert not written, f"a refused command wrote {written}"
+    assert _collections(folder / "t.db") == 0, "a refused command started a collection"
+
+
+def _collections(db: Path) -> int:
+    if not db.exists():
+        return 0
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        if "collections" not in tables:
+            return 0
+        return int(conn.execute("SELECT count(*) FROM collections").fetchone()[0])
 
 
 def test_every_cli_operation_has_rows() -> None:
