@@ -21,7 +21,9 @@ from hardening_helpers import CANARY_HASH, assert_no_secret, remount_read_only, 
 
 import tgkit.sandbox
 from tgkit.cli import ExitCode, main
+from tgkit.core import OperationKind
 from tgkit.sandbox import World, demo_world
+from tgkit.telegram.catalogue import TARGET, OperationSpec, Param
 from tgkit.telegram.operations import CATALOGUE
 
 BAD, STORE, IN_USE = ExitCode.BAD_INPUT, ExitCode.STORE, ExitCode.IN_USE
@@ -263,3 +265,23 @@ def test_output_onto_a_full_disk_is_exit_8_and_keeps_the_rows(folder: Path, caps
         assert not (share / "m.csv").exists()
     code, out, err = run(["collections", "--json"], capsys)
     assert code == 0 and '"status": "complete"' in out  # the rows are in the store
+
+
+async def _buggy(ctx: Any, args: Any, live: Any) -> Any:
+    return {}["a bug in tgkit"]  # a KeyError no user can cause
+
+
+BUGGY = OperationSpec(
+    name="buggy_operation", kind=OperationKind.SCRAPE, summary="Fail as a bug would.",
+    params=(Param("target", TARGET, positional=True, help="a chat"),),
+    run=_buggy, frame="members", unit="rows", example=("@small_group",),
+)
+
+
+def test_an_internal_bug_shows_its_traceback_and_asks_to_report_it(folder: Path, capsys) -> None:
+    with CATALOGUE.adding(BUGGY):
+        code, _, err = run(["buggy_operation", "@small_group"], capsys)
+    assert code == ExitCode.FAILED
+    assert "Traceback" in err and "KeyError" in err
+    assert "this is a bug in tgkit" in err and "Please report it" in err
+    assert_no_secret(err)
