@@ -67,3 +67,22 @@ def test_include_phones_is_a_cli_flag() -> None:
     args = build_parser().parse_args(["members", "@g", "--include-phones"])
     assert args.include_phones is True
     assert build_parser().parse_args(["members", "@g"]).include_phones is False
+
+
+@pytest.mark.parametrize("include", [False, True])
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_the_command_writes_phones_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, include: bool, suffix: str
+) -> None:
+    import tgkit.sandbox
+    from tgkit.cli import main
+
+    world = _world()
+    monkeypatch.setattr(tgkit.sandbox, "demo_world", lambda: (world, world.me))  # type: ignore[attr-defined]
+    argv = ["members", "@phone_group", "--sandbox", "--store", str(tmp_path / "tgkit.db"),
+            "-o", str(tmp_path / f"members{suffix}")]
+    assert main([*argv, "--include-phones"] if include else argv) == 0
+    written = _everything_under(tmp_path)
+    assert OWN[1:].encode() not in written and HIDDEN[1:].encode() not in written
+    assert (SHARED[1:].encode() in written) is include
+    assert (SHARED[1:].encode() in (tmp_path / f"members{suffix}").read_bytes()) is include
