@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -53,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from tgkit.errors import FloodWait
 from tgkit.pacing.budgets import DEFAULT_BUDGETS, Rate, budget_name, check_budgets
+from tgkit.pacing.clock import epoch_clock
 from tgkit.pacing.floods import FloodWaits, check_seconds
 from tgkit.pacing.report import add_to_report
 from tgkit.pacing.state import (
@@ -104,7 +104,8 @@ class Pacer:
 
     ``budgets`` maps a budget name (a request type, a ``BUDGET_GROUPS`` group
     or ``"*"`` for everything else) to its rates. ``clock`` returns epoch
-    seconds (waits are saved as epochs); ``sleep`` is awaited for waits.
+    seconds (waits are saved as epochs; the default follows the event loop's
+    clock, see ``tgkit.pacing.clock``); ``sleep`` is awaited for waits.
     Both are replaceable so tests can drive time. With ``enabled=False`` only
     flood waits hold requests back.
 
@@ -123,7 +124,7 @@ class Pacer:
         *,
         flood_sleep_max: float = 60.0,
         store: PacingStore | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = epoch_clock,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         enabled: bool = True,
     ) -> None:
