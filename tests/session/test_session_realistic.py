@@ -3,16 +3,25 @@ and the monitor's promise under any schedule of lost, repeated, late and too-lon
 
 The property test scripts the fate of each push (``world.faults.plan_pushes``) on top
 of the realistic rates, which keep applying to everything else (history pages without
-a count, users left out, "" strings, later pushes). Time is looptime's virtual clock.
+a count, users left out, "" strings, later pushes). Time is looptime's virtual clock;
+each scenario has a bounded virtual end, and a guard fails it when the virtual clock stops
+moving (a busy loop on a clock that only moves when the loop idles would otherwise never end,
+and hypothesis re-runs a failing example after pytest-timeout has fired once).
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
+import threading
+import time
+from collections.abc import Awaitable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import looptime
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from session_worlds import FAST, Small, build_small, until
 
@@ -110,17 +119,89 @@ _STEPS = st.lists(
 )
 
 
-# Derandomized, no example database: one schedule (saved by a run at 13:50 on
-# 2026-12-04) makes the monitor hang on the virtual clock; it is an open defect,
-# reported in the closing note, and CI must not hang on it meanwhile.
-@settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow],
-    derandomize=True, database=None,
-)
+#: Wall-clock seconds the virtual clock may stand still before a scenario counts as hung.
+STILL_CLOCK_LIMIT_S = 15.0
+
+#: A schedule that made the monitor spin at virtual time 40.105 (its stall check woke at
+#: 20.105 + 20 = 40.105000000000004 and never saw the clock reach it).
+_SPUN_AT_40_105 = [
+    ("group", PushPlan(delays=()), 0.0), ("group", PushPlan(delays=(0.1,)), 0.0),
+    ("group", PushPlan(delays=()), 0.0), ("basic", PushPlan(delays=(0.0,), too_long=True), 25.0),
+    ("basic", PushPlan(delays=()), 25.0), ("group", PushPlan(delays=(0.1,)), 25.0),
+    ("group", PushPlan(delays=()), 0.0), ("basic", PushPlan(delays=(0.3, 0.35)), 0.2),
+    ("group", PushPlan(delays=()), 0.0), ("group", PushPlan(delays=()), 25.0),
+]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(seed=65535, steps=_SPUN_AT_40_105)
 @given(seed=st.integers(0, 2**16), steps=_STEPS)
 def test_monitor_frame_equals_the_messages_posted(seed: int, steps) -> None:  # type: ignore[no-untyped-def]
+    # Bounded: the pauses (at most 20 x 25 s), the last 3 s, the monitor's end; 900 s is ample.
+    _run_bounded(_monitor_scenario(seed, steps), virtual_end=900.0)
+
+
+def _run_bounded(scenario: Awaitable[Any], *, virtual_end: float) -> None:
+    """Run ``scenario`` on a looptime loop; a failure, not a hang, if it overruns."""
+    failure: list[str] = []
+
+    async def bounded() -> None:
+        with _still_clock_guard(asyncio.get_running_loop(), asyncio.current_task()) as stuck:
+            try:
+                async with asyncio.timeout(virtual_end):
+                    await scenario
+            except TimeoutError:
+                failure.append(f"the scenario did not end within {virtual_end} virtual seconds")
+            except asyncio.CancelledError:
+                if not stuck:
+                    raise
+                failure.append(
+                    f"the virtual clock stood still for {STILL_CLOCK_LIMIT_S} s of wall time, "
+                    "a busy loop; its tasks were at:\n" + stuck[0]
+                )
+
     with asyncio.Runner(loop_factory=looptime.new_event_loop) as runner:
-        runner.run(_monitor_scenario(seed, steps))
+        runner.run(bounded())
+    if failure:
+        pytest.fail(failure[0])
+
+
+@contextmanager
+def _still_clock_guard(loop: asyncio.AbstractEventLoop, task: Any) -> Iterator[list[str]]:
+    """Cancel the loop's tasks (``task`` too) when ``loop.time()`` has not moved for
+    ``STILL_CLOCK_LIMIT_S``; the list it gives then holds where they were (their stacks).
+
+    Every task: a cancelled scenario's clean-up waits in virtual time, which the busy
+    task keeps from moving until it is cancelled too.
+    """
+    stuck: list[str] = []
+    ended = threading.Event()
+
+    def stacks_then_cancel() -> None:  # in the loop's thread, between two of its steps
+        out = io.StringIO()
+        for each in asyncio.all_tasks(loop):
+            each.print_stack(file=out)
+        stuck.append(out.getvalue())
+        for each in asyncio.all_tasks(loop):
+            each.cancel()
+
+    def watch() -> None:
+        seen, still_since = loop.time(), time.monotonic()
+        while not ended.wait(1.0):
+            now = loop.time()
+            if now != seen:
+                seen, still_since = now, time.monotonic()
+            elif time.monotonic() - still_since > STILL_CLOCK_LIMIT_S:
+                loop.call_soon_threadsafe(stacks_then_cancel)
+                return
+
+    watcher = threading.Thread(target=watch, name="still-clock-guard", daemon=True)
+    watcher.start()
+    try:
+        yield stuck
+    finally:
+        ended.set()
+        watcher.join()
 
 
 async def _monitor_scenario(seed: int, steps) -> None:  # type: ignore[no-untyped-def]
@@ -180,3 +261,29 @@ async def test_a_gap_in_a_channels_ids_is_backfilled_at_once(small: Small, lost:
         assert handle.backfilled == (0 if lost == 1 else lost + 1)
         handle.stop()
         await handle
+
+
+# -- a stall check that wakes a hair early is still a stall check ------------------------
+
+
+def test_stall_checks_at_inexact_times_end_and_each_back_fills(small: Small) -> None:
+    """Stalls at 20.105, 40.105000000000004, ...: each wait for one is a stall, then the end.
+
+    (The monitor compared the clock with ``last_live + stall_after`` and, at 40.105, woke
+    before the float sum: nothing done, and on looptime's clock it waited again at once.)
+    """
+
+    async def scenario() -> list[str]:
+        async with TelegramSession.sandbox(small.world, small.me, config=FAST) as session:
+            await asyncio.sleep(0.105)
+            handle = session.monitor("@small_group", duration=100, stall_after=20)
+            await handle
+        return [b.reason for b in handle.backfills]
+
+    reasons: list[str] = []
+
+    async def record() -> None:
+        reasons.extend(await scenario())
+
+    _run_bounded(record(), virtual_end=400.0)
+    assert reasons == ["stalled"] * 4 + ["final"]

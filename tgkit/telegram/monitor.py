@@ -404,18 +404,22 @@ class _Watch:
             self._gap_seen.set()
         self._newest_seen[chat_id] = max(newest, message_id)
 
-    async def _fill_gaps(self, deadline: float) -> None:
-        """Back-fill the channels whose ids skipped (after Telethon had its chance)."""
+    async def _fill_gaps(self, deadline: float) -> bool:
+        """Back-fill the channels whose ids skipped (after Telethon had its chance).
+
+        False, at once, when the deadline comes first: the final back-fill covers them.
+        """
         loop = asyncio.get_running_loop()
         start = max(loop.time() + GAP_GRACE_S, self._next_gap_fill)
-        await asyncio.sleep(max(0.0, min(start, deadline) - loop.time()))
-        if loop.time() >= deadline:
-            return  # the final back-fill follows
+        if start >= deadline:
+            return False
+        await asyncio.sleep(start - loop.time())
         self._gap_seen.clear()
         chats = [chat for chat in self._state.chats if chat.marked_id in self._gaps]
         self._gaps.clear()
         self._next_gap_fill = loop.time() + GAP_INTERVAL_S
         await self._backfill("gap", chats)
+        return True
 
     async def _watch(self) -> None:
         loop = asyncio.get_running_loop()
@@ -433,13 +437,21 @@ class _Watch:
                     return_when=asyncio.FIRST_COMPLETED,
                 )
                 if gap in done and lost not in done:
-                    await _until_either(self._fill_gaps(deadline), stop)
-                    gap = asyncio.ensure_future(self._gap_seen.wait())
+                    filled = await _until_either(self._fill_gaps(deadline), stop)
+                    # After the deadline's turn, gaps wait for the final back-fill.
+                    gap = asyncio.ensure_future(
+                        self._gap_seen.wait() if filled is not False else asyncio.Event().wait()
+                    )
                 elif lost in done:
                     await self._ctx.rpc.ensure_connected()
                     lost = asyncio.ensure_future(self._disconnected())
                     await self._backfill("reconnected")
-                elif not done and stall_at <= loop.time() < deadline:
+                elif not done:
+                    # Timed out: decide by which time was waited for, not by comparing the
+                    # clock with a sum of floats (20.105 + 20 > 40.105: that wait woke "early"
+                    # and, on a clock that does not move by itself, would spin for ever).
+                    if stall_at >= deadline:
+                        break
                     await self._backfill("stalled")
                     self._state.last_live = loop.time()
         finally:
@@ -489,14 +501,14 @@ class _Watch:
         return await self._ctx.rpc(request, target=chat.target)
 
 
-async def _until_either(work: Awaitable[None], stop: asyncio.Future[Any]) -> None:
-    """Run ``work``; a stop request ends its waiting (not a back-fill it started)."""
+async def _until_either(work: Awaitable[bool], stop: asyncio.Future[Any]) -> bool | None:
+    """Run ``work``, giving its result; a stop request ends its waiting (None then)."""
     task = asyncio.ensure_future(work)
     await asyncio.wait({task, stop}, return_when=asyncio.FIRST_COMPLETED)
     if not task.done():
         await _cancel(task)
-    elif task.exception() is not None:
-        raise task.exception()  # type: ignore[misc]
+        return None
+    return task.result()
 
 
 async def _cancel(task: asyncio.Future[Any]) -> None:
