@@ -183,6 +183,8 @@ Events (``kind="events"``: what a monitor saw happen, beside its messages)
 ============  =======================  ==================================================
 column        dtype                    meaning
 ============  =======================  ==================================================
+event_id      Int64                    the event's number in its monitor, from 1 (the same
+                                       event heard twice is one row; its key in the store)
 event         category                 "new", "edit" or "delete" (``EVENTS``)
 event_at      datetime64[ns, UTC]      when it happened (the edit date; for deletions,
                                        when tgkit heard of it)

@@ -150,6 +150,7 @@ CHAT_COLUMNS: Mapping[str, str] = MappingProxyType(
 
 EVENT_COLUMNS: Mapping[str, str] = MappingProxyType(
     {
+        "event_id": INT,
         "event": CATEGORY,
         "event_at": TIME,
         "chat_id": INT,

@@ -10,7 +10,7 @@ import pytest
 from channel_worlds import FAST, Channels, until
 
 from tgkit.core import OperationState
-from tgkit.frames import EVENT_COLUMNS, compare
+from tgkit.frames import EVENT_COLUMNS, compare, frame_from_columns
 from tgkit.session import TelegramSession
 
 pytestmark = pytest.mark.telethon_compat
@@ -106,3 +106,56 @@ async def test_service_messages_are_rows_only_when_asked(
     assert (pin.action, pin.reply_to_msg_id) == ("pin", pinned) and pd.isna(pin.text)
     assert rich[rich["message_id"] == pinned]["is_pinned"].tolist() == [True]
     assert len(plain) == 5 and pinned in plain["message_id"].tolist()
+
+
+async def test_a_cancelled_monitor_keeps_its_events_in_the_store(
+    channels: Channels, tmp_path: Path
+) -> None:
+    world, news = channels.world, channels.news
+    store = tmp_path / "s.db"
+    async with TelegramSession.sandbox(world, channels.me, config=FAST, store=store) as session:
+        handle = session.monitor(["@daily_news"], duration=60)
+        await _listening(session, handle)
+        first = world.post(news, None, "Breaking: tpyo")
+        second = world.post(news, None, "Second post")
+        await until(lambda: handle.count == 2, "two new messages")
+        world.edit(news, first.id, "Breaking: typo")
+        world.delete(news, [second.id])
+        await until(lambda: len(handle.events()) == 4, "an edit and a deletion")
+        live = handle.events()
+        handle.cancel()
+        with pytest.raises(BaseException):
+            await handle
+        collections = session.store.collections()
+        kept = collections[collections["kind"] == "events"]
+        assert kept["status"].tolist() == ["interrupted"] and kept["rows"].tolist() == [4]
+        stored = session.store.frame(int(kept["id"].iloc[0]))
+        assert handle.frame().attrs["events_collection_id"] == int(kept["id"].iloc[0])
+        assert stored.attrs["messages_collection_id"] == handle.frame().attrs["collection_id"]
+    assert stored["event_id"].tolist() == [1, 2, 3, 4]
+    assert stored["event"].tolist() == ["new", "new", "edit", "delete"]
+    columns = [c for c in EVENT_COLUMNS if c != "collected_at"]
+    pd.testing.assert_frame_equal(stored[columns], live[columns], check_like=False)
+    assert stored.loc[2, "text"] == "Breaking: typo"
+
+
+def test_the_same_event_heard_twice_is_one_row() -> None:
+    from datetime import UTC, datetime
+
+    from tgkit.telegram.monitor_changes import ChangeLog
+
+    now = datetime(2026, 5, 1, tzinfo=UTC)
+    later = datetime(2026, 5, 1, 0, 5, tzinfo=UTC)
+    log = ChangeLog()
+    page = {"chat_id": [-5], "message_id": [7], "date": [now], "text": ["a"]}
+    log.new(page, now)
+    newer = {"chat_id": -5, "message_id": 7, "edit_date": later, "text": "c"}
+    older = {"chat_id": -5, "message_id": 7, "edit_date": now, "text": "b"}
+    for row in (newer, older, newer):  # an edit repeated, an older one heard late
+        log.edited(row, later)
+    assert log.deleted(-5, [7], later) == 1 and log.deleted(-5, [7], later) == 0
+    events = log.frame()
+    assert events["event"].tolist() == ["new", "edit", "edit", "delete"]
+    assert events["event_id"].tolist() == [1, 2, 3, 4]
+    messages = frame_from_columns("messages", {**page, "edit_date": [None]})
+    assert log.newest(messages)["text"].tolist() == ["c"]

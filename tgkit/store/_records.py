@@ -32,6 +32,7 @@ ITEM_KEYS: dict[str, tuple[str, ...]] = {
     "messages": ("chat_id", "message_id"),
     "chat_info": ("chat_id",),
     "network_edges": ("source_chat_id", "edge_id"),
+    "events": ("event_id",),
 }
 
 #: Kinds of cached entities.

@@ -52,6 +52,7 @@ _KEY_COLUMNS = {
     "messages": ("chat_id", "message_id"),
     "chat_info": ("chat_id",),
     "network_edges": ("source_chat_id", "edge_id"),
+    "events": ("event_id",),
 }
 
 

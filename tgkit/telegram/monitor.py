@@ -52,7 +52,7 @@ from tgkit.telegram.collect import PageCollector, collecting
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert_messages import message_columns
 from tgkit.telegram.messages import HISTORY_PAGE, entities_by_id, history_page
-from tgkit.telegram.monitor_changes import ChangeLog, MessageChanges
+from tgkit.telegram.monitor_changes import ChangeLog, MessageChanges, events_kept
 from tgkit.telegram.resolve import PeerKind, ResolvedChat
 from tgkit.telegram.rpc import count_in_report
 from tgkit.telegram.targets import Target
@@ -186,7 +186,14 @@ class MonitorState:
             ],
             callback_errors=self.callback_errors,
             events=self.changes.counts(),
+            events_collection_id=self.changes.collector.collection_id,
         )
+
+    def events_attrs(self) -> dict[str, Any]:
+        """The events frame's attrs: the chats watched and the messages collection."""
+        return {"target": ", ".join(chat.target for chat in self.chats),
+                "chat_ids": [chat.marked_id for chat in self.chats],
+                "messages_collection_id": self.collector.collection_id}
 
     def frame(self) -> pd.DataFrame:
         """The rows so far, oldest first (back-filled rows in their place), edited
@@ -286,7 +293,7 @@ class MonitorHandle:
     def events(self) -> pd.DataFrame:
         """What happened so far: one row per new, edited or deleted message (see
         ``tgkit.telegram.monitor_changes``)."""
-        return self._state.changes.frame({"target": self._state.attrs()["target"]})
+        return self._state.changes.frame(self._state.events_attrs())
 
     def stop(self) -> None:
         """End the monitor normally; a queued monitor is cancelled."""
@@ -311,20 +318,15 @@ async def run_monitor(
     """The MONITOR operation: watch ``targets`` for ``options.duration`` seconds."""
     state.chats = tuple([await ctx.resolver.resolve(target) for target in targets])
     if ctx.store is not None:
-        state.use_collector(
-            PageCollector.open(
-                "messages",
-                store=ctx.store,
-                account=ctx.account,
-                target="monitor:" + ",".join(target.key for target in targets),
-                params={"started": utc_now()},
-                resume=False,
-                order_by=TIME_ORDER,
-            )
-        )
+        key = {"store": ctx.store, "account": ctx.account, "resume": False,
+               "target": "monitor:" + ",".join(target.key for target in targets),
+               "params": {"started": utc_now()}}
+        state.use_collector(PageCollector.open("messages", order_by=TIME_ORDER, **key))
+        state.changes.use_collector(PageCollector.open("events", **key))
     watch = _Watch(ctx, options, state)
-    with collecting(state.collector, state.attrs):
+    with collecting(state.collector, state.attrs), events_kept(state.changes, state.events_attrs):
         await watch.run()
+    state.changes.collector.finish("complete", attrs=state.events_attrs())
     state.collector.finish("complete", attrs=state.attrs())
     return state.frame()
 

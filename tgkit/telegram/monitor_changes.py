@@ -8,7 +8,10 @@ elsewhere names nothing else, Telethon's ``events.MessageDeleted``). A
 monitor records each as a row of its events frame (``kind="events"``, see
 :mod:`tgkit.frames`), and its messages frame keeps the newest version of an
 edited message (with ``edit_date``); a deleted message keeps its row there,
-its deletion is in the events.
+its deletion is in the events. With a store, the events are a collection of
+their own (kind ``events``, the monitor's target), written as they are heard:
+``store.frame(handle.frame().attrs["events_collection_id"])`` gives them back
+after the monitor ended, however it ended (stopped, cancelled, killed).
 
 A deletion outside channels names no chat: it is matched to a watched basic
 group by the message ids collected from it (ids are unique per account
@@ -23,8 +26,11 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -32,8 +38,11 @@ from telethon import events
 from telethon.events.common import EventBuilder
 
 from tgkit.frames import EVENT_COLUMNS, concat_frames, frame_from_columns
+from tgkit.telegram.collect import PageCollector
 
-__all__ = ["ChangeLog", "MessageChanges"]
+log = logging.getLogger(__name__)
+
+__all__ = ["ChangeLog", "MessageChanges", "events_kept"]
 
 _PARTS = (events.MessageEdited, events.NewMessage, events.MessageDeleted)
 
@@ -64,59 +73,86 @@ _ORDER = ["date", "chat_id", "message_id"]
 
 
 class ChangeLog:
-    """The events of one monitor and the newest version of every edited message."""
+    """The events of one monitor and the newest version of every edited message.
+
+    Each event is one row, numbered in the order heard (``event_id``); the
+    same event heard twice (a repeated update, an edit announced again by a
+    difference after a lost connection) is kept once. With a stored
+    collector (:meth:`use_collector`) every event is in the store as soon as
+    it is recorded, so a stopped, cancelled or killed monitor keeps them.
+    """
 
     def __init__(self) -> None:
-        self._columns: dict[str, list[Any]] = {name: [] for name in EVENT_COLUMNS}
+        self.collector = PageCollector("events")
+        self._heard: set[tuple[Any, ...]] = set()
         self._latest: dict[tuple[int, int], dict[str, Any]] = {}
         self._basic_ids: dict[int, int] = {}  # message id -> basic group chat id
 
+    def use_collector(self, collector: PageCollector) -> None:
+        """Write the events into ``collector`` (a stored ``events`` collection) from now on."""
+        self.collector = collector
+
     def __len__(self) -> int:
-        return len(self._columns["event"])
+        return len(self.collector)
 
     def counts(self) -> dict[str, int]:
         """How many events of each kind so far."""
-        events = self._columns["event"]
+        events = self.collector.column("event")
         return {kind: events.count(kind) for kind in ("new", "edit", "delete")}
 
     def new(self, columns: Mapping[str, list[Any]], collected_at: datetime,
             basic_groups: Iterable[int] = ()) -> None:
         """Record the messages of a page of new rows (their ``date`` is when it happened)."""
         basic = set(basic_groups)
+        rows = []
         for chat_id, message_id, date, text in zip(
             columns["chat_id"], columns["message_id"], columns["date"], columns["text"],
             strict=True,
         ):
-            self._add("new", date, chat_id, message_id, None, text, collected_at)
+            rows.append(("new", date, chat_id, message_id, None, text, collected_at))
             if chat_id in basic:
                 self._basic_ids[message_id] = chat_id
+        self._add(rows)
 
     def edited(self, row: dict[str, Any], collected_at: datetime) -> None:
-        """Record an edit; ``row`` (a messages row) is the newest version."""
+        """Record an edit; ``row`` (a messages row) is the newest version unless a later
+        edit of the message was heard first (updates can arrive out of order)."""
         at = row.get("edit_date") or collected_at
-        self._add("edit", at, row["chat_id"], row["message_id"], row.get("edit_date"),
-                  row.get("text"), collected_at)
-        self._latest[(row["chat_id"], row["message_id"])] = row
+        self._add([("edit", at, row["chat_id"], row["message_id"], row.get("edit_date"),
+                    row.get("text"), collected_at)])
+        key = (row["chat_id"], row["message_id"])
+        known = self._latest.get(key)
+        if known is None or _edit_order(row) >= _edit_order(known):
+            self._latest[key] = row
 
     def deleted(self, chat_id: int | None, message_ids: Iterable[int],
                 collected_at: datetime) -> int:
         """Record a deletion (``chat_id`` None: outside channels); returns events added."""
-        added = 0
+        rows = []
         for message_id in message_ids:
             chat = chat_id if chat_id is not None else self._basic_ids.get(message_id)
-            self._add("delete", collected_at, chat, message_id, None, None, collected_at)
-            added += 1
-        return added
+            rows.append(("delete", collected_at, chat, message_id, None, None, collected_at))
+        return self._add(rows)
 
-    def _add(self, event: str, at: Any, chat_id: int | None, message_id: int,
-             edit_date: Any, text: Any, collected_at: datetime) -> None:
-        values = (event, at, chat_id, message_id, edit_date, text, collected_at)
-        for name, value in zip(EVENT_COLUMNS, values, strict=True):
-            self._columns[name].append(value)
+    def _add(self, rows: list[tuple[Any, ...]]) -> int:
+        fresh = []
+        for row in rows:
+            event, _, chat_id, message_id, edit_date, text, _ = row
+            heard = (event, chat_id, message_id, edit_date, text if event == "edit" else None)
+            if heard not in self._heard:
+                self._heard.add(heard)
+                fresh.append(row)
+        if not fresh:
+            return 0
+        first = len(self.collector) + 1
+        columns: dict[str, list[Any]] = {"event_id": list(range(first, first + len(fresh)))}
+        for name, values in zip(list(EVENT_COLUMNS)[1:], zip(*fresh, strict=True), strict=True):
+            columns[name] = list(values)
+        return self.collector.add(columns, checkpoint={"events": first + len(fresh) - 1})
 
     def frame(self, attrs: Mapping[str, Any] | None = None) -> pd.DataFrame:
-        """The events so far, in the order they were seen."""
-        return frame_from_columns("events", self._columns, attrs)
+        """The events so far, in the order they were heard."""
+        return self.collector.frame(attrs)
 
     def newest(self, messages: pd.DataFrame) -> pd.DataFrame:
         """``messages`` with every edited message replaced by its newest version."""
@@ -135,3 +171,23 @@ class ChangeLog:
         ordered = result.sort_values(_ORDER, kind="stable", ignore_index=True)
         ordered.attrs = result.attrs
         return ordered
+
+
+@contextmanager
+def events_kept(changes: ChangeLog, describe: Callable[[], Mapping[str, Any]]) -> Iterator[None]:
+    """However a monitor ends, its stored events collection says so (as ``collecting``
+    does for its messages): interrupted after a cancel, failed after an error."""
+    try:
+        yield
+    except BaseException as exc:
+        status = "interrupted" if isinstance(exc, asyncio.CancelledError) else "failed"
+        try:
+            changes.collector.finish(status, attrs=describe(), error=f"{type(exc).__name__}: {exc}")
+        except Exception:  # the original error matters more than a failed bookkeeping write
+            log.exception("could not mark the monitor's events collection %s", status)
+        raise
+
+
+def _edit_order(row: Mapping[str, Any]) -> Any:
+    # Telegram dates edits in whole seconds: equal dates keep the one heard last.
+    return row.get("edit_date") or datetime.min.replace(tzinfo=UTC)
