@@ -7,11 +7,14 @@ from pathlib import Path
 
 import frictionless
 import pandas as pd
+import pytest
 
 from tgkit import export
 from tgkit.provenance import describe
 from tgkit.sandbox.universe import Universe
 from tgkit.session import TelegramSession
+
+pytestmark = pytest.mark.telethon_compat
 
 
 async def test_nodes_and_edges_as_a_package(

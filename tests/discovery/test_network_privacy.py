@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from tgkit.privacy import generate_key, pseudonymize
 from tgkit.sandbox.content import detect_entities
 from tgkit.sandbox.universe import Universe, marked
 from tgkit.session import TelegramSession
+
+pytestmark = pytest.mark.telethon_compat
 
 
 async def test_edge_targets_and_node_usernames_become_matching_tokens(
