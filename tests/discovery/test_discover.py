@@ -84,6 +84,27 @@ async def test_resumed_crawl_reads_no_chat_twice(universe: Universe, me: User,
     assert (whole.nodes["status"] == "read").sum() >= 4
 
 
+async def test_seeds_by_id_and_by_invite_link(universe: Universe, me: User,
+                                              session: TelegramSession) -> None:
+    good = universe.seeds(1)[0]
+    first = await session.discover([good], depth=0)  # the account has now met it
+    chat_id = int(first.nodes.loc[first.nodes["target"] == good, "chat_id"].iloc[0])
+    private = next(iter(universe.private))
+    link = universe.invites[private]
+    unknown = -1_000_000_000_001
+    net = await session.discover([chat_id, link, unknown], depth=0)
+    status = dict(zip(net.nodes["chat_id"].astype("object").where(net.nodes["chat_id"].notna(),
+                                                                  net.nodes["target"]),
+                      net.nodes["status"], strict=True))
+    assert status[chat_id] == "read"
+    assert status[f"invite link t.me/+{link.rsplit('+', 1)[1]}"] == "skipped"
+    assert status[f"channel (id {unknown})"] == "not_found"
+    joined = await session.discover([link], depth=0, join=True)
+    seed = joined.nodes[joined.nodes["depth"] == 0]
+    assert seed["status"].tolist() == ["read"] and seed["joined"].all()
+    assert seed["chat_id"].tolist() == [marked(private)]
+
+
 @pytest.mark.parametrize("bad", [{"depth": -1}, {"depth": 99}, {"max_chats": 0},
                                  {"via": ("smoke",)}])
 async def test_bad_parameters_fail_before_any_request(

@@ -92,7 +92,10 @@ class Crawl:
                       else utc_now() - timedelta(days=plan.days_back))
         if not self.nodes:
             for target in plan.seeds:
-                self._node(_seed_key(target), 0, "seed", target.display)["queued"] = True
+                node = self._node(_seed_key(target), 0, "seed", target.display)
+                node["queued"] = True
+                if target.kind not in (TargetKind.USERNAME, TargetKind.INVITE):
+                    node["resolve"] = target.marked_id  # by id: through the entity cache
 
     # -- the loop -------------------------------------------------------------------
 
@@ -174,7 +177,7 @@ class Crawl:
             access_hash=node.get("hashes", {}).get(account), username=node.get("username"),
             title=node.get("title"), since=self.since, via=self._plan.via,
             join=self._plan.join, full_info=self._plan.full_info,
-            claim=lambda chat_id: self._claim(key, chat_id))
+            claim=lambda chat_id: self._claim(key, chat_id), resolve=node.get("resolve"))
 
     def _claim(self, key: str, chat_id: int) -> str | None:
         """None when ``key`` may read chat ``chat_id``; else the key that has it."""

@@ -59,6 +59,7 @@ class ChatRequest:
     join: bool
     full_info: bool
     claim: Callable[[int], str | None]
+    resolve: int | None = None  # a seed given by id: its marked id, for the entity cache
 
     @property
     def display(self) -> str:
@@ -134,8 +135,10 @@ async def _open(ctx: TelegramContext, request: ChatRequest, visit: Visit) -> Res
             request.target))
     if request.key.startswith("id:") and request.username is None:
         raise ChatNotFound(f"channel {request.key} was never shown with its access hash")
-    name = f"@{request.username}" if request.key.startswith("id:") else request.target
-    chat = await ctx.resolver.resolve(parse_target(name))
+    name: str | int = (f"@{request.username}" if request.key.startswith("id:")
+                       else request.target)
+    chat = await ctx.resolver.resolve(parse_target(
+        request.resolve if request.resolve is not None else name))
     if chat.kind is PeerKind.USER:
         raise NotAChat(f"{request.target} is a user, not a group or channel")
     visit.facts.update(username=chat.username, title=chat.title)
