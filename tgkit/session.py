@@ -74,6 +74,18 @@ log = logging.getLogger(__name__)
 __all__ = ["SessionSnapshot", "TelegramSession"]
 
 
+def _one_route(given: Network, configured: Network) -> Network:
+    """The route from the arguments or from ``SessionConfig``, never both."""
+    if configured.is_default:
+        return given
+    if not given.is_default:
+        raise ValueError(
+            f"the route is given twice: {given.describe()} as proxy=/server=/test_dc= and "
+            f"{configured.describe()} in SessionConfig; give it in one of the two"
+        )
+    return configured
+
+
 class TelegramSession:
     """One Telegram account: a client, a scheduler, pacing and the store.
 
@@ -83,7 +95,8 @@ class TelegramSession:
     session disconnects it on ``disconnect()`` only if the session connected it.
     ``proxy`` (``"socks5://user:pass@host:1080"``, ``"mtproxy://SECRET@host:443"``…),
     ``server`` (``"host:port"``, with ``server_key`` its public key file) and
-    ``test_dc`` choose the route (``tgkit.telegram.network``).
+    ``test_dc`` choose the route (``tgkit.telegram.network``), here or in
+    ``config`` (one of the two).
 
     Example::
 
@@ -113,6 +126,7 @@ class TelegramSession:
         config = SessionConfig() if config is None else config
         if not isinstance(config, SessionConfig):
             raise TypeError(f"config must be a SessionConfig, got {type(config).__name__}")
+        network = _one_route(network, config.network)
         self._connection = Connection(
             name,
             api_id,

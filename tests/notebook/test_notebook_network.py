@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from loopback_servers import FakeDC, Socks5Proxy
 
+from tgkit.core import SessionConfig
 from tgkit.errors import ConnectionLost
 from tgkit.notebook.connect import connect
 from tgkit.notebook.loop import background_loop
@@ -55,3 +56,26 @@ def test_doctor_checks_the_open_session() -> None:
     assert report.ok
     assert report.step("account").detail.startswith("logged in as id")
     assert report.step("server").status == "ok"
+
+
+def test_connect_takes_the_route_of_session_config_over_the_environment(
+    no_settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TG_PROXY", "socks5://elsewhere:CANARY-env-pw@127.0.0.1:9")
+    loop = background_loop()
+    dc, proxy = FakeDC(), Socks5Proxy("ada", PASSWORD)
+    loop.run(dc.__aenter__())
+    loop.run(proxy.__aenter__())
+    config = SessionConfig(proxy=f"socks5://ada:{PASSWORD}@{proxy.url_host}", server=dc.address)
+    try:
+        with pytest.raises(ConnectionLost) as caught:
+            connect("routed_by_config", api_id=5, api_hash="0123456789abcdef0123456789abcdef",
+                    config=config, session_dir=tmp_path)
+        with pytest.raises(ValueError, match="given twice"):
+            connect("routed_twice", api_id=5, api_hash="0123456789abcdef0123456789abcdef",
+                    config=config, session_dir=tmp_path, test_dc=True)
+    finally:
+        loop.run(proxy.__aexit__())
+        loop.run(dc.__aexit__())
+    assert [(r.port, r.password) for r in proxy.requests][:1] == [(dc.port, PASSWORD)]
+    assert PASSWORD not in str(caught.value) and "***" in str(caught.value)

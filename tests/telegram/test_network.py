@@ -17,6 +17,7 @@ from telethon.crypto import AESModeCTR
 from telethon.crypto import rsa as telethon_rsa
 from telethon.sessions import StringSession
 
+from tgkit.core import SessionConfig
 from tgkit.credentials import load_network_settings
 from tgkit.errors import ConnectionLost
 from tgkit.session import TelegramSession
@@ -216,3 +217,78 @@ def test_network_settings_from_arguments_environment_and_config_file(tmp_path: P
     config.write_text('[network]\nproxxy = "socks5://h:1"\n')
     with pytest.raises(ValueError, match="proxxy"):
         load_network_settings(env={}, config_path=config)
+
+
+# -- SessionConfig takes the route too: one place, checked, secrets hidden -------------------
+
+
+def test_session_config_takes_and_checks_the_route(tmp_path: Path) -> None:
+    config = SessionConfig(proxy=f"socks5://ada:{PASSWORD}@127.0.0.1:1080")
+    assert config.network == Network.of(proxy=f"socks5://ada:{PASSWORD}@127.0.0.1:1080")
+    assert config.proxy == Proxy.parse(f"socks5://ada:{PASSWORD}@127.0.0.1:1080")
+    assert config.replace(pacing=False).network == config.network
+    assert config.replace(proxy=None).network.is_default
+    assert SessionConfig().network.is_default
+    assert SessionConfig(test_dc=True).network.server == Network.of(test_dc=True).server
+    mtproxy = SessionConfig(proxy=f"tg://proxy?server=h.example&port=443&secret={SECRET}")
+    assert mtproxy.network.client_options()["proxy"] == ("h.example", 443, SECRET)
+    for shown in (repr(config), str(config), repr(mtproxy), str(mtproxy),
+                  repr(config.network), config.network.describe()):
+        _clean(shown)
+    assert "socks5://ada:***@127.0.0.1:1080" in repr(config)
+    public, _ = rsa.newkeys(512)
+    (tmp_path / "server.pem").write_bytes(public.save_pkcs1())
+    routed = SessionConfig(server="203.0.113.5:443", server_key=tmp_path / "server.pem")
+    assert str(routed.network.server) == "203.0.113.5:443"
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"proxy": f"ftp://ada:{PASSWORD}@h:1"}, "SessionConfig: proxy .*scheme must be"),
+        ({"proxy": f"socks5://ada:{PASSWORD}@h"}, "SessionConfig: proxy .*host and a port"),
+        ({"proxy": f"mtproxy://ee{SECRET_BODY}@h:443"}, "SessionConfig: MTProxy .*fake-TLS"),
+        ({"proxy": 1080}, "SessionConfig: proxy must be a URL"),
+        ({"server": "h", "test_dc": False}, "SessionConfig: server must be host:port"),
+        ({"server": "h:1", "test_dc": True}, "SessionConfig: pass either server"),
+        ({"server_key": "k.pem"}, "SessionConfig: server_key .* give server too"),
+        ({"test_dc": "yes"}, "SessionConfig: test_dc must be True or False"),
+    ],
+)
+def test_session_config_names_a_bad_route_without_its_secret(settings: dict, message: str):
+    with pytest.raises((TypeError, ValueError), match=message) as caught:
+        SessionConfig(**settings)
+    _clean(str(caught.value))
+
+
+async def test_a_session_takes_its_route_from_session_config(tmp_path: Path, caplog):
+    caplog.set_level(logging.DEBUG)
+    async with FakeDC() as dc, Socks5Proxy("ada", PASSWORD) as proxy:
+        config = SessionConfig(proxy=f"socks5://ada:{PASSWORD}@{proxy.url_host}",
+                               server=dc.address)
+        session = TelegramSession("routed_by_config", 1, API_HASH, config=config,
+                                  session_dir=tmp_path, store=False)
+        session.client._connection_retries = 0
+        with pytest.raises(ConnectionLost) as caught:
+            await asyncio.wait_for(session.connect(), 10)
+        await session.disconnect()
+    assert [(r.port, r.username, r.password) for r in proxy.requests] == [
+        (dc.port, "ada", PASSWORD)
+    ]
+    assert REQ_PQ_MULTI in dc.received[0]
+    assert f"via socks5://ada:***@{proxy.url_host}" in str(caught.value)
+    for shown in (repr(session), repr(session.config), str(caught.value)):
+        _clean(shown)
+    for record in caplog.records:
+        _clean(record.getMessage())
+
+
+def test_the_route_is_given_in_one_place(tmp_path: Path) -> None:
+    config = SessionConfig(proxy=f"socks5://ada:{PASSWORD}@127.0.0.1:1080")
+    with pytest.raises(ValueError, match="given twice") as caught:
+        TelegramSession("twice", 1, API_HASH, config=config, session_dir=tmp_path,
+                        store=False, server="127.0.0.1:443")
+    _clean(str(caught.value))
+    with pytest.raises(ValueError, match="client="):
+        TelegramSession("own_client", client=TelegramClient(StringSession(), 1, API_HASH),
+                        config=config)

@@ -135,7 +135,7 @@ def connect(
             f"(credentials go in config_file=), got {type(config).__name__}"
         )
     mode, credentials = _choose_mode(sandbox, client, api_id, api_hash, config_file)
-    network = _network(mode, given, config_file)
+    network = _network(mode, given, config_file, config)
     name = name if name is not None else ("sandbox" if mode == "sandbox" else "default")
     with _registry_lock:
         existing = _registry.get(name)
@@ -208,9 +208,13 @@ def _choose_mode(
 
 
 def _network(
-    mode: Mode, given: dict[str, Any], config_file: str | os.PathLike[str] | None
+    mode: Mode, given: dict[str, Any], config_file: str | os.PathLike[str] | None,
+    config: SessionConfig | None = None,
 ) -> dict[str, Any]:
-    """The network settings of a credentials session (none elsewhere: checked here)."""
+    """The network settings of a credentials session (none elsewhere: checked here).
+
+    A route in ``config`` is used instead of the environment's and the config file's.
+    """
     if mode != "credentials":
         if any(value not in (None, False) for value in given.values()):
             raise ValueError(
@@ -218,6 +222,9 @@ def _network(
                 "the sandbox runs in process, and a client= brings its own connection"
             )
         return {}
+    if config is not None and not config.network.is_default:
+        # the route of the config, not the environment's; a second one given is refused
+        return {key: value for key, value in given.items() if value is not None}
     path = Path(config_file).expanduser() if config_file is not None else None
     return load_network_settings(given, config_path=path)
 

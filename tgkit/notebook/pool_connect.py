@@ -72,7 +72,7 @@ def connect_pool(
         return _pool_of_notebooks([item for item in items if isinstance(item, Notebook)])
     names = [str(item) for item in items]
     mode, credentials = _mode(sandbox, api_id, api_hash, config_file)
-    route = _network(mode, dict(network or {}), config_file)  # type: ignore[arg-type]
+    route = _network(mode, dict(network or {}), config_file, config)  # type: ignore[arg-type]
     key = tuple(names)
     with _lock:
         existing = _pools.get(key)

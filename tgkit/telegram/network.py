@@ -2,9 +2,9 @@
 
 Researchers work behind proxies, in countries that block Telegram, and some
 test against Telegram's test servers or a self-hosted MTProto server. The same
-four names are taken by ``TelegramSession``, ``tgkit.connect``, the ``tgkit``
-command (``--proxy``, ``--server``, ``--server-key``, ``--test-dc``) and the
-config file's ``[network]`` table:
+four names are taken by ``TelegramSession``, ``SessionConfig``, ``tgkit.connect``,
+the ``tgkit`` command (``--proxy``, ``--server``, ``--server-key``,
+``--test-dc``) and the config file's ``[network]`` table:
 
 ``proxy``
     one URL: ``socks5://[user:pass@]host:port`` (``socks5h`` too),
