@@ -98,3 +98,23 @@ async def test_the_network_as_a_networkx_graph(universe: Universe, me: User) -> 
     assert weights == net.edges.loc[net.edges["target_chat_id"] == hub, "weight"].sum()
     read = net.nodes[net.nodes["status"] == "read"].iloc[0]
     assert graph.nodes[int(read["chat_id"])]["title"] == read["title"]
+
+
+async def test_an_account_in_a_long_flood_wait_hands_its_chats_to_the_others(
+    universe: Universe, me: User
+) -> None:
+    world = universe.world
+    seeds = universe.seeds(3)
+    async with TelegramSession.sandbox(world, me, config=FAST) as alone:
+        single = await alone.discover(seeds, depth=1)
+    crew = [world.add_user(f"Crawler {i}", username=f"crawler_{i}") for i in range(2)]
+    world.fail_next("contacts.ResolveUsername", "FLOOD_WAIT_36000", user=crew[0])
+    world.reset_stats()
+    sessions = [TelegramSession.sandbox(world, user, config=FAST, name=f"c{i}")
+                for i, user in enumerate(crew)]
+    async with SessionManager(sessions) as manager:
+        pooled = await manager.discover(seeds, depth=1)  # not ten hours: the other one reads
+    assert set(pooled.nodes.loc[pooled.nodes["status"] == "read", "chat_id"]) == set(
+        single.nodes.loc[single.nodes["status"] == "read", "chat_id"])
+    pd.testing.assert_frame_equal(_post_edges(pooled.edges), _post_edges(single.edges))
+    assert world.stats().count("contacts.ResolveUsername", user=crew[0]) == 1  # the refused

@@ -130,7 +130,7 @@ class Crawl:
                     raise
                 log.info("discover: %s waits %.0f s; the others go on", reader.account,
                          wait.seconds)
-                await asyncio.sleep(wait.seconds)
+                await self._pause(wait.seconds)
                 continue
             except BaseException:
                 self._release(key)
@@ -145,6 +145,18 @@ class Crawl:
 
     async def _wait(self) -> None:
         await self._changed.wait()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sit out a flood wait, or less if the others finish the crawl meanwhile."""
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while (left := until - loop.time()) > 0:
+            if not self._inflight and not any(n.get("queued") for n in self.nodes.values()):
+                return
+            try:
+                await asyncio.wait_for(self._changed.wait(), left)
+            except TimeoutError:
+                return
 
     def _notify(self) -> None:
         self._changed.set()
