@@ -37,6 +37,7 @@ BAD_WORDS: dict[str, list[str]] = {
     "days": ["1000000", "nan", "inf", "-1", "0", "1e400", "seven", "100000D"],
     "duration": ["nan", "inf", "0", "-1", "1e12", "soon", "1000000D"],
     "datetime": ["yesterday-ish", "2010-01-01", "2024-13-45"],
+    "since": ["yesterday-ish", "2010-01-01", "2024-13-45", "2099-01-01"],
     "text": [""],
     "query": ["", "ab"],
     "depth": ["-1", "99", "x", "1.5", "\u0661"],

@@ -132,3 +132,12 @@ async def test_discover_takes_numpy_counts_and_refuses_huge_ones(session: Telegr
         with pytest.raises(ValueError, match=rf"{name} must be at most 2,147,483,647"):
             session.discover([GROUP], **{name: 2**31})
     assert world.stats().count() == before
+
+
+def test_a_frames_timestamps_are_moments() -> None:
+    # np.datetime64 is what a frame's date column gives through .values / .to_numpy().
+    spec = CATALOGUE.get("messages")
+    dates = pd.Series(pd.to_datetime(["2024-05-01", "2024-05-03"]))
+    args = spec.check(GROUP, since=dates.to_numpy()[0], until=dates.iloc[1])
+    assert args["since"].isoformat() == "2024-05-01T00:00:00+00:00"
+    assert args["until"].isoformat() == "2024-05-03T00:00:00+00:00"

@@ -38,6 +38,7 @@ from tgkit.telegram.catalogue import (
     DATETIME,
     DAYS,
     FLAG,
+    SINCE,
     TARGET,
     Arguments,
     OperationSpec,
@@ -334,7 +335,7 @@ MESSAGES = OperationSpec(
     params=(
         Param("target", TARGET, positional=True, help="the chat"),
         Param("days_back", DAYS, None, "the last N days", flags=("--days-back", "--days")),
-        Param("since", DATETIME, None, "from this moment"),
+        Param("since", SINCE, None, "from this moment"),
         Param("until", DATETIME, None, "up to (not including) this moment"),
         Param("limit", COUNT, None, "at most this many messages, newest first"),
         Param("resume", FLAG, True, "continue an unfinished stored collection"),

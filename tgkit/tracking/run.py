@@ -43,8 +43,8 @@ from tgkit.store._watchlist import (
     check_what,
 )
 from tgkit.telegram.catalogue import (
-    DATETIME,
     DURATION,
+    SINCE,
     TARGET,
     TARGETS,
     Arguments,
@@ -153,7 +153,7 @@ WATCH = OperationSpec(
     params=(
         Param("targets", TARGETS, positional=True, help="the chats to track"),
         _WATCHLIST_PARAM,
-        Param("since", DATETIME, None, "the first round starts here (default: all history)"),
+        Param("since", SINCE, None, "the first round starts here (default: all history)"),
         Param("what", WHAT_KIND, WHAT, "what rounds take of these chats: new messages, "
               "refreshed counters of recent posts, chat info"),
     ),

@@ -25,9 +25,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from tgkit.telegram.checks import (
@@ -52,6 +53,7 @@ __all__ = [
     "FLAG",
     "IDS",
     "POSITIVE",
+    "SINCE",
     "TARGET",
     "TARGETS",
     "TEXT",
@@ -173,9 +175,22 @@ def _days(value: Any, name: str) -> int | float:
 def _datetime(value: Any, name: str) -> datetime:
     from tgkit.telegram.messages import as_utc  # the operation modules import this one
 
+    if isinstance(value, np.datetime64):  # what a frame's .values or .to_numpy() give
+        value = pd.Timestamp(value)
     moment = as_utc(value, name)
     if moment < TELEGRAM_LAUNCH:
         raise ValueError(f"{name} is before Telegram existed (August 2013): {moment:%Y-%m-%d}")
+    return moment
+
+
+def _since(value: Any, name: str) -> datetime:
+    moment = _datetime(value, name)
+    now = datetime.now(UTC)
+    if moment > now:
+        raise ValueError(
+            f"{name} is in the future ({moment:%Y-%m-%d %H:%M} UTC, now is "
+            f"{now:%Y-%m-%d %H:%M}): no message has been posted since then yet"
+        )
     return moment
 
 
@@ -229,6 +244,11 @@ DURATION = ValueKind(
 DATETIME = ValueKind(
     "datetime", "datetime | str", "a date or time, naive taken as UTC (e.g. '2024-05-01')",
     _datetime,
+)
+#: The start of a window of history: a moment that has come (not in the future).
+SINCE = ValueKind(
+    "since", "datetime | str",
+    "a date or time up to now, naive taken as UTC (e.g. '2024-05-01')", _since,
 )
 FLAG = ValueKind("flag", "bool", "True or False", _flag)
 TEXT = ValueKind("text", "str", "message text (at most 4,096 characters)", _text)
