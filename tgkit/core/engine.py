@@ -43,8 +43,14 @@ from tgkit.core.views import EventType, SchedulerEvent, view_of, wall
 
 logger = logging.getLogger(__name__)
 
+# Enum members as module constants: attribute access on an Enum class is slow in 3.11.
 QUEUED = OperationState.QUEUED
 RUNNING = OperationState.RUNNING
+DONE = OperationState.DONE
+FAILED = OperationState.FAILED
+CANCELLED = OperationState.CANCELLED
+TIMED_OUT = OperationState.TIMED_OUT
+EXPIRED = OperationState.EXPIRED
 
 
 class Engine:
@@ -133,7 +139,7 @@ class Engine:
         if op.state is QUEUED:
             self.queue.discard(run)
             error = error or run.cancel_error or outcomes.cancelled(op, "queued", reason, by)
-            self._end(run, OperationState.CANCELLED, error)
+            self._end(run, CANCELLED, error)
             return True
         if op.state is RUNNING:
             if run.timed_out:
@@ -178,7 +184,7 @@ class Engine:
         """End every queued operation CANCELLED with ``error_for(op)``."""
         for run in list(self.queue):
             self.queue.discard(run)
-            self._end(run, OperationState.CANCELLED, error_for(run.op))
+            self._end(run, CANCELLED, error_for(run.op))
 
     # -- running -----------------------------------------------------------------
 
@@ -258,15 +264,15 @@ class Engine:
             timed_out = outcomes.timed_out(run.op)
             if error is not None and not isinstance(error, asyncio.CancelledError):
                 timed_out.__cause__ = error
-            self._end(run, OperationState.TIMED_OUT, timed_out)
+            self._end(run, TIMED_OUT, timed_out)
         elif run.cancel_error is not None:
-            self._end(run, OperationState.CANCELLED, run.cancel_error)
+            self._end(run, CANCELLED, run.cancel_error)
         elif error is None:
-            self._end(run, OperationState.DONE, None, result)
+            self._end(run, DONE, None, result)
         elif isinstance(error, asyncio.CancelledError):
-            self._end(run, OperationState.CANCELLED, error)
+            self._end(run, CANCELLED, error)
         else:
-            self._end(run, OperationState.FAILED, error)
+            self._end(run, FAILED, error)
 
     def _end(
         self, run: Run, state: OperationState, error: BaseException | None, result: Any = None
@@ -274,9 +280,9 @@ class Engine:
         """Put it in its terminal state, tell everyone, and release the lock if it held it."""
         op = run.op
         with self._ending:
-            if run.cancel_error is not None and state is not OperationState.CANCELLED:
+            if run.cancel_error is not None and state is not CANCELLED:
                 # a cancel accepted from another thread while it was ending: it wins
-                state, error, result = OperationState.CANCELLED, run.cancel_error, None
+                state, error, result = CANCELLED, run.cancel_error, None
             op.state = state
         op.finished_at = now = self.clock()
         op.error = error
@@ -315,7 +321,7 @@ class Engine:
         now = self.clock()
         for run in self.queue.pop_expired(now):
             error = outcomes.expired(run.op, now - run.op.queued_at, self._blocker())
-            self._end(run, OperationState.EXPIRED, error)
+            self._end(run, EXPIRED, error)
         deadline = self.queue.earliest_deadline()
         if deadline is not None:
             self.expiry.arm(deadline)
@@ -327,7 +333,7 @@ class Engine:
         return f"{holder!s} holding the session lock" if holder else "other operations"
 
     def _lock_gone(self, run: Run, error: LockTimeout) -> None:
-        self._end(run, OperationState.EXPIRED, error)
+        self._end(run, EXPIRED, error)
 
     # -- events ------------------------------------------------------------------
 

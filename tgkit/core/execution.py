@@ -20,6 +20,7 @@ awaited a plain future (as ``asyncio.timeout`` does).
 from __future__ import annotations
 
 import asyncio
+import sys
 import types
 from collections.abc import Generator
 from types import CoroutineType
@@ -30,6 +31,11 @@ from tgkit.core.operation import _current
 from tgkit.core.run import ENDED, RUN, Run
 
 __all__ = ["ENDED", "RUN", "Parked", "end_children", "run_here", "run_in_own_task"]
+
+if sys.version_info >= (3, 12):
+    _current_task = asyncio.current_task  # C from 3.12 on
+else:  # a Python function in 3.11; this is the C dict it reads
+    _current_task = asyncio.tasks._current_tasks.get  # type: ignore[attr-defined]
 
 
 @types.coroutine
@@ -42,7 +48,7 @@ def run_here(run: Run) -> Generator[Any, Any, None]:
     generator-based coroutine: the handle's ``__await__`` runs it with
     ``yield from``, without a coroutine object per operation.
     """
-    task = asyncio.current_task()
+    task = _current_task(run.engine.loop)
     assert task is not None
     op = run.op
     run.task = task

@@ -43,7 +43,7 @@ class History:
                 op.started_at,
                 op.finished_at,
                 op.error,
-                op._report or {},
+                op._report,
                 op.parent_id,
                 op.wall_offset,
             )

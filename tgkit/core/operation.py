@@ -60,7 +60,7 @@ class OperationState(enum.Enum):
     @property
     def is_terminal(self) -> bool:
         """True once the operation has ended (anything but QUEUED or RUNNING)."""
-        return self not in (OperationState.QUEUED, OperationState.RUNNING)
+        return self is not _QUEUED and self is not _RUNNING
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,9 @@ class Progress:
 
 
 _NO_PROGRESS = Progress()
+# Enum members as module constants: attribute access on an Enum class is slow in 3.11.
 _QUEUED = OperationState.QUEUED
+_RUNNING = OperationState.RUNNING
 
 
 class Operation:

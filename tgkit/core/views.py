@@ -138,7 +138,7 @@ def record_of(
     started_at: float | None,
     finished_at: float | None,
     error: BaseException | None,
-    report: Mapping[str, Any],
+    report: Mapping[str, Any] | None,
     parent_id: str | None,
     wall_offset: float,
 ) -> OperationRecord:
@@ -158,7 +158,7 @@ def record_of(
         run_seconds=None if started_at is None else finished_at - started_at,
         error=describe_error(error),
         error_type=None if error is None else type(error).__name__,
-        report=MappingProxyType(dict(report)),
+        report=MappingProxyType(dict(report or {})),
         parent_id=parent_id,
     )
 
