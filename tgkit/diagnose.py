@@ -105,6 +105,17 @@ class _Run:
         self.report.steps.append(Step(name, status, redact(detail), fix and redact(fix)))
 
 
+def check_step_timeout(value: object) -> float:
+    """``step_timeout`` as seconds: a finite positive duration of at most an hour."""
+    from tgkit.telegram.catalogue import DURATION
+
+    seconds = float(DURATION.check(value, "step_timeout"))
+    if seconds > 3600:
+        raise ValueError(f"step_timeout must be at most 3600 seconds (one network step), "
+                         f"got {value!r}")
+    return seconds
+
+
 async def doctor(
     name: str = "default",
     *,
@@ -127,6 +138,7 @@ async def doctor(
     ``Pacer``) says which flood waits run, else the default store is read.
     ``step_timeout``: seconds each network step may take.
     """
+    step_timeout = check_step_timeout(step_timeout)
     folder = Path(session_dir).expanduser() if session_dir is not None else default_session_dir()
     run = _Run(name, folder, step_timeout)
     config_path = Path(config_file).expanduser() if config_file is not None else None

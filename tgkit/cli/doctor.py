@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tgkit.credentials import load_network_settings
-from tgkit.diagnose import doctor
+from tgkit.diagnose import check_step_timeout, doctor
 
 __all__ = ["add_doctor", "add_network_options", "network_settings", "run_doctor"]
 
@@ -61,8 +61,15 @@ def add_doctor(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
         description="Check credentials, network settings, the session file, the proxy, "
         "the server, the login and running flood waits; each failing step says what to do.",
     )
-    sub.add_argument("--step-timeout", type=float, default=15.0, metavar="SECONDS",
+    sub.add_argument("--step-timeout", type=_step_timeout, default=15.0, metavar="SECONDS",
                      help="how long each network step may take (default 15)")
+
+
+def _step_timeout(text: str) -> float:
+    try:
+        return check_step_timeout(text)
+    except (TypeError, ValueError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 async def run_doctor(args: argparse.Namespace, state: Any) -> dict[str, Any]:

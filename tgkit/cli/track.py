@@ -44,7 +44,7 @@ def add_track(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     actions.add_parser("list", parents=parents, help="the tracked chats")
     run = actions.add_parser("run", parents=parents, help="one round of every tracked chat")
     run.add_argument("--dataset", help="the study's Parquet dataset folder (grown each run)")
-    run.add_argument("--refresh-days", type=_checked(REFRESH.check), default=3,
+    run.add_argument("--refresh-days", type=_checked(REFRESH.check, "refresh_days"), default=3,
                      help="refresh the counters of posts of the last N days (default 3)")
     run.add_argument("--chat-info", type=_checked(_info_when, "--chat-info"), default="1D",
                      metavar="WHEN",
@@ -55,11 +55,11 @@ def add_track(commands: Any, parents: list[argparse.ArgumentParser]) -> None:
     run.add_argument("--pseudonymize-key-file", type=Path, metavar="FILE",
                      help="write the dataset pseudonymised with the key in FILE (the same "
                      "key every run)")
-    run.add_argument("--timeout", type=_checked(optional_seconds),
+    run.add_argument("--timeout", type=_checked(optional_seconds, "timeout"),
                      help="longest run, e.g. 3600 or '2h'")
     for sub in (add, remove, run, actions.choices["list"]):
-        sub.add_argument("--watchlist", type=_checked(check_watchlist_name), default="default",
-                         help="the watchlist's name (default: default)")
+        sub.add_argument("--watchlist", type=_checked(check_watchlist_name, "watchlist"),
+                         default="default", help="the watchlist's name (default: default)")
 
 
 def _info_when(text: str, name: str) -> Any:
