@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from track_writer import world
+from track_writer import stored_rows, world
 from tracking_helpers import posted
 
 from tgkit.export import read_parquet
@@ -23,31 +21,23 @@ pytestmark = pytest.mark.telethon_compat
 HERE = Path(__file__).parent
 
 
-def _start(db: Path, dataset: Path) -> subprocess.Popen[str]:
+def _start(db: Path, dataset: Path, *extra: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env["PYTHONPATH"] = os.pathsep.join([str(HERE), env.get("PYTHONPATH", "")])
     return subprocess.Popen(
-        [sys.executable, str(HERE / "track_writer.py"), str(db), str(dataset)],
+        [sys.executable, str(HERE / "track_writer.py"), str(db), str(dataset), *extra],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )
 
 
-def _stored_rows(db: Path) -> int:
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(db, timeout=1) as connection:
-            return sum(n for (n,) in connection.execute(
-                "SELECT rows FROM collections WHERE params LIKE '%track%'"))
-    except sqlite3.Error:
-        return 0
-
-
 def _stop_when_stored(db: Path, dataset: Path, rows: int, how: signal.Signals) -> None:
-    run = _start(db, dataset)
-    deadline = time.monotonic() + 90
-    while _stored_rows(db) < rows and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
+    """Start a run, and stop it (``how``) once the store holds ``rows`` tracked rows: the
+    run holds its next request then (``track_writer``), so the signal lands mid-run."""
+    run = _start(db, dataset, str(rows))
+    assert run.stdout is not None
+    line = run.stdout.readline()
+    assert line.strip() == "holding", "the run ended before it was stopped: " + line
+    assert stored_rows(db) >= rows
     run.send_signal(how)
     out, _ = run.communicate(timeout=60)
     assert run.returncode != 0, "the run ended before it was stopped: " + out
