@@ -109,3 +109,25 @@ async def test_another_key_or_none_is_refused_before_any_request(
         with pytest.raises(ValueError, match="pseudonymize_key: key is too short"):
             tg.track(dataset=study, pseudonymize_key="short")
         assert group_world.stats().count() == before
+
+
+def test_the_command_line_takes_a_key_file_and_describes_the_dataset(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tgkit.cli import main
+
+    db, study, key_file = tmp_path / "tgkit.db", tmp_path / "study", tmp_path / "study.key"
+    key_file.write_text(KEY + "\n")
+    assert main(["track", "add", "@small_group", "--sandbox", "--store", str(db)]) == 0
+    argv = ["track", "run", "--sandbox", "--store", str(db), "--dataset", str(study)]
+    assert main([*argv, "--pseudonymize-key-file", str(key_file)]) == 0
+    capsys.readouterr()
+    assert main(argv) == 2  # no key for a pseudonymised dataset: refused
+    assert "is pseudonymised: give the study's pseudonymize_key" in capsys.readouterr().err
+    assert main(["describe", str(study)]) == 0
+    statement = capsys.readouterr().out
+    assert "by the operation 'track' from @small_group" in statement
+    assert "sender_id" in statement and "replaced by keyed tokens" in statement
+    assert KEY not in statement and KEY not in (study / "datapackage.json").read_text()
+    senders = read_parquet(study / "messages")["sender_id"].dropna()
+    assert len(senders) and senders.str.fullmatch(r"[0-9a-f]{32}").all()
