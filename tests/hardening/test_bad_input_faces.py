@@ -221,3 +221,31 @@ def test_counts_from_a_frame_configure_the_faces() -> None:
         assert isinstance(opened, Pool) and len(opened.accounts) == 2
     finally:
         opened.close()
+
+
+#: tgkit.connect's own arguments: (kwargs, exception, what the message names).
+CONNECT: list[tuple[dict[str, Any], type[Exception], str]] = [
+    ({"name": "a/b", "sandbox": True}, ValueError, "name must be"),
+    ({"name": "", "sandbox": True}, ValueError, "name must be"),
+    ({"name": 42, "sandbox": True}, TypeError, "accounts must be"),
+    ({"name": ["hx", "hx"], "sandbox": True}, ValueError, "named twice"),
+    ({"accounts": 0, "sandbox": True}, ValueError, "accounts"),
+    ({"accounts": 2.5, "sandbox": True}, ValueError, "accounts"),
+    ({"accounts": 10**6, "sandbox": True}, ValueError, "accounts"),
+    ({"loop": "bogus", "sandbox": True}, ValueError, "loop"),
+    ({"store": 42, "sandbox": True}, TypeError, "store"),
+    ({"config": "x", "sandbox": True}, TypeError, "config"),
+    ({"sandbox": "yes"}, TypeError, "sandbox"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "error", "names"), CONNECT)
+def test_connect_refuses_bad_arguments_and_opens_nothing(
+    kwargs: dict[str, Any], error: type[Exception], names: str
+) -> None:
+    from tgkit.notebook.connect import open_sessions
+
+    before = set(open_sessions())
+    with pytest.raises(error, match=names):
+        tgkit.connect(**kwargs)
+    assert set(open_sessions()) == before

@@ -48,6 +48,7 @@ from tgkit.notebook.loop import BackgroundLoop, Runner, background_loop, on_shut
 from tgkit.notebook.pool import Pool
 from tgkit.notebook.prompts import CellPrompts
 from tgkit.session import TelegramSession
+from tgkit.telegram.session_file import check_session_name
 from tgkit.telegram.settings import SessionConfig
 
 __all__ = ["SandboxNotice", "connect", "open_sessions"]
@@ -136,7 +137,8 @@ def connect(
         )
     mode, credentials = _choose_mode(sandbox, client, api_id, api_hash, config_file)
     network = _network(mode, given, config_file, config)
-    name = name if name is not None else ("sandbox" if mode == "sandbox" else "default")
+    name = check_session_name(name if name is not None else
+                              ("sandbox" if mode == "sandbox" else "default"))
     with _registry_lock:
         existing = _registry.get(name)
         if existing is not None and not existing.closed:
