@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from bad_input_table import BAD_OPTIONS, BAD_VALUES, GROUP, HAND, Row, extras, row_ids, rows
+from hardening_helpers import CANARY_HASH
 
 from tgkit.core import SessionConfig
 from tgkit.sandbox import World
@@ -141,3 +142,18 @@ def test_a_frames_timestamps_are_moments() -> None:
     args = spec.check(GROUP, since=dates.to_numpy()[0], until=dates.iloc[1])
     assert args["since"].isoformat() == "2024-05-01T00:00:00+00:00"
     assert args["until"].isoformat() == "2024-05-03T00:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "api_id", ["\u0661\u0662\u0663\u0664\u0665", 2**40, -5, 0, True, "abc", 12.0, None]
+)
+def test_a_bad_api_id_is_refused_before_any_file(tmp_path: Path, api_id: Any) -> None:
+    with pytest.raises(ValueError, match=r"api_id must be the number from https://my\.telegram\.org"):
+        TelegramSession("acct", api_id, CANARY_HASH, session_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("api_id", [np.int64(12345), "12345", 12345])
+def test_an_api_id_may_come_from_a_frame_or_text(tmp_path: Path, api_id: Any) -> None:
+    session = TelegramSession("acct", api_id, CANARY_HASH, session_dir=tmp_path, store=False)
+    assert CANARY_HASH not in repr(session)

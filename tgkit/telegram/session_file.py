@@ -32,6 +32,7 @@ from telethon import TelegramClient
 
 from tgkit.errors import SessionInUse
 from tgkit.store import SessionLock, check_session_file_free
+from tgkit.telegram.checks import MAX_COUNT, whole_number
 
 __all__ = ["SessionFile", "check_api_hash", "check_api_id", "check_session_name"]
 
@@ -55,15 +56,18 @@ def check_session_name(name: object) -> str:
 
 
 def check_api_id(api_id: object) -> int:
-    """``api_id`` as an int (digits in a string are fine), else a ``ValueError``."""
-    if isinstance(api_id, str) and api_id.strip().isdigit():
-        api_id = int(api_id.strip())
-    if isinstance(api_id, bool) or not isinstance(api_id, int) or api_id <= 0:
+    """``api_id`` as an int (ASCII digits in a string, a NumPy integer are fine; Telegram's
+    api_ids are positive 32-bit numbers), else a ``ValueError``."""
+    if isinstance(api_id, str):
+        text = api_id.strip()
+        api_id = int(text) if text.isascii() and text.isdigit() else None
+    number = whole_number(api_id)
+    if number is None or not 0 < number <= MAX_COUNT:
         raise ValueError(
             "api_id must be the number from https://my.telegram.org (API development tools); "
             "pass api_id and api_hash, or client=..."
         )
-    return api_id
+    return number
 
 
 def check_api_hash(api_hash: object) -> str:
