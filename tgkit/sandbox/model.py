@@ -168,6 +168,7 @@ class Chat:
     restrictions: tuple[tuple[str, str, str], ...] = ()  # (platform, reason, text)
     slowmode_seconds: int | None = None
     pinned_id: int | None = None
+    top_id: int = 0  # the highest message id used: Telegram never reuses a deleted one's
     changes: list[object] = field(default_factory=list, repr=False)  # sandbox.changes.Change
 
     @property

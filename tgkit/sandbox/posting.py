@@ -75,7 +75,8 @@ class Timeline:
     ) -> Message:
         """Add a message; ``extra`` sets further ``Message`` fields (fwd, reactions, …)."""
         if chat.is_channel:
-            message_id = chat.last_message_id() + 1
+            message_id = max(chat.last_message_id(), chat.top_id) + 1
+            chat.top_id = message_id
             chat.pts += 1
             pts = chat.pts
         else:

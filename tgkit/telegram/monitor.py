@@ -53,6 +53,7 @@ from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.convert_messages import message_columns
 from tgkit.telegram.messages import HISTORY_PAGE, entities_by_id, history_page
 from tgkit.telegram.monitor_changes import ChangeLog, MessageChanges, events_kept
+from tgkit.telegram.monitor_reconcile import reconcile
 from tgkit.telegram.resolve import PeerKind, ResolvedChat
 from tgkit.telegram.rpc import count_in_report
 from tgkit.telegram.targets import Target
@@ -359,6 +360,8 @@ class _Watch:
         try:
             await self._watch()
             await self._backfill("final")
+            await reconcile(self._ctx.rpc, self._state.chats, self._state.changes,
+                            self._state.collector)
         finally:
             self._state.listening = False
             self._client.remove_event_handler(self._on_change, builder)

@@ -102,28 +102,45 @@ class ChangeLog:
 
     def new(self, columns: Mapping[str, list[Any]], collected_at: datetime,
             basic_groups: Iterable[int] = ()) -> None:
-        """Record the messages of a page of new rows (their ``date`` is when it happened)."""
+        """Record the messages of a page of new rows (their ``date`` is when it happened).
+
+        A message that arrives already edited (its live update was lost; a back-fill
+        found it) was edited while the monitor ran: an edit event follows its new one.
+        """
         basic = set(basic_groups)
         rows = []
-        for chat_id, message_id, date, text in zip(
+        for chat_id, message_id, date, text, edit_date in zip(
             columns["chat_id"], columns["message_id"], columns["date"], columns["text"],
-            strict=True,
+            columns["edit_date"], strict=True,
         ):
             rows.append(("new", date, chat_id, message_id, None, text, collected_at))
+            if edit_date is not None:
+                rows.append(("edit", edit_date, chat_id, message_id, edit_date, text,
+                             collected_at))
             if chat_id in basic:
                 self._basic_ids[message_id] = chat_id
         self._add(rows)
 
-    def edited(self, row: dict[str, Any], collected_at: datetime) -> None:
+    def edited(self, row: dict[str, Any], collected_at: datetime) -> int:
         """Record an edit; ``row`` (a messages row) is the newest version unless a later
-        edit of the message was heard first (updates can arrive out of order)."""
+        edit of the message was heard first (updates can arrive out of order). Returns
+        the events added (0: heard already)."""
         at = row.get("edit_date") or collected_at
-        self._add([("edit", at, row["chat_id"], row["message_id"], row.get("edit_date"),
-                    row.get("text"), collected_at)])
+        added = self._add([("edit", at, row["chat_id"], row["message_id"],
+                            row.get("edit_date"), row.get("text"), collected_at)])
         key = (row["chat_id"], row["message_id"])
         known = self._latest.get(key)
         if known is None or _edit_order(row) >= _edit_order(known):
             self._latest[key] = row
+        return added
+
+    def latest(self) -> dict[tuple[int, int], dict[str, Any]]:
+        """The newest version of every edited message, by (chat id, message id)."""
+        return dict(self._latest)
+
+    def deleted_already(self, chat_id: int | None, message_id: int) -> bool:
+        """True when the deletion of this message was recorded."""
+        return ("delete", chat_id, message_id, None, None) in self._heard
 
     def deleted(self, chat_id: int | None, message_ids: Iterable[int],
                 collected_at: datetime) -> int:
