@@ -204,6 +204,20 @@ def test_output_into_a_read_only_folder_is_refused_before_collecting(
         assert world[0].stats().count() == before
 
 
+def test_a_result_folder_on_a_read_only_share_is_refused_before_collecting(
+    folder: Path, world: tuple[World, Any], capsys
+) -> None:
+    with tmpfs(folder / "share") as share:
+        (share / "existing").mkdir()
+        remount_read_only(share)
+        before = world[0].stats().count()
+        for target in (share / "network", share / "existing"):
+            code, _, err = run(["discover", "@small_group", "--depth", "0", "-o", str(target)],
+                               capsys)
+            assert code == BAD and "cannot be written" in err, err
+        assert world[0].stats().count() == before
+
+
 def test_a_read_only_store_is_listed_and_exported(folder: Path, capsys) -> None:
     with tmpfs(folder / "share") as share:
         assert run(["members", "@small_group", "--max-members", "20", "--store",

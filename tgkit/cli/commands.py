@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -197,6 +198,15 @@ def _check_folder(folder: Path | None) -> None:
                          "give a folder (it is created if needed)")
     if not folder.parent.exists():
         raise ValueError(f"--output {folder}: the folder {folder.parent} does not exist")
+    probe_in = folder if folder.exists() else folder.parent
+    try:  # tried, not guessed: a read-only share refuses even root
+        with tempfile.TemporaryFile(dir=probe_in, prefix=".tgkit.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise ValueError(
+            f"--output {folder}: the folder {probe_in} cannot be written ({exc.strerror}); "
+            "choose another folder (nothing was collected yet)"
+        ) from None
 
 
 def _finish_frames(
