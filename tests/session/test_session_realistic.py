@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import math
 import threading
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -132,17 +133,33 @@ _SPUN_AT_40_105 = [
     ("group", PushPlan(delays=()), 0.0), ("group", PushPlan(delays=()), 25.0),
 ]
 
+#: A schedule whose late push (0.4 s) gave Telethon a possible-gap deadline 4e-15 s past
+#: a virtual instant: its update loop spun there while asyncio fired the timer early.
+_TELETHON_SPUN = [
+    *[("group", PushPlan(delays=(0.0,)), pause) for pause in (0.0, 1.0, 0.2, 25.0, 25.0, 25.0,
+                                                              25.0)],
+    ("group", PushPlan(delays=()), 25.0), ("basic", PushPlan(delays=(0.0,)), 1.0),
+    ("group", PushPlan(delays=(0.4,)), 0.0), ("basic", PushPlan(delays=(0.0,)), 0.0),
+]
+
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @example(seed=65535, steps=_SPUN_AT_40_105)
+@example(seed=3648, steps=_TELETHON_SPUN)
 @given(seed=st.integers(0, 2**16), steps=_STEPS)
 def test_monitor_frame_equals_the_messages_posted(seed: int, steps) -> None:  # type: ignore[no-untyped-def]
     # Bounded: the pauses (at most 20 x 25 s), the last 3 s, the monitor's end; 900 s is ample.
     _run_bounded(_monitor_scenario(seed, steps), virtual_end=900.0)
 
 
-def _run_bounded(scenario: Awaitable[Any], *, virtual_end: float) -> None:
-    """Run ``scenario`` on a looptime loop; a failure, not a hang, if it overruns."""
+def _run_bounded(
+    scenario: Awaitable[Any],
+    *,
+    virtual_end: float,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+) -> None:
+    """Run ``scenario`` on a looptime loop (``_virtual_loop`` unless given); a failure,
+    not a hang, if it overruns."""
     failure: list[str] = []
 
     async def bounded() -> None:
@@ -160,10 +177,34 @@ def _run_bounded(scenario: Awaitable[Any], *, virtual_end: float) -> None:
                     "a busy loop; its tasks were at:\n" + stuck[0]
                 )
 
-    with asyncio.Runner(loop_factory=looptime.new_event_loop) as runner:
+    with asyncio.Runner(loop_factory=loop_factory or _virtual_loop) as runner:
         runner.run(bounded())
     if failure:
         pytest.fail(failure[0])
+
+
+#: looptime's tick: a power of two, so a time plus 0.5, 20 or 25 s is exact in floats.
+TICK = 2.0**-20
+
+
+def _virtual_loop() -> asyncio.AbstractEventLoop:
+    """looptime's loop, on which a timer is due only once the virtual clock has reached it.
+
+    asyncio runs a timer up to ``_clock_resolution`` (1 ns) early, and looptime's clock
+    moves in ticks only when the loop idles. A timer a float error past a tick
+    (``40.105 + 0.5`` is 40.605000000000004) then fired with the clock short of it, and
+    a loop that waits until ``now >= deadline`` (Telethon's update loop, for a possible
+    gap) waited again at once, for ever, at one virtual instant. Here times are whole
+    ticks (exact in floats) and a timer is set on the first tick not before it.
+    """
+    loop = looptime.new_event_loop(resolution=TICK)
+    call_at = loop.call_at
+
+    def call_at_a_tick(when: float, *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+        return call_at(math.ceil(when / TICK) * TICK, *args, **kwargs)
+
+    loop.call_at = call_at_a_tick  # type: ignore[method-assign]
+    return loop
 
 
 @contextmanager
@@ -285,5 +326,6 @@ def test_stall_checks_at_inexact_times_end_and_each_back_fills(small: Small) -> 
     async def record() -> None:
         reasons.extend(await scenario())
 
-    _run_bounded(record(), virtual_end=400.0)
+    # looptime's plain clock (microsecond ticks): there 20.105 + 20 is not a tick.
+    _run_bounded(record(), virtual_end=400.0, loop_factory=looptime.new_event_loop)
     assert reasons == ["stalled"] * 4 + ["final"]
