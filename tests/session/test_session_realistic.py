@@ -33,6 +33,9 @@ from tgkit.session import TelegramSession
 
 pytestmark = pytest.mark.telethon_compat
 
+#: Every scenario here ends well before this virtual time; reaching it fails the test.
+VIRTUAL_END_S = 900.0
+
 
 @pytest.fixture
 def realistic() -> Small:
@@ -45,7 +48,7 @@ def _author(small: Small, chat) -> object:  # type: ignore[no-untyped-def]
     return small.world.users[next(uid for uid in chat.members if uid != small.me.id)]
 
 
-@pytest.mark.looptime
+@pytest.mark.looptime(end=VIRTUAL_END_S)
 async def test_members_are_complete_under_realistic_faults(realistic: Small):
     async with TelegramSession.sandbox(realistic.world, realistic.me, config=FAST) as session:
         df = await session.scrape_group_members("@small_group")
@@ -55,7 +58,7 @@ async def test_members_are_complete_under_realistic_faults(realistic: Small):
     assert not (df["last_name"] == "").any()
 
 
-@pytest.mark.looptime
+@pytest.mark.looptime(end=VIRTUAL_END_S)
 async def test_join_and_members_under_realistic_faults(realistic: Small):
     link = realistic.world.invite_link(realistic.private)
     async with TelegramSession.sandbox(realistic.world, realistic.me, config=FAST) as session:
@@ -64,7 +67,7 @@ async def test_join_and_members_under_realistic_faults(realistic: Small):
     assert set(df["user_id"]) == set(realistic.private.members)
 
 
-@pytest.mark.looptime
+@pytest.mark.looptime(end=VIRTUAL_END_S)
 async def test_messages_are_complete_under_realistic_faults(realistic: Small):
     async with TelegramSession.sandbox(realistic.world, realistic.me, config=FAST) as session:
         df = await session.scrape_messages("@small_group", days_back=30)
@@ -72,7 +75,7 @@ async def test_messages_are_complete_under_realistic_faults(realistic: Small):
     assert df.attrs["messages_in_chat"] == 400
 
 
-@pytest.mark.looptime
+@pytest.mark.looptime(end=VIRTUAL_END_S)
 async def test_monitor_is_complete_under_realistic_faults(realistic: Small):
     world, group = realistic.world, realistic.group
     author = _author(realistic, group)
@@ -92,7 +95,7 @@ async def test_monitor_is_complete_under_realistic_faults(realistic: Small):
     assert not df.duplicated(["chat_id", "message_id"]).any()
 
 
-@pytest.mark.looptime
+@pytest.mark.looptime(end=VIRTUAL_END_S)
 async def test_send_under_realistic_faults(realistic: Small):
     async with TelegramSession.sandbox(realistic.world, realistic.me, config=FAST) as session:
         sent = [await session.send_message("@small_group", f"note {n}") for n in range(5)]
@@ -149,7 +152,7 @@ _TELETHON_SPUN = [
 @given(seed=st.integers(0, 2**16), steps=_STEPS)
 def test_monitor_frame_equals_the_messages_posted(seed: int, steps) -> None:  # type: ignore[no-untyped-def]
     # Bounded: the pauses (at most 20 x 25 s), the last 3 s, the monitor's end; 900 s is ample.
-    _run_bounded(_monitor_scenario(seed, steps), virtual_end=900.0)
+    _run_bounded(_monitor_scenario(seed, steps), virtual_end=VIRTUAL_END_S)
 
 
 def _run_bounded(
@@ -276,7 +279,7 @@ async def _monitor_scenario(seed: int, steps) -> None:  # type: ignore[no-untype
 # -- gaps shown by a channel's ids are back-filled while the monitor runs -----------------
 
 
-@pytest.mark.looptime
+@pytest.mark.looptime(end=VIRTUAL_END_S)
 @pytest.mark.parametrize("lost", [1, 120])  # 120 > Telethon's limit: channelDifferenceTooLong
 async def test_a_gap_in_a_channels_ids_is_backfilled_at_once(small: Small, lost: int):
     world, group = small.world, small.group
