@@ -218,6 +218,19 @@ def test_a_result_folder_on_a_read_only_share_is_refused_before_collecting(
         assert world[0].stats().count() == before
 
 
+def test_a_dataset_on_a_read_only_share_is_refused_before_the_round(
+    folder: Path, world: tuple[World, Any], capsys
+) -> None:
+    assert run(["track", "add", "@small_group", "--sandbox"], capsys)[0] == 0
+    with tmpfs(folder / "share") as share:
+        remount_read_only(share)
+        before = world[0].stats().count()
+        code, _, err = run(["track", "run", "--dataset", str(share / "study"), "--sandbox"],
+                           capsys)
+        assert code == BAD and "cannot be written" in err and "dataset" in err, err
+        assert world[0].stats().count() == before
+
+
 def test_a_read_only_store_is_listed_and_exported(folder: Path, capsys) -> None:
     with tmpfs(folder / "share") as share:
         assert run(["members", "@small_group", "--max-members", "20", "--store",

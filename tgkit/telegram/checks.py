@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import math
 import operator
+import os
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 __all__ = [
     "MAX_COUNT",
@@ -35,6 +38,7 @@ __all__ = [
     "whole_between",
     "whole_number",
     "whole_word",
+    "writable_folder",
 ]
 
 #: Telegram's launch: no chat has history from before this day.
@@ -130,6 +134,27 @@ def whole_word(text: str) -> int:
         return int(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def writable_folder(path: str | os.PathLike[str], argument: str) -> Path:
+    """``path`` if it is a folder tgkit can write (or create), else a ``ValueError`` naming
+    ``argument``: checked before anything is collected, tried rather than guessed (a
+    read-only share refuses even root)."""
+    folder = Path(path).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{argument} {folder} is a file; give a folder (it is created if needed)")
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    try:
+        with tempfile.TemporaryFile(dir=existing, prefix=".tgkit.", suffix=".probe"):
+            pass
+    except OSError as exc:
+        raise ValueError(
+            f"{argument} {folder}: the folder {existing} cannot be written ({exc.strerror}); "
+            "choose another folder (nothing was collected yet)"
+        ) from None
+    return folder
 
 
 def _short(value: object) -> str:

@@ -53,6 +53,7 @@ from tgkit.telegram.catalogue import (
     ValueKind,
 )
 from tgkit.telegram.chat_info import CHAT_INFO, chat_info
+from tgkit.telegram.checks import writable_folder
 from tgkit.telegram.context import TelegramContext
 from tgkit.telegram.targets import parse_target
 from tgkit.tracking.chat import track_round
@@ -77,7 +78,9 @@ def _refresh_days(value: Any, name: str) -> float:
 def _folder(value: Any, name: str) -> str:
     if not isinstance(value, str | bytes) and not hasattr(value, "__fspath__"):
         raise TypeError(f"{name} must be a folder path, got {value!r}")
-    return str(value if not isinstance(value, bytes) else value.decode())
+    folder = str(value if not isinstance(value, bytes) else value.decode())
+    writable_folder(folder, name)  # before any request, not after the round
+    return folder
 
 
 def _info_period(value: Any, name: str) -> bool | float:
