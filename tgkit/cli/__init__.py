@@ -94,7 +94,11 @@ def _after_run(previous: Any, *, ending: bool) -> None:
 
 
 async def _with_sigterm(command: Command, args: Any, state: Any) -> dict[str, Any]:
-    """Run ``command``; a SIGTERM cancels it as Ctrl-C does (partial data saved)."""
+    """Run ``command``; a SIGTERM cancels it as Ctrl-C does (partial data saved).
+
+    Ctrl-C first cancels the running operation on behalf of "ctrl-c" (its
+    ``Cancelled.by``), then asyncio's own handler cancels the run.
+    """
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     assert task is not None
@@ -102,11 +106,51 @@ async def _with_sigterm(command: Command, args: Any, state: Any) -> dict[str, An
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, Windows
         return await command(args, state)
+    on_sigint = signal.getsignal(signal.SIGINT)
+    if callable(on_sigint):  # asyncio.run's handler: it cancels the run
+
+        def ctrl_c(signum: int, frame: Any) -> None:
+            _cancel_running(state, "ctrl-c")
+            on_sigint(signum, frame)
+
+        signal.signal(signal.SIGINT, ctrl_c)
     try:
         return await command(args, state)
     finally:
+        if callable(on_sigint):
+            signal.signal(signal.SIGINT, on_sigint)
         loop.remove_signal_handler(signal.SIGTERM)  # leaves SIG_DFL: interrupt again
         signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _operation_handle(handle: Any) -> Any:
+    """The scheduler's handle behind ``handle`` (a monitor's is its ``operation``)."""
+    from tgkit.core import OperationHandle
+
+    inner = getattr(handle, "operation", None)
+    return inner if isinstance(inner, OperationHandle) else handle
+
+
+def _ended_error(handle: Any) -> BaseException | None:
+    """The error the run's operation ended with (its ``Cancelled``), if it has ended."""
+    handle = _operation_handle(handle)
+    try:
+        error = handle.exception() if handle.done() else None
+    except BaseException:  # not an ended handle after all
+        return None
+    return error if isinstance(error, BaseException) else None
+
+
+def _cancel_running(state: Any, by: str) -> None:
+    """Cancel the operation the run waits for on behalf of ``by`` (``Cancelled.by``)."""
+    handle = _operation_handle(state.handle)
+    cancel = getattr(handle, "cancel", None)
+    if cancel is None:
+        return
+    try:
+        cancel(by=by)
+    except TypeError:  # a handle whose cancel() names nobody
+        cancel()
 
 
 def _failed(command: str, exc: Exception, state: Any) -> int:
@@ -152,6 +196,8 @@ def _interrupted_message(state: Any) -> str:
     handle = state.handle
     if handle is None:
         return "interrupted before any data was collected"
+    by = getattr(_ended_error(handle), "by", None)
+    who = " by Ctrl-C" if by == "ctrl-c" else ""  # SIGTERM cancels the run itself
     partial = getattr(handle, "partial", None)
     rows = len(partial) if partial is not None and hasattr(partial, "__len__") else "some"
     collection = getattr(partial, "attrs", {}).get("collection_id")
@@ -159,6 +205,6 @@ def _interrupted_message(state: Any) -> str:
     if collection:
         where = f"collection {collection} in {where}"
     return (
-        f"interrupted: {rows} rows were saved in {where}; "
+        f"interrupted{who}: {rows} rows were saved in {where}; "
         "run the same command again to resume, or `tgkit export` to write them out"
     )
