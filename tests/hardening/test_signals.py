@@ -132,8 +132,12 @@ def test_a_monitor_stopped_mid_run(tmp_path: Path, sig: signal.Signals) -> None:
     if sig is not signal.SIGKILL:
         assert "rows were saved in collection 1" in err and "run the same command" in err
     _, out, _ = finish(tgkit("collections", "--store", db, "--json", cwd=tmp_path))
-    [collection] = json.loads(out.splitlines()[-1])["collections"]
+    listing = json.loads(out.splitlines()[-1])["collections"]
+    [collection] = [c for c in listing if c["kind"] == "messages"]
     assert collection["status"] == "interrupted" and collection["rows"] > 0
+    # the monitor's edits and deletions are a collection of their own, stopped with it
+    assert {c["kind"] for c in listing} <= {"messages", "events"}
+    assert all(c["status"] == "interrupted" for c in listing), listing
 
 
 def test_two_processes_on_one_collection(tmp_path: Path) -> None:
