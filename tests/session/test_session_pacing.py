@@ -98,9 +98,11 @@ async def test_a_monitor_over_several_chats_stores_its_rows(small: Small, tmp_pa
             df = await handle
         assert set(df["chat_id"]) == {-1_000_000_000_000 - small.group.id, -small.basic.id}
         collections = store.collections()
-        assert collections["target"].tolist() == [f"monitor:@small_group,id:{-small.basic.id}"]
-        assert collections["rows"].tolist() == [2]
-        assert store.frame(int(collections["id"][0]))["text"].tolist() == df["text"].tolist()
+        messages = collections[collections["kind"] == "messages"]
+        assert messages["target"].tolist() == [f"monitor:@small_group,id:{-small.basic.id}"]
+        assert messages["rows"].tolist() == [2]
+        assert collections["kind"].tolist() == ["messages", "events"]  # its events beside it
+        assert store.frame(int(messages["id"].iloc[0]))["text"].tolist() == df["text"].tolist()
 
 
 # -- issue 5: a workload that trips the flood limit without pacing gets none with it --
