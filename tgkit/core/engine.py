@@ -1,7 +1,7 @@
 """Engine: the lock, the queue and the running operation of one scheduler.
 
 It takes checked ``Operation`` objects from the ``Scheduler`` (its public
-face), gives each a ``Run`` (its per-run state, which only the engine and the
+face), each with its ``Run`` (its per-run state, which only the engine and the
 code running it change) and moves it from QUEUED through RUNNING to exactly
 one terminal state:
 

@@ -2,8 +2,9 @@
 
 An ``Operation`` is plain data (what was asked, its state, progress and
 outcome) that anyone may read. How it is being run is the engine's business
-and lives here, in one ``Run`` per operation that the engine creates on
-submit and lets go when the operation ends: the task it runs in, the awaiter
+and lives here, in one ``Run`` per operation, made for the engine when the
+operation is submitted (``Scheduler.submit``), held by the engine (its queue,
+its running slot) and let go when the operation ends: the task it runs in, the awaiter
 parked to run it and the futures of everyone else waiting for its end, the
 cancels sent to its task, whether a cancel or its timeout is ending it, its
 inline children, its place in the queue, and the context it was submitted
