@@ -27,6 +27,8 @@ _moments = st.builds(
     _zones,
 )
 _utc_moments = _moments.map(lambda moment: moment.replace(tzinfo=UTC))
+# Telegram's dates: whole seconds (stored as seconds, not microseconds)
+_whole_utc_moments = _utc_moments.map(lambda moment: moment.replace(microsecond=0))
 _values = (
     st.none()
     | st.booleans()
@@ -45,6 +47,7 @@ def _column(rows: int) -> st.SearchStrategy[list[Any]]:
     return st.one_of(
         _values.map(lambda value: [value] * rows),
         st.lists(_utc_moments | st.none(), min_size=rows, max_size=rows),
+        st.lists(_whole_utc_moments | st.none(), min_size=rows, max_size=rows),
         st.lists(_values, min_size=rows, max_size=rows),
     )
 
@@ -92,6 +95,8 @@ _NOON = datetime(2024, 5, 1, 12, 0, 0, 1, tzinfo=UTC)
         [None, None, None],
         [_NOON] * 3,
         [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)],
+        [datetime(1, 1, 1, tzinfo=UTC), None, datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)],
+        [_NOON.replace(microsecond=0), _NOON],  # whole seconds but one: microseconds
         ["x", "x", "x"],
         [[1], [1], [1]],
     ],

@@ -44,6 +44,20 @@ def test_only_a_query_past_the_cap_is_refined() -> None:
     assert plan.state()["refined"] == ["a"]
 
 
+def test_a_plan_resumes_from_its_state_and_from_an_older_checkpoints_lists() -> None:
+    counts = counts_of([("Anna", None, "ann_1"), ("Anton", None, None)])
+    plan = SweepPlan(cap=2, total=5, counts=counts, sample=counts)
+    plan.record("a", 0, count=5, delivered=2)
+    plan.record("b", 0, count=1, delivered=1)
+    state = plan.state()
+    assert state["asked"] == {"a": "5,2,0", "b": "1,1,0"}  # one text per query: cheap to write
+    older = {**state, "asked": {"a": [5, 2, 0], "b": [1, 1, 0]}}  # before the text form
+    for saved in (state, older):
+        again = SweepPlan(cap=2, total=5, counts=counts, sample=counts, state=saved)
+        assert again.state() == state
+        assert again.next() == plan.next()
+
+
 @pytest.mark.parametrize("mix", [None, RealisticMix.mixed()], ids=["old", "realistic"])
 async def test_a_sweep_finds_every_findable_member_with_few_requests(mix) -> None:
     world = World(seed=5)

@@ -129,7 +129,7 @@ def write_records(
 ) -> int:
     """Store a page of records and its checkpoint; return how many items were new."""
     collection_id = _whole(collection_id)
-    page = _items.page_from_records(_kind_of(conn, collection_id), records)
+    page = _items.page_from_records(_known_kind(conn, known, collection_id), records)
     return _write(conn, known, collection_id, page, checkpoint)
 
 
@@ -142,7 +142,7 @@ def write_columns(
 ) -> int:
     """Store a page given as one list per field and its checkpoint; return new items."""
     collection_id = _whole(collection_id)
-    page = _items.page_from_columns(_kind_of(conn, collection_id), columns)
+    page = _items.page_from_columns(_known_kind(conn, known, collection_id), columns)
     return _write(conn, known, collection_id, page, checkpoint)
 
 
@@ -184,6 +184,13 @@ def _refuse_unless_mine(conn: sqlite3.Connection, owners: Owners, collection_id:
 
 def _kind_of(conn: sqlite3.Connection, collection_id: int) -> str:
     return _select(conn, collection_id)[3]
+
+
+def _known_kind(conn: sqlite3.Connection, known: _items.KnownItems, collection_id: int) -> str:
+    kind = known.kinds.get(collection_id)
+    if kind is None:
+        kind = known.kinds[collection_id] = _kind_of(conn, collection_id)
+    return kind
 
 
 def finish(

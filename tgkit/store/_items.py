@@ -54,11 +54,14 @@ class KnownItems:
     set()
     """
 
-    __slots__ = ("_capacity", "_collections")
+    __slots__ = ("_capacity", "_collections", "kinds")
 
     def __init__(self, capacity: int = 2) -> None:
         self._capacity = capacity
         self._collections: OrderedDict[int, tuple[int, set[Hashable]]] = OrderedDict()
+        #: collection id -> kind, as read once (a collection's kind never changes and
+        #: ids are never reused), so writing a page does not select it every time.
+        self.kinds: dict[int, str] = {}
 
     def stored(self, conn: sqlite3.Connection, collection_id: int) -> set[Hashable]:
         """The collection's stored keys, caught up with pages committed since last read.

@@ -4,9 +4,10 @@ A page is stored as one text, not one text per record: one encoder call per
 page instead of one per record is most of what makes committing every page
 cheap. Records that all have the same fields in the same order are stored as
 columns; a column holding only UTC datetimes (and None) becomes integer
-microseconds since the epoch, which is exact and much cheaper than ISO text::
+seconds since the epoch when none has a fraction of a second (Telegram's dates)
+or else microseconds, which is exact and much cheaper than ISO text::
 
-    {"rows": 2, "columns": {"user_id": [7, 9], "joined_at": {"$utc_us": [1714564800000000, null]}}}
+    {"rows": 2, "columns": {"user_id": [7, 9], "joined_at": {"$utc_s": [1714564800, null]}}}
 
 Any other datetime is tagged value by value as :mod:`_codec` does. Records
 whose fields differ are stored as they are: ``{"records": [{...}, {...}]}``.
@@ -21,21 +22,27 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from operator import attrgetter, floordiv, sub
 from typing import Any
 
 from tgkit.store import _codec
 
 _UTC_MICROSECONDS = "$utc_us"
+_UTC_SECONDS = "$utc_s"
 _SAME = "$same"
 _SAME_UTC_MICROSECONDS = "$same_utc_us"
 # the tags as written: escaped like a caller's own "$" keys (the decoder unescapes them)
 _ESCAPED = {
-    tag: _codec.escape_key(tag) for tag in (_UTC_MICROSECONDS, _SAME, _SAME_UTC_MICROSECONDS)
+    tag: _codec.escape_key(tag)
+    for tag in (_UTC_MICROSECONDS, _UTC_SECONDS, _SAME, _SAME_UTC_MICROSECONDS)
 }
 _NESTED = (dict, list, tuple)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _NONE = type(None)
+_TZINFO = attrgetter("tzinfo")
+_MICROSECOND_OF = attrgetter("microsecond")
 #: Types whose equal values are interchangeable (not float: 0.0 == -0.0).
 _PLAIN = frozenset({str, int, bool, _NONE})
 
@@ -84,8 +91,7 @@ def _encode_column(values: Sequence[Any]) -> Any:
     if datetime in types and types <= {datetime, _NONE} and _all_utc(values):
         if values.count(values[0]) == len(values):
             return {_ESCAPED[_SAME_UTC_MICROSECONDS]: _microseconds(values[0])}
-        micros = [None if v is None else _microseconds(v) for v in values]
-        return {_ESCAPED[_UTC_MICROSECONDS]: micros}
+        return _encode_utc(values)
     if any(issubclass(t, _NESTED) for t in types):
         return _codec.escape(list(values))  # a caller's own "$" keys, escaped as dumps does
     return values if isinstance(values, list) else list(values)
@@ -93,7 +99,24 @@ def _encode_column(values: Sequence[Any]) -> Any:
 
 def _all_utc(values: Sequence[datetime | None]) -> bool:
     # one zone object throughout: equal values are then the same moment written the same way
-    return all(value.tzinfo is UTC for value in values if value is not None)
+    return set(map(_TZINFO, filter(None, values))) == {UTC}
+
+
+def _encode_utc(values: Sequence[datetime | None]) -> dict[str, list[int | None]]:
+    """UTC datetimes as whole seconds since the epoch when none has a fraction (Telegram's
+    dates: exact, as ``timestamp()`` of a whole second is), else as microseconds. The
+    arithmetic runs in C (``map``); only a column with gaps takes a Python loop."""
+    present = list(filter(None, values))  # a datetime is never false
+    if any(map(_MICROSECOND_OF, present)):
+        tag = _UTC_MICROSECONDS
+        stamps = list(map(floordiv, map(sub, present, repeat(_EPOCH)), repeat(_MICROSECOND)))
+    else:
+        tag = _UTC_SECONDS
+        stamps = list(map(int, map(datetime.timestamp, present)))
+    if len(present) < len(values):
+        found = iter(stamps)
+        return {_ESCAPED[tag]: [None if v is None else next(found) for v in values]}
+    return {_ESCAPED[tag]: stamps}
 
 
 def _microseconds(moment: datetime) -> int:
@@ -107,6 +130,11 @@ def _decode_column(column: Any, rows: int) -> list[Any]:
         return [column[_SAME]] * rows
     if _SAME_UTC_MICROSECONDS in column:
         return [_EPOCH + timedelta(microseconds=column[_SAME_UTC_MICROSECONDS])] * rows
+    if _UTC_SECONDS in column:
+        return [
+            None if seconds is None else _EPOCH + timedelta(seconds=seconds)
+            for seconds in column[_UTC_SECONDS]
+        ]
     return [
         None if microseconds is None else _EPOCH + timedelta(microseconds=microseconds)
         for microseconds in column[_UTC_MICROSECONDS]
