@@ -32,6 +32,8 @@ from tgkit.store._records import ITEM_KEYS
 
 _KEY_LIMIT = 2**63  # SQLite integers are 64-bit; keep keys portable to other readers
 _KEYS_ENCODER = json.JSONEncoder(separators=(",", ":"))
+_INT = frozenset({int})
+_STR = frozenset({str})
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,9 +184,10 @@ def _check_columns(columns: Mapping[str, Sequence[Any]]) -> int:
             f"columns must all have the same length, got {lengths}; pass one value per "
             "record in every column"
         )
-    for name in columns:
-        if not isinstance(name, str):
-            raise TypeError(f"column names must be strings, got {name!r}")
+    if not set(map(type, columns)) <= _STR:
+        for name in columns:
+            if not isinstance(name, str):
+                raise TypeError(f"column names must be strings, got {name!r}")
     return next(iter(lengths.values()), 0)
 
 
@@ -204,7 +207,7 @@ def _keys(kind: str, key_columns: list[Sequence[Any]]) -> list[Hashable]:
 
 
 def _key_column(kind: str, field: str, values: Sequence[Any]) -> Sequence[int]:
-    if not all(type(value) is int for value in values):
+    if not set(map(type, values)) <= _INT:  # in C: the usual case, plain ints
         for index, value in enumerate(values):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ValueError(
