@@ -283,7 +283,7 @@ async def test_a_session_takes_its_route_from_session_config(tmp_path: Path, cap
         _clean(record.getMessage())
 
 
-def test_the_route_is_given_in_one_place(tmp_path: Path) -> None:
+async def test_the_route_is_given_in_one_place(tmp_path: Path) -> None:  # async: Telethon 1.39
     config = SessionConfig(proxy=f"socks5://ada:{PASSWORD}@127.0.0.1:1080")
     with pytest.raises(ValueError, match="given twice") as caught:
         TelegramSession("twice", 1, API_HASH, config=config, session_dir=tmp_path,
