@@ -51,16 +51,32 @@ def pool() -> Iterator[Pool]:
         opened.close()
 
 
-def _stop_button_when(check: Callable[[], bool]) -> threading.Timer:
-    """Send this process SIGINT once ``check()`` holds: what the stop button does."""
+class _StopButton:
+    """Sends this process SIGINT once ``check()`` holds, while the call waits: what the
+    stop button does. ``disarm()`` (when the call has returned) means no SIGINT later."""
 
-    def press() -> None:
-        eventually(check, within=10)
-        os.kill(os.getpid(), signal.SIGINT)
+    def __init__(self, check: Callable[[], bool]) -> None:
+        self._check = check
+        self._armed = threading.Lock()
+        self._live = True
+        self._thread = threading.Thread(target=self._press, daemon=True)
+        self._thread.start()
 
-    timer = threading.Timer(0.01, press)
-    timer.start()
-    return timer
+    def _press(self) -> None:
+        eventually(lambda: not self._live or self._check(), within=10)
+        with self._armed:
+            if self._live:
+                self._live = False
+                os.kill(os.getpid(), signal.SIGINT)
+
+    def disarm(self) -> None:
+        with self._armed:
+            self._live = False
+        self._thread.join()
+
+
+def _stop_button_when(check: Callable[[], bool]) -> _StopButton:
+    return _StopButton(check)
 
 
 def _shown(error: BaseException) -> str:
@@ -113,12 +129,15 @@ def test_the_one_line_names_the_dashboard(tg: Notebook) -> None:
 
 def test_ctrl_c_is_a_keyboard_interrupt_caused_by_cancelled_by_ctrl_c(tg: Notebook) -> None:
     started: list[Any] = []
-    timer = _stop_button_when(lambda: bool(tg.last) and tg.last.progress.done > 0)
+    before = tg.last
+    timer = _stop_button_when(
+        lambda: tg.last is not before and tg.last is not None and tg.last.progress.done > 0
+    )
     try:
         with pytest.raises(KeyboardInterrupt) as raised:
             started.append(tg.members(BIG, refresh=True, progress=False))
     finally:
-        timer.join()
+        timer.disarm()
     assert not started
     job = tg.last
     assert job.state is OperationState.CANCELLED
@@ -187,12 +206,15 @@ def test_the_pool_dashboards_button_raises_cancelled_by_the_dashboard(pool: Pool
 
 
 def test_ctrl_c_on_a_pool_call_names_ctrl_c(pool: Pool) -> None:
-    timer = _stop_button_when(lambda: list(pool.queue["state"]) == ["RUNNING"])
+    before = pool.last
+    timer = _stop_button_when(
+        lambda: pool.last is not before and pool.last.state is OperationState.RUNNING
+    )
     try:
         with pytest.raises(KeyboardInterrupt) as raised:
             pool.hold_account("@target_2")
     finally:
-        timer.join()
+        timer.disarm()
     cause = raised.value.__cause__
     assert isinstance(cause, Cancelled) and cause.by == "ctrl-c"
     assert "(by Ctrl-C / the stop button)" in _shown(raised.value)

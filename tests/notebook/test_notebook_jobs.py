@@ -91,8 +91,8 @@ def test_ctrl_c_cancels_the_running_operation_frees_the_lock_and_starts_the_next
     after = _job(runner, scheduler, "SEND", add, 1, 2, label="queued send")
     assert after.state is OperationState.QUEUED
 
-    timer = _interrupt_main_after(0.05)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt):  # armed inside: it never lands outside
+        timer = _interrupt_main_after(0.05)
         waited.result()
     timer.join()
     # By the time the cell sees KeyboardInterrupt the operation has really ended.
@@ -106,8 +106,8 @@ def test_ctrl_c_on_a_queued_operation_removes_it_from_the_queue(
 ) -> None:
     holder = _job(runner, scheduler, "SCRAPE", held_until_cancelled)
     waited = _job(runner, scheduler, "SCRAPE", add, 1, 2)
-    timer = _interrupt_main_after(0.05)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt):  # armed inside: it never lands outside
+        timer = _interrupt_main_after(0.05)
         waited.result()
     timer.join()
     assert waited.state is OperationState.CANCELLED
@@ -181,8 +181,8 @@ def test_ctrl_c_at_any_moment_ends_exactly_the_waited_operation(
     func = make_holder((1, 10)) if progress else held_until_cancelled
     jobs = [_job(runner, scheduler, kind, func) for kind in kinds]
     waited = jobs[waited_index % len(jobs)]
-    timer = _interrupt_main_after(delay)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt):  # armed inside: it never lands outside
+        timer = _interrupt_main_after(delay)
         waited.result()
     timer.join()
     assert waited.state is OperationState.CANCELLED

@@ -87,9 +87,9 @@ def test_keyboard_interrupt_cancels_the_task_and_waits_for_its_cleanup() -> None
             events.append("cleaned up")
             raise
 
-    timer = _interrupt_main_after(0.05)
     started = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt):  # armed inside: it never lands outside
+        timer = _interrupt_main_after(0.05)
         runner.run(long_call())
     timer.join()
     assert events == ["started", "cleaned up"]
