@@ -10,6 +10,7 @@ import pytest
 
 from tgkit import TelegramSession
 from tgkit.core import SessionConfig
+from tgkit.errors import InvalidTarget
 from tgkit.frames import EDGE_COLUMNS, NODE_COLUMNS
 from tgkit.sandbox import User
 from tgkit.sandbox.universe import Universe, marked
@@ -72,6 +73,33 @@ async def test_bad_seeds_are_reported_and_the_crawl_goes_on(
     assert status[good] == "read"
     assert status["@ada_crawls"] == "skipped"
     assert status["@no_such_channel_xyz"] == "not_found"
+
+
+async def test_malformed_seeds_are_reported_per_seed_and_the_crawl_goes_on(
+    universe: Universe, me: User, session: TelegramSession
+) -> None:
+    good = universe.seeds(1)[0]
+    typo, number = "\u017fmall_channel", 3.5  # a long s, and a float
+    net = await session.discover([good, typo, number], depth=0)
+    nodes = net.nodes.set_index("target")
+    assert nodes.loc[good, "status"] == "read"
+    for seed in (typo, "3.5"):
+        assert nodes.loc[seed, "status"] == "skipped" and nodes.loc[seed, "depth"] == 0
+        assert "not a chat name" in nodes.loc[seed, "reason"]
+    assert "outside ASCII" in nodes.loc[typo, "reason"]
+    again = await session.discover([good, typo, number], depth=0)  # the same crawl, stored
+    assert again.nodes["target"].tolist() == net.nodes["target"].tolist()
+
+
+async def test_seeds_of_which_none_names_a_chat_are_refused_before_any_request(
+    universe: Universe, session: TelegramSession
+) -> None:
+    universe.world.reset_stats()
+    with pytest.raises(InvalidTarget, match="outside ASCII"):
+        await session.discover(["\u017fmall_channel", "\u212aelvin_channel"])
+    with pytest.raises(InvalidTarget):
+        await session.discover("\u017fmall_channel")
+    assert universe.world.stats().total() == 0
 
 
 async def test_resumed_crawl_reads_no_chat_twice(universe: Universe, me: User,

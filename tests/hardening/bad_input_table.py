@@ -127,6 +127,11 @@ BAD_VALUES: dict[str, list[tuple[Any, type[Exception]]]] = {
         ([], ValueError), (["@small_group", "\u017fmall_group"], InvalidTarget),
         ("\u212aelvin_group", InvalidTarget),
     ],
+    # discover's seeds: a malformed one among good ones is reported as a node (not raised)
+    "seeds": [
+        ([], ValueError), (["\u017fmall_group", "\u212aelvin_group"], InvalidTarget),
+        ("\u212aelvin_group", InvalidTarget), ([3.5], InvalidTarget),
+    ],
     "count": [
         (0, ValueError), (-1, ValueError), (2.5, ValueError), (math.nan, ValueError),
         (math.inf, ValueError), (2**31, ValueError), (True, ValueError), (10**400, ValueError),
@@ -183,7 +188,8 @@ BAD_OPTIONS: dict[str, list[tuple[Any, type[Exception]]]] = {
 
 #: A good value of each kind, for the parameters a row does not spoil.
 GOOD_VALUES = {
-    "target": GROUP, "targets": [GROUP], "duration": 60, "text": "hello", "query": "research",
+    "target": GROUP, "targets": [GROUP], "seeds": [GROUP], "duration": 60, "text": "hello",
+    "query": "research",
 }
 
 #: The faces whose method names are the session's long ones.

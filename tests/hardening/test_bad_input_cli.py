@@ -33,6 +33,7 @@ BAD_WORDS: dict[str, list[str]] = {
     "target": ["\u017fmall_group", "\u212aelvin_group", "\u0661\u0662\u0663\u0664\u0665",
                "9" * 25, "", "+44 7700 900123", "t.me/joinchat"],
     "targets": ["\u017fmall_group"],
+    "seeds": ["\u017fmall_group"],  # a typed seed is checked word by word
     "count": ["0", "-1", "2.5", "nan", "inf", str(2**31), "1e3", "ten"],
     "days": ["1000000", "nan", "inf", "-1", "0", "1e400", "seven", "100000D"],
     "duration": ["nan", "inf", "0", "-1", "1e12", "soon", "1000000D"],
@@ -46,7 +47,8 @@ BAD_WORDS: dict[str, list[str]] = {
     "ids": ["0", "-3", "x", str(2**31), "1.5", "\u0661\u0662"],
 }
 GOOD_WORDS = {
-    "target": "@small_group", "targets": "@small_group", "duration": "5", "query": "research",
+    "target": "@small_group", "targets": "@small_group", "seeds": "@small_group",
+    "duration": "5", "query": "research",
 }
 
 
@@ -56,7 +58,7 @@ def _generated() -> list[tuple[list[str], int]]:
         if not spec.cli:
             continue
         params = [p for p in spec.params if p.cli and p.kind.name != "flag"]
-        positional = [p for p in params if p.required and p.kind.name in ("target", "targets")]
+        positional = [p for p in params if p.required and p.kind.chats]
         options = [p for p in params if p not in positional]
         required = [w for p in options if p.required for w in (p.cli_flags()[0],
                     GOOD_WORDS[p.kind.name])]

@@ -19,7 +19,7 @@ from tgkit import __version__
 from tgkit.cli.doctor import add_doctor, add_network_options
 from tgkit.cli.track import add_track
 from tgkit.errors import InvalidTarget
-from tgkit.telegram.catalogue import FLAG, TARGET, TARGETS, OperationSpec, Param, optional_seconds
+from tgkit.telegram.catalogue import FLAG, OperationSpec, Param, optional_seconds
 from tgkit.telegram.checks import positive_number
 from tgkit.telegram.operations import CATALOGUE
 
@@ -130,7 +130,7 @@ def _add_param(sub: argparse.ArgumentParser, param: Param) -> None:
         sub.add_argument(*param.cli_flags(), action=action, dest=param.name, help=param.help)
         return
     convert = _cli_value(param.name, lambda value, name: param.check(param.kind.from_text(value)))
-    if param.kind in (TARGET, TARGETS) and param.required:
+    if param.kind.chats and param.required:
         nargs = "+" if param.kind.many else None
         metavar = param.name.upper().rstrip("S") if param.kind.many else param.name.upper()
         sub.add_argument(param.name, nargs=nargs, metavar=metavar, help=helptext)

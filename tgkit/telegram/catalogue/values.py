@@ -73,7 +73,8 @@ class ValueKind:
     ``check(value, name)`` returns the normalised value or raises
     ``ValueError``/``TypeError``/``InvalidTarget`` naming ``name``;
     ``from_text`` turns a command-line word into something ``check`` takes;
-    ``many`` means the command line takes one or more words.
+    ``many`` means the command line takes one or more words; ``chats`` that the
+    value names chats (the command line takes them as positional words).
     """
 
     name: str
@@ -82,6 +83,7 @@ class ValueKind:
     check: Callable[[Any, str], Any]
     from_text: Callable[[str], Any] = str
     many: bool = False
+    chats: bool = False
 
 
 def _target(value: Any, name: str) -> Target:
@@ -213,10 +215,12 @@ def _text(value: Any, name: str) -> str:
 
 
 TARGET = ValueKind(
-    "target", "str | int", "a chat: @name, t.me link, invite link or numeric id", _target
+    "target", "str | int", "a chat: @name, t.me link, invite link or numeric id", _target,
+    chats=True,
 )
 TARGETS = ValueKind(
-    "targets", "str | int | list", "one chat or a list of chats", _targets, many=True
+    "targets", "str | int | list", "one chat or a list of chats", _targets, many=True,
+    chats=True,
 )
 COUNT = ValueKind("count", "int", "a whole number ≥ 1", _count, from_text=whole_word)
 def whole_range(name: str, low: int, high: int, describe: str, why: str = "") -> ValueKind:

@@ -24,7 +24,6 @@ from tgkit.telegram.catalogue import (
     DAYS,
     FLAG,
     POSITIVE,
-    TARGETS,
     Arguments,
     OperationSpec,
     Param,
@@ -36,6 +35,7 @@ from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.discovery.crawl import Crawl, CrawlPlan, Progress, Reader
 from tgkit.telegram.discovery.network import Network, network_from_state
 from tgkit.telegram.discovery.pool import spread_discover
+from tgkit.telegram.discovery.seeds import SEEDS
 from tgkit.telegram.discovery.visit import ChatRequest, Visit, read_chat
 
 __all__ = ["DISCOVER", "VIA", "Network", "discover", "open_crawl", "plan_of", "run_crawl",
@@ -64,7 +64,9 @@ VIA_KIND = ValueKind("via", "str | list[str]", "some of " + ", ".join(VIA), _via
 
 def plan_of(args: Arguments) -> CrawlPlan:
     """The crawl a checked call asks for."""
-    return CrawlPlan(seeds=args["targets"], depth=args["depth"], via=frozenset(args["via"]),
+    seeds = args["targets"]
+    return CrawlPlan(seeds=tuple(seeds), malformed=getattr(seeds, "malformed", ()),
+                     depth=args["depth"], via=frozenset(args["via"]),
                      days_back=float(args["days_back"]), min_weight=args["min_weight"],
                      max_chats=args["max_chats"], join=args["join"],
                      full_info=args["full_info"])
@@ -156,7 +158,8 @@ DISCOVER = OperationSpec(
         "(``.nodes``, ``.edges``, ``.to_networkx()``)."
     ),
     params=(
-        Param("targets", TARGETS, positional=True, help="the seed chats"),
+        Param("targets", SEEDS, positional=True,
+              help="the seed chats (a malformed one is reported as a skipped node)"),
         Param("depth", DEPTH, 2, "levels of citations to follow from the seeds"),
         Param("via", VIA_KIND, VIA, "how chats cite each other: " + ", ".join(VIA)),
         Param("days_back", DAYS, 30, "the window of posts read in each chat"),

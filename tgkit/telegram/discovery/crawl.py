@@ -60,6 +60,7 @@ class CrawlPlan:
     max_chats: int | None
     join: bool = False
     full_info: bool = True
+    malformed: tuple[tuple[str, str], ...] = ()  # (seed text, why) of seeds naming no chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,9 @@ class Crawl:
                 node["queued"] = True
                 if target.kind not in (TargetKind.USERNAME, TargetKind.INVITE):
                     node["resolve"] = target.marked_id  # by id: through the entity cache
+            for text, why in plan.malformed:
+                node = self._node(f"?{text}", 0, "seed", text)
+                node.update(queued=False, status="skipped", reason=f"not a chat name: {why}")
 
     # -- the loop -------------------------------------------------------------------
 
