@@ -15,14 +15,13 @@ from collections.abc import Iterator
 import pytest
 from test_browser_quickstart import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     IDLE_KERNEL,
     ROOT,
     _all_ran,
     _busy_cells,
     _run_all_cells,
     _wait,
+    lab_page,
     serve_lab,
 )
 
@@ -41,44 +40,31 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_the_channels_notebook_runs_in_jupyterlab(lab: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    with lab_page(lab) as page:
+        _run_all_cells(page)
+        _wait(page, lambda: _busy_cells(page) == 0 and _all_ran(page), "every cell to run",
+              timeout=240)
+        page.wait_for_selector(IDLE_KERNEL, timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "channels_done.png"), full_page=True)
+        assert page.locator(ERRORS).count() == 0
+        text = page.locator(".jp-Notebook").inner_text()
+        # chat info: the table with its columns, and the user listed as not read
+        assert "participants_count" in text and "linked_chat_id" in text
+        # a week of posts: forward origins counted, hashtags and domains
+        assert "fwd_from_type" in text and "#" in text
+        # comments per post, and the edits and deletions
+        assert "comments under" in text and "posts" in text
+        assert "(updated) #politics" in text  # the monitor's events, newest version
+        assert "delete" in text and "edit" in text
+        assert "'deleted'" in text and "'edited'" in text  # compare()'s counts
+        # the bar plots are HTML tables whose cells get bars (Styler.bar's CSS)
+        bar_plots = page.eval_on_selector_all(
+            ".jp-OutputArea-output style",
+            "nodes => nodes.filter(n => n.textContent.includes('linear-gradient')).length",
         )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(lab)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-            page.wait_for_selector(IDLE_KERNEL, timeout=60_000)
-            _run_all_cells(page)
-            _wait(page, lambda: _busy_cells(page) == 0 and _all_ran(page), "every cell to run",
-                  timeout=240)
-            page.wait_for_selector(IDLE_KERNEL, timeout=30_000)
-            page.screenshot(path=str(ARTIFACTS / "channels_done.png"), full_page=True)
-            assert page.locator(ERRORS).count() == 0
-            text = page.locator(".jp-Notebook").inner_text()
-            # chat info: the table with its columns, and the user listed as not read
-            assert "participants_count" in text and "linked_chat_id" in text
-            # a week of posts: forward origins counted, hashtags and domains
-            assert "fwd_from_type" in text and "#" in text
-            # comments per post, and the edits and deletions
-            assert "comments under" in text and "posts" in text
-            assert "(updated) #politics" in text  # the monitor's events, newest version
-            assert "delete" in text and "edit" in text
-            assert "'deleted'" in text and "'edited'" in text  # compare()'s counts
-            # the bar plots are HTML tables whose cells get bars (Styler.bar's CSS)
-            bar_plots = page.eval_on_selector_all(
-                ".jp-OutputArea-output style",
-                "nodes => nodes.filter(n => n.textContent.includes('linear-gradient')).length",
-            )
-            assert bar_plots >= 2
-            dashboard = " ".join(page.eval_on_selector_all(
-                ".jp-OutputArea-output .widget-html-content",
-                "nodes => nodes.map(n => n.textContent)",
-            ))
-            assert all(name in dashboard for name in ("chat_info", "messages", "comments"))
-        finally:
-            browser.close()
+        assert bar_plots >= 2
+        dashboard = " ".join(page.eval_on_selector_all(
+            ".jp-OutputArea-output .widget-html-content",
+            "nodes => nodes.map(n => n.textContent)",
+        ))
+        assert all(name in dashboard for name in ("chat_info", "messages", "comments"))

@@ -24,12 +24,10 @@ import nbformat
 import pytest
 from test_browser_quickstart import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    IDLE_KERNEL,
     ROOT,
     _accept_kernel_dialog,
     _busy_cells,
+    lab_page,
     serve_lab,
 )
 from test_browser_quickstart import _wait as _wait_in_page
@@ -116,88 +114,75 @@ def _rows_counted(line: str | None) -> int:
 
 
 def test_08_runs_in_jupyterlab_with_a_live_pool_dashboard_and_a_working_cancel(lab: str) -> None:
-    from playwright.sync_api import sync_playwright
+    with lab_page(lab, height=1100) as page:
+        # every cell drawn before counting them (Lab may still be adding cells)
+        _wait(page, lambda: _code_cells(page) == CODE_CELLS, "every cell to be drawn")
+        blocking = CODE_CELLS - 2
+        _run_everything(page)
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+        # the monitor holds one account while the others collect, live on the dashboard
+        _wait(page, lambda: "held by the monitor" in _dashboard_text(page),
+              "the pool dashboard to show an account held by the monitor", timeout=120)
+        _cell(page, 0).scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "pool_dashboard_monitor.png"))
+
+        # the notebook runs through to the appended blocking call; while it blocks,
+
+        # the pool dashboard shows it on an account and counts up
+        seen: list[tuple[int, str | None]] = []
+
+        def counting() -> bool:
+            seen.append((_busy_cells(page), _big_job(page)))
+            return seen[-1][0] > 0 and _rows_counted(seen[-1][1]) > 0
+
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            page.goto(lab)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-            page.wait_for_selector(IDLE_KERNEL, timeout=60_000)
-            # every cell drawn before counting them (Lab may still be adding cells)
-            _wait(page, lambda: _code_cells(page) == CODE_CELLS, "every cell to be drawn")
-            blocking = CODE_CELLS - 2
-            _run_everything(page)
+            _wait_in_page(page, counting, "the pool dashboard to show the blocking job", 240)
+        except pytest.fail.Exception:
+            lines = sorted({str(each) for each in seen})[:20]
+            pytest.fail(f"busy cells and the big job's line, {len(seen)} looks: {lines}")
+        first = _rows_counted(_big_job(page))
+        _cell(page, 0).scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "pool_dashboard_while_blocking.png"))
+        _wait(
+            page,
+            lambda: _busy_cells(page) > 0 and _rows_counted(_big_job(page)) > first,
+            "the pool dashboard to count the job's rows up while the cell blocks",
+        )
+        line = _big_job(page) or ""
+        account = re.search(r": on (\w+) as op-", line)
+        assert account is not None, line
+        lock = _cell(page, 0).locator(".widget-html-content", has_text="held by op-")
+        assert lock.count() >= 1  # the account's row: its lock held by the job's operation
 
-            # the monitor holds one account while the others collect, live on the dashboard
-            _wait(page, lambda: "held by the monitor" in _dashboard_text(page),
-                  "the pool dashboard to show an account held by the monitor", timeout=120)
-            _cell(page, 0).scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "pool_dashboard_monitor.png"))
+        # the job's cancel button stops the call the cell waits for
+        job_id = line.split()[1]
+        button = _cell(page, 0).locator(f"button[title='cancel {job_id}']")
+        assert button.count() == 1
+        button.click()
+        clicked = time.monotonic()
+        _wait(page, lambda: _busy_cells(page) == 0, "the cell to end after the click", 10)
+        took = time.monotonic() - clicked
+        page.screenshot(path=str(ARTIFACTS / "pool_stopped_by_the_cancel_button.png"))
+        assert took < 2.0, f"the cell ended {took:.1f} s after the click"
+        _wait(page, lambda: bool(_error_block(page, blocking)), "the cell's one line", 10)
+        summary = _error_block(page, blocking).strip()
+        assert len(summary.splitlines()) == 1, summary
+        assert summary.startswith("cancelled members @big_public_group after ")
+        assert "(by the dashboard's cancel button); tg.last.partial has them" in summary
 
-            # the notebook runs through to the appended blocking call; while it blocks,
+        for index in range(blocking):  # 08's own cells all ran without an error
+            assert not _error_block(page, index), f"cell {index}: {_error_block(page, index)}"
 
-            # the pool dashboard shows it on an account and counts up
-            seen: list[tuple[int, str | None]] = []
-
-            def counting() -> bool:
-                seen.append((_busy_cells(page), _big_job(page)))
-                return seen[-1][0] > 0 and _rows_counted(seen[-1][1]) > 0
-
-            try:
-                _wait_in_page(page, counting, "the pool dashboard to show the blocking job", 240)
-            except pytest.fail.Exception:
-                lines = sorted({str(each) for each in seen})[:20]
-                pytest.fail(f"busy cells and the big job's line, {len(seen)} looks: {lines}")
-            first = _rows_counted(_big_job(page))
-            _cell(page, 0).scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "pool_dashboard_while_blocking.png"))
-            _wait(
-                page,
-                lambda: _busy_cells(page) > 0 and _rows_counted(_big_job(page)) > first,
-                "the pool dashboard to count the job's rows up while the cell blocks",
-            )
-            line = _big_job(page) or ""
-            account = re.search(r": on (\w+) as op-", line)
-            assert account is not None, line
-            lock = _cell(page, 0).locator(".widget-html-content", has_text="held by op-")
-            assert lock.count() >= 1  # the account's row: its lock held by the job's operation
-
-            # the job's cancel button stops the call the cell waits for
-            job_id = line.split()[1]
-            button = _cell(page, 0).locator(f"button[title='cancel {job_id}']")
-            assert button.count() == 1
-            button.click()
-            clicked = time.monotonic()
-            _wait(page, lambda: _busy_cells(page) == 0, "the cell to end after the click", 10)
-            took = time.monotonic() - clicked
-            page.screenshot(path=str(ARTIFACTS / "pool_stopped_by_the_cancel_button.png"))
-            assert took < 2.0, f"the cell ended {took:.1f} s after the click"
-            _wait(page, lambda: bool(_error_block(page, blocking)), "the cell's one line", 10)
-            summary = _error_block(page, blocking).strip()
-            assert len(summary.splitlines()) == 1, summary
-            assert summary.startswith("cancelled members @big_public_group after ")
-            assert "(by the dashboard's cancel button); tg.last.partial has them" in summary
-
-            for index in range(blocking):  # 08's own cells all ran without an error
-                assert not _error_block(page, index), f"cell {index}: {_error_block(page, index)}"
-
-            _run_cell(page, blocking + 1)
-            _wait(page, lambda: _ran(page, blocking + 1) and _busy_cells(page) == 0, "the rows")
-            found = re.search(r"partial rows: (\d+) by: (\S+)", _text(page, blocking + 1))
-            assert found is not None, _text(page, blocking + 1)
-            assert int(found.group(1)) > 0 and found.group(2) == "dashboard"
-            # the dashboard lists the cancelled job among the recent operations
-            _wait(page, lambda: "CANCELLED" in _dashboard_text(page),
-                  "the dashboard to show the cancelled operation")
-            # ... and the flood wait that moved work (08's flood cell) among the moves
-            moved = r"mop-\d+\s+members @study_group_1\s+\w+\s+\w+\s+moved off \w+: FloodWait"
-            assert re.search(moved, _dashboard_text(page)), _dashboard_text(page)
-            _cell(page, 0).scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "pool_dashboard_after.png"))
-        finally:
-            browser.close()
+        _run_cell(page, blocking + 1)
+        _wait(page, lambda: _ran(page, blocking + 1) and _busy_cells(page) == 0, "the rows")
+        found = re.search(r"partial rows: (\d+) by: (\S+)", _text(page, blocking + 1))
+        assert found is not None, _text(page, blocking + 1)
+        assert int(found.group(1)) > 0 and found.group(2) == "dashboard"
+        # the dashboard lists the cancelled job among the recent operations
+        _wait(page, lambda: "CANCELLED" in _dashboard_text(page),
+              "the dashboard to show the cancelled operation")
+        # ... and the flood wait that moved work (08's flood cell) among the moves
+        moved = r"mop-\d+\s+members @study_group_1\s+\w+\s+\w+\s+moved off \w+: FloodWait"
+        assert re.search(moved, _dashboard_text(page)), _dashboard_text(page)
+        _cell(page, 0).scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "pool_dashboard_after.png"))

@@ -23,6 +23,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -209,7 +210,10 @@ def _wait(page, check, what: str, timeout: float = 60) -> None:  # type: ignore[
         page.wait_for_timeout(50)
 
 
-def test_quickstart_runs_in_jupyterlab_and_the_dashboard_stays_live(lab: str) -> None:
+@contextmanager
+def lab_page(lab: str, height: int = 1000) -> Iterator:  # type: ignore[type-arg]
+    """A Chromium page on ``lab`` (a served notebook URL), its notebook drawn and its
+    kernel idle; the browser is closed afterwards. Shared by every browser test."""
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -218,42 +222,47 @@ def test_quickstart_runs_in_jupyterlab_and_the_dashboard_stays_live(lab: str) ->
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page = browser.new_page(viewport={"width": 1400, "height": height})
             page.goto(lab)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
             page.wait_for_selector(IDLE_KERNEL, timeout=60_000)
-            _run_all_cells(page)
-
-            # The dashboard renders, then shows the members scrape holding the lock
-            # while that cell is still running: the widget updates mid-cell.
-            _wait(page, lambda: any("free" in t for t in _lock_texts(page)), "the dashboard")
-            _wait(
-                page,
-                lambda: _busy_cells(page) > 0
-                and any("held by op-1" in t for t in _lock_texts(page)),
-                "the dashboard to show op-1 holding the lock during the blocking cell",
-            )
-            seen_while_blocking = _lock_texts(page)
-            _show_dashboard(page)
-            page.screenshot(path=str(ARTIFACTS / "dashboard_while_blocking.png"))
-            # ... and keeps moving (progress, seconds held) while that cell still runs
-            _wait(
-                page,
-                lambda: _busy_cells(page) > 0
-                and any("held by op-1" in t for t in _lock_texts(page))
-                and _lock_texts(page) != seen_while_blocking,
-                "the dashboard to update again while the blocking cell still runs",
-            )
-
-            _wait(page, lambda: _busy_cells(page) == 0 and _all_ran(page), "every cell to run",
-                  timeout=120)
-            page.wait_for_selector(IDLE_KERNEL, timeout=30_000)
-            _show_dashboard(page)
-            page.screenshot(path=str(ARTIFACTS / "quickstart_done.png"))
-            assert page.locator(".jp-OutputArea-output [data-mime-type*='error'], "
-                                ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
-                                ).count() == 0
-            final = " ".join(_lock_texts(page))
-            assert "free" in final and "op-3" in final and "DONE" in final
+            yield page
         finally:
             browser.close()
+
+
+def test_quickstart_runs_in_jupyterlab_and_the_dashboard_stays_live(lab: str) -> None:
+    with lab_page(lab) as page:
+        _run_all_cells(page)
+
+        # The dashboard renders, then shows the members scrape holding the lock
+        # while that cell is still running: the widget updates mid-cell.
+        _wait(page, lambda: any("free" in t for t in _lock_texts(page)), "the dashboard")
+        _wait(
+            page,
+            lambda: _busy_cells(page) > 0
+            and any("held by op-1" in t for t in _lock_texts(page)),
+            "the dashboard to show op-1 holding the lock during the blocking cell",
+        )
+        seen_while_blocking = _lock_texts(page)
+        _show_dashboard(page)
+        page.screenshot(path=str(ARTIFACTS / "dashboard_while_blocking.png"))
+        # ... and keeps moving (progress, seconds held) while that cell still runs
+        _wait(
+            page,
+            lambda: _busy_cells(page) > 0
+            and any("held by op-1" in t for t in _lock_texts(page))
+            and _lock_texts(page) != seen_while_blocking,
+            "the dashboard to update again while the blocking cell still runs",
+        )
+
+        _wait(page, lambda: _busy_cells(page) == 0 and _all_ran(page), "every cell to run",
+              timeout=120)
+        page.wait_for_selector(IDLE_KERNEL, timeout=30_000)
+        _show_dashboard(page)
+        page.screenshot(path=str(ARTIFACTS / "quickstart_done.png"))
+        assert page.locator(".jp-OutputArea-output [data-mime-type*='error'], "
+                            ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']"
+                            ).count() == 0
+        final = " ".join(_lock_texts(page))
+        assert "free" in final and "op-3" in final and "DONE" in final

@@ -19,12 +19,10 @@ import nbformat
 import pytest
 from test_browser_quickstart import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    IDLE_KERNEL,
     _accept_kernel_dialog,
     _busy_cells,
     _wait,
+    lab_page,
     serve_lab,
 )
 
@@ -88,68 +86,55 @@ def _run_and_wait(page, index: int, what: str, timeout: float = 60) -> None:  # 
 
 
 def test_stop_button_monitor_view_short_errors_and_green_bars(lab: str) -> None:
-    from playwright.sync_api import sync_playwright
+    with lab_page(lab) as page:
+        _run_and_wait(page, 0, "the dashboard")
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(lab)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-            page.wait_for_selector(IDLE_KERNEL, timeout=60_000)
-            _run_and_wait(page, 0, "the dashboard")
+        # the monitor's view counts up in place between two screenshots
+        _run_and_wait(page, 1, "the monitor cell")
+        _wait(page, lambda: _monitor_count(page) > 0, "the monitor view to count")
+        first = _monitor_count(page)
+        page.screenshot(path=str(ARTIFACTS / "monitor_view_1.png"))
+        _wait(page, lambda: _monitor_count(page) > first, "the monitor view to count up")
+        page.screenshot(path=str(ARTIFACTS / "monitor_view_2.png"))
+        assert _monitor_count(page) > first
+        _run_and_wait(page, 2, "the monitor to end")
 
-            # the monitor's view counts up in place between two screenshots
-            _run_and_wait(page, 1, "the monitor cell")
-            _wait(page, lambda: _monitor_count(page) > 0, "the monitor view to count")
-            first = _monitor_count(page)
-            page.screenshot(path=str(ARTIFACTS / "monitor_view_1.png"))
-            _wait(page, lambda: _monitor_count(page) > first, "the monitor view to count up")
-            page.screenshot(path=str(ARTIFACTS / "monitor_view_2.png"))
-            assert _monitor_count(page) > first
-            _run_and_wait(page, 2, "the monitor to end")
+        # a successful scrape's bar is green
+        _run_and_wait(page, 3, "the small members scrape")
+        assert _cell(page, 3).locator(".progress-bar-success").count() >= 1
+        assert _cell(page, 3).locator(".progress-bar-danger").count() == 0
+        _cell(page, 3).scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "green_bar.png"))
 
-            # a successful scrape's bar is green
-            _run_and_wait(page, 3, "the small members scrape")
-            assert _cell(page, 3).locator(".progress-bar-success").count() >= 1
-            assert _cell(page, 3).locator(".progress-bar-danger").count() == 0
-            _cell(page, 3).scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "green_bar.png"))
+        # the dashboard's cancel button stops the blocking call it is shown for
+        _run_cell(page, 4)
+        held = _cell(page, 0).locator(".widget-html-content", has_text="members @big_public")
+        _wait(page, lambda: held.count() > 0 and _busy_cells(page) > 0, "the big scrape")
+        page.wait_for_timeout(500)  # some rows first
+        button = _cell(page, 0).locator("button.mod-danger:visible", has_text="cancel")
+        _cell(page, 0).scroll_into_view_if_needed()
+        button.first.click()
+        clicked = time.monotonic()
+        _wait(page, lambda: _busy_cells(page) == 0, "the cell to end after the click", 10)
+        took = time.monotonic() - clicked
+        page.screenshot(path=str(ARTIFACTS / "stopped_by_the_cancel_button.png"))
+        assert took < 2.0, f"the cell ended {took:.1f} s after the click"
+        summary = _error_block(page, 4).strip()
+        assert len(summary.splitlines()) == 1, summary
+        assert summary.startswith("cancelled members @big_public_group after ")
+        assert "by the dashboard's cancel button" in summary and "tg.last.partial" in summary
 
-            # the dashboard's cancel button stops the blocking call it is shown for
-            _run_cell(page, 4)
-            held = _cell(page, 0).locator(".widget-html-content", has_text="members @big_public")
-            _wait(page, lambda: held.count() > 0 and _busy_cells(page) > 0, "the big scrape")
-            page.wait_for_timeout(500)  # some rows first
-            button = _cell(page, 0).locator("button.mod-danger:visible", has_text="cancel")
-            _cell(page, 0).scroll_into_view_if_needed()
-            button.first.click()
-            clicked = time.monotonic()
-            _wait(page, lambda: _busy_cells(page) == 0, "the cell to end after the click", 10)
-            took = time.monotonic() - clicked
-            page.screenshot(path=str(ARTIFACTS / "stopped_by_the_cancel_button.png"))
-            assert took < 2.0, f"the cell ended {took:.1f} s after the click"
-            summary = _error_block(page, 4).strip()
-            assert len(summary.splitlines()) == 1, summary
-            assert summary.startswith("cancelled members @big_public_group after ")
-            assert "by the dashboard's cancel button" in summary and "tg.last.partial" in summary
+        _run_and_wait(page, 5, "tg.last.partial")
+        rows = int(re.search(r"partial rows: (\d+)", _text(page, 5)).group(1))  # type: ignore[union-attr]
+        assert rows > 0
 
-            _run_and_wait(page, 5, "tg.last.partial")
-            rows = int(re.search(r"partial rows: (\d+)", _text(page, 5)).group(1))  # type: ignore[union-attr]
-            assert rows > 0
-
-            # a misspelt target is a short block
-            _run_and_wait(page, 6, "the misspelt target")
-            error = _error_block(page, 6).strip()
-            _cell(page, 6).scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / "short_error.png"))
-            lines = error.splitlines()
-            assert 1 <= len(lines) <= 3, error
-            assert "ChatNotFound" in lines[0] and "%tb" in error
-        finally:
-            browser.close()
+        # a misspelt target is a short block
+        _run_and_wait(page, 6, "the misspelt target")
+        error = _error_block(page, 6).strip()
+        _cell(page, 6).scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "short_error.png"))
+        lines = error.splitlines()
+        assert 1 <= len(lines) <= 3, error
+        assert "ChatNotFound" in lines[0] and "%tb" in error
 
 

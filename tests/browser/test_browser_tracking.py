@@ -13,14 +13,13 @@ from collections.abc import Iterator
 import pytest
 from test_browser_quickstart import (
     ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     IDLE_KERNEL,
     ROOT,
     _all_ran,
     _busy_cells,
     _run_all_cells,
     _wait,
+    lab_page,
     serve_lab,
 )
 
@@ -39,32 +38,19 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def test_the_tracking_notebook_runs_in_jupyterlab(lab: str) -> None:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(lab)
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
-            page.wait_for_selector(IDLE_KERNEL, timeout=60_000)
-            _run_all_cells(page)
-            _wait(page, lambda: _busy_cells(page) == 0 and _all_ran(page), "every cell to run",
-                  timeout=240)
-            page.wait_for_selector(IDLE_KERNEL, timeout=30_000)
-            page.screenshot(path=str(ARTIFACTS / "tracking_done.png"), full_page=True)
-            assert page.locator(ERRORS).count() == 0
-            text = page.locator(".jp-Notebook").inner_text()
-            assert text.count("track news: 3 chats") == 3  # one summary line per round
-            assert "collected over 3 tracking runs" in text  # the package's statement
-            assert page.locator(".jp-OutputArea-output img").count() >= 2  # the two plots
-            dashboard = " ".join(page.eval_on_selector_all(
-                ".jp-OutputArea-output .widget-html-content",
-                "nodes => nodes.map(n => n.textContent)",
-            ))
-            assert "track" in dashboard and "DONE" in dashboard
-        finally:
-            browser.close()
+    with lab_page(lab) as page:
+        _run_all_cells(page)
+        _wait(page, lambda: _busy_cells(page) == 0 and _all_ran(page), "every cell to run",
+              timeout=240)
+        page.wait_for_selector(IDLE_KERNEL, timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "tracking_done.png"), full_page=True)
+        assert page.locator(ERRORS).count() == 0
+        text = page.locator(".jp-Notebook").inner_text()
+        assert text.count("track news: 3 chats") == 3  # one summary line per round
+        assert "collected over 3 tracking runs" in text  # the package's statement
+        assert page.locator(".jp-OutputArea-output img").count() >= 2  # the two plots
+        dashboard = " ".join(page.eval_on_selector_all(
+            ".jp-OutputArea-output .widget-html-content",
+            "nodes => nodes.map(n => n.textContent)",
+        ))
+        assert "track" in dashboard and "DONE" in dashboard
