@@ -142,6 +142,9 @@ def test_monitor_records_live_messages(tmp_path: Path) -> None:
         (["monitor", "@small_group", "--sandbox"], "--duration"),
         (["export", "99", "-o", "x.csv"], "not in the store"),
         (["frobnicate"], "invalid choice"),
+        # no abbreviations: --session is not quietly --session-dir
+        (["members", "@small_group", "--sandbox", "--session", "research"],
+         "unrecognized arguments: --session"),
     ],
 )
 def test_bad_arguments_exit_2(tmp_path: Path, args: list[str], message: str) -> None:

@@ -44,9 +44,18 @@ _PACKAGE_HELP = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """No abbreviated options: ``--session research`` must not quietly mean
+    ``--session-dir research`` (the subcommands' parsers are of this class too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser for ``tgkit`` and all its subcommands."""
-    parser = argparse.ArgumentParser(
+    parser: argparse.ArgumentParser = _Parser(
         prog="tgkit",
         description="Collect Telegram data for research: members, messages, live monitoring.",
         epilog=EPILOG,
