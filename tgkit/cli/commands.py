@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import getpass
 import sys
-import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from tgkit.errors import NotAuthorized
 from tgkit.session import TelegramSession
 from tgkit.store import Store, StoreError, check_store_path, default_store_path
 from tgkit.telegram.catalogue import Arguments, OperationSpec
+from tgkit.telegram.checks import writable_folder
 from tgkit.telegram.operations import CATALOGUE
 from tgkit.telegram.settings import SessionConfig
 
@@ -198,15 +198,7 @@ def _check_folder(folder: Path | None) -> None:
                          "give a folder (it is created if needed)")
     if not folder.parent.exists():
         raise ValueError(f"--output {folder}: the folder {folder.parent} does not exist")
-    probe_in = folder if folder.exists() else folder.parent
-    try:  # tried, not guessed: a read-only share refuses even root
-        with tempfile.TemporaryFile(dir=probe_in, prefix=".tgkit.", suffix=".probe"):
-            pass
-    except OSError as exc:
-        raise ValueError(
-            f"--output {folder}: the folder {probe_in} cannot be written ({exc.strerror}); "
-            "choose another folder (nothing was collected yet)"
-        ) from None
+    writable_folder(folder, "--output")
 
 
 def _finish_frames(
