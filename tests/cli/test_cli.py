@@ -195,6 +195,8 @@ def test_ctrl_c_mid_scrape_leaves_a_resumable_collection(tmp_path: Path) -> None
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 5, stderr
+    # the operation was cancelled on behalf of "ctrl-c", and the one line says so
+    assert stderr.strip().startswith("interrupted by Ctrl-C: "), stderr
     assert "rows were saved" in stderr and "resume" in stderr
     saved = stored_rows(db)
     assert 0 < saved < 24_000
