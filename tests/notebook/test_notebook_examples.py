@@ -132,3 +132,44 @@ def test_the_real_account_notebook_says_it_fell_back_to_the_sandbox(
     assert not isinstance(nb, Exception)
     streams = "".join(out.get("text", "") for out in _outputs(nb) if out.output_type == "stream")
     assert "SandboxNotice" in streams and "sandbox dry run" in streams
+
+
+def _passes(nb: Any) -> tuple[list[Any], list[Any]]:
+    """The first and the second Run All of a notebook run twice in one kernel."""
+    half = len(nb.cells) // 2
+    return nb.cells[:half], nb.cells[half:]
+
+
+def _stream_lines(cells: list[Any]) -> list[str]:
+    return [
+        line
+        for cell in cells if cell.cell_type == "code"
+        for out in cell.outputs if out.output_type == "stream"
+        for line in out.get("text", "").splitlines()
+    ]
+
+
+def test_the_channels_notebook_finds_the_same_on_each_pass(executed: dict[str, Any]) -> None:
+    nb = executed["05_channels.ipynb"]
+    assert not isinstance(nb, Exception)
+    for cells in _passes(nb):
+        streams = "\n".join(_stream_lines(cells))
+        assert "NotAChat" in streams and "comments under" in streams
+        assert "'deleted': 1, 'edited': 1, 'added': 1" in streams
+
+
+def test_the_tracking_notebook_continues_its_watchlist_on_the_second_pass(
+    executed: dict[str, Any],
+) -> None:
+    nb = executed["07_tracking.ipynb"]
+    assert not isinstance(nb, Exception)
+    summaries = [[line for line in _stream_lines(cells) if line.startswith("track news:")]
+                 for cells in _passes(nb)]
+    assert [len(lines) for lines in summaries] == [3, 3]
+    # the second pass's first round finds nothing new: the watchlist remembered
+    assert " 0 new messages" in summaries[1][0]
+    images = [
+        out for out in _outputs(nb)
+        if out.output_type == "display_data" and "image/png" in out.get("data", {})
+    ]
+    assert len(images) == 4  # two plots per pass
