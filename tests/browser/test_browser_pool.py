@@ -97,6 +97,34 @@ def _dashboard_text(page) -> str:  # type: ignore[no-untyped-def]
     return " ".join(_cell(page, 0).locator(".widget-html-content").all_inner_texts())
 
 
+# Records every text the dashboard's HTML widgets ever showed (ipywidgets replaces a
+# widget's children on each update, so a removed node holds the text it showed before):
+# a state the page held for less than one poll of ``_wait`` is still seen.
+_RECORD_WIDGET_TEXTS = """() => {
+  window.tgkitShown = new Set();
+  const keep = (text) => { if (text) window.tgkitShown.add(text); };
+  const widgetTexts = (node) => node instanceof Element
+    ? [...node.querySelectorAll('.widget-html-content')].map(each => each.textContent) : [];
+  new MutationObserver(records => {
+    for (const record of records) {
+      const target = record.target instanceof Element ? record.target : record.target.parentElement;
+      if (target && target.closest('.widget-html-content')) {
+        keep(target.textContent);
+        record.removedNodes.forEach(node => keep(node.textContent));
+        keep(record.oldValue);
+      }
+      record.addedNodes.forEach(node => widgetTexts(node).forEach(keep));
+    }
+  }).observe(document.querySelector('.jp-Notebook'),
+             {subtree: true, childList: true, characterData: true, characterDataOldValue: true});
+}"""
+
+
+def _widgets_ever_showed(page, text: str) -> bool:  # type: ignore[no-untyped-def]
+    return bool(page.evaluate("(text) => [...window.tgkitShown].some(each => each.includes(text))",
+                              text))
+
+
 def _job_lines(page) -> list[str]:  # type: ignore[no-untyped-def]
     """The pool dashboard's job lines ('1. mop-7 SCRAPE 'members …': on lab2 as op-9, …')."""
     texts = _cell(page, 0).locator(".widget-html-content").all_inner_texts()
@@ -118,10 +146,12 @@ def test_08_runs_in_jupyterlab_with_a_live_pool_dashboard_and_a_working_cancel(l
         # every cell drawn before counting them (Lab may still be adding cells)
         _wait(page, lambda: _code_cells(page) == CODE_CELLS, "every cell to be drawn")
         blocking = CODE_CELLS - 2
+        page.evaluate(_RECORD_WIDGET_TEXTS)
         _run_everything(page)
 
         # the monitor holds one account while the others collect, live on the dashboard
-        _wait(page, lambda: "held by the monitor" in _dashboard_text(page),
+        # (only for as long as 08's cells 3-10 run: a few seconds, so recorded, not polled)
+        _wait(page, lambda: _widgets_ever_showed(page, "held by the monitor"),
               "the pool dashboard to show an account held by the monitor", timeout=120)
         _cell(page, 0).scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "pool_dashboard_monitor.png"))
