@@ -31,7 +31,8 @@ class Handle(Protocol):
 
     ``partial`` is what it gathered so far (kept after a failure, a timeout
     or a cancel); ``result()`` is the result once it has ended (its error
-    raised if it failed); ``cancel()`` returns False when it had already ended.
+    raised if it failed); ``cancel(by=)`` returns False when it had already ended,
+    and otherwise makes awaiting it raise ``tgkit.errors.Cancelled`` whose ``by`` is ``by``.
     """
 
     @property
@@ -52,7 +53,7 @@ class Handle(Protocol):
     @property
     def partial(self) -> Any: ...
 
-    def cancel(self) -> bool: ...
+    def cancel(self, by: str = "handle") -> bool: ...
 
     def done(self) -> bool: ...
 

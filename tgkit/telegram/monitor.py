@@ -302,9 +302,11 @@ class MonitorHandle:
             self.operation.cancel()
         self._state.stop_requested.set()
 
-    def cancel(self) -> bool:
-        """End the monitor at once (no final back-fill)."""
-        return self.operation.cancel()
+    def cancel(self, by: str = "handle") -> bool:
+        """End the monitor at once (no final back-fill); False if it had already ended.
+
+        Awaiting it then raises ``tgkit.errors.Cancelled`` whose ``by`` is ``by``."""
+        return self.operation.cancel(by=by)
 
     def done(self) -> bool:
         return self.operation.done()
