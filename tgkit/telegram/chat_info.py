@@ -50,7 +50,7 @@ from tgkit.telegram.targets import Target
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CHAT_INFO", "NotAChat", "chat_info", "chat_type"]
+__all__ = ["CHAT_INFO", "NotAChat", "chat_info", "chat_info_row", "chat_type"]
 
 #: What makes one target unreadable without failing the rest.
 UNREADABLE = (ChatNotFound, PrivateChat, Banned, NotAMember, InviteInvalid, JoinRequestPending,
@@ -145,7 +145,7 @@ class _Run:
             request = functions.messages.GetFullChatRequest(chat.chat_id)
         full = await self._ctx.rpc(request, target=chat.target)
         entity = next((c for c in full.chats if c.id == chat.chat_id), None)
-        row = _row(chat, entity, full.full_chat, target.display)
+        row = chat_info_row(chat, entity, full.full_chat, target.display)
         if row["created_at"] is None and _JOIN_DATE_NOTE not in self._notes:
             self._notes.append(_JOIN_DATE_NOTE)
         return {name: [value] for name, value in row.items()}
@@ -164,7 +164,9 @@ class _Run:
         )
 
 
-def _row(chat: ResolvedChat, entity: Any, full: Any, target: str) -> dict[str, Any]:
+def chat_info_row(chat: ResolvedChat, entity: Any, full: Any, target: str) -> dict[str, Any]:
+    """One chat_info row from a full-chat answer (``full``: its ``full_chat``; ``entity``:
+    the chat among its ``chats``, None when absent); discovery's visits use it too."""
     basic = chat.kind is PeerKind.CHAT
     linked = getattr(full, "linked_chat_id", None)
     reasons = getattr(entity, "restriction_reason", None) or []

@@ -22,8 +22,7 @@ from typing import Any
 from telethon.tl import functions, types
 
 from tgkit.errors import ChatNotFound, FloodWait, NotAChat, TgkitError
-from tgkit.telegram.chat_info import UNREADABLE, chat_type
-from tgkit.telegram.chat_info import _row as chat_info_row
+from tgkit.telegram.chat_info import UNREADABLE, chat_info_row, chat_type
 from tgkit.telegram.context import TelegramContext, utc_now
 from tgkit.telegram.discovery.extract import Cited, page_citations
 from tgkit.telegram.join import join_chat
