@@ -54,7 +54,8 @@ from typing import Any
 
 import pandas as pd
 
-from tgkit.export import COMMON_METADATA, METADATA_KEY, _readable_pandas_metadata, frame_schema
+from tgkit.export import COMMON_METADATA, METADATA_KEY, frame_schema
+from tgkit.export.parquet_write import readable_pandas_metadata
 from tgkit.tracking.keys import DatasetKey
 
 __all__ = ["OBSERVATION_COLUMNS", "Dataset", "observations_frame"]
@@ -232,7 +233,7 @@ def _table(pa: Any, frame: pd.DataFrame, schema: Mapping[str, Any]) -> Any:
     metadata = dict(table.schema.metadata or {})
     metadata[METADATA_KEY] = json.dumps(schema, default=str).encode()
     if b"pandas" in metadata:  # list columns as object: readers (frictionless) parse the rest
-        metadata[b"pandas"] = _readable_pandas_metadata(metadata[b"pandas"])
+        metadata[b"pandas"] = readable_pandas_metadata(metadata[b"pandas"])
     return table.replace_schema_metadata(metadata)
 
 

@@ -34,6 +34,8 @@ import pandas as pd
 
 from tgkit import export
 from tgkit import package as pkg
+from tgkit.export.frame_schema import apply_schema, arrow_types
+from tgkit.export.parquet_read import require_pyarrow
 from tgkit.tracking import dataset as tracking_dataset
 from tgkit.tracking.dataset import KINDS, PARTITION_BY, Dataset
 
@@ -174,8 +176,8 @@ def _resource(
 
 def _typed_empty(folder: Path) -> pd.DataFrame:
     """No rows, the columns and dtypes (and attrs) the folder's frames were written with."""
-    pa = export._arrow()
+    pa = require_pyarrow()
     arrow_schema = pa.parquet.read_schema(folder / export.COMMON_METADATA)
     schema = json.loads(arrow_schema.metadata[export.METADATA_KEY])
-    empty = arrow_schema.empty_table().to_pandas(types_mapper=export._arrow_types(pa))
-    return export._apply_schema(empty, schema)
+    empty = arrow_schema.empty_table().to_pandas(types_mapper=arrow_types(pa))
+    return apply_schema(empty, schema)
