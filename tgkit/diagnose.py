@@ -266,11 +266,10 @@ async def _server(run: _Run) -> None:
             client = session_file.open_client(credentials.api_id, credentials.api_hash, **options)
             client._tgkit_session_file = session_file  # closed with the client
         else:
-            from telethon import TelegramClient
-            from telethon.sessions import StringSession
+            from tgkit.telethon_compat import StringSession, new_client
 
-            client = TelegramClient(StringSession(), credentials.api_id, credentials.api_hash,
-                                    **options)
+            client = new_client(StringSession(), credentials.api_id, credentials.api_hash,
+                                **options)
         run.network.apply(client)
     except Exception as exc:  # SessionInUse, a damaged file…
         run.add("server", "failed", f"could not open the session: {exc}",

@@ -18,6 +18,7 @@ from tgkit.sandbox.delivery import Delivery
 from tgkit.sandbox.login import Logins
 from tgkit.sandbox.model import User
 from tgkit.sandbox.sender import SandboxSender, Server
+from tgkit.telethon_compat import new_client
 
 __all__ = ["SANDBOX_API_HASH", "SANDBOX_API_ID", "Accounts"]
 
@@ -39,8 +40,7 @@ class Accounts:
         auth_key = AuthKey(self._rng.randbytes(256))
         if user is not None:
             self._authorizations[auth_key.key_id] = user.id
-        client = TelegramClient(StringSession(), SANDBOX_API_ID, SANDBOX_API_HASH,
-                                **client_options)
+        client = new_client(StringSession(), SANDBOX_API_ID, SANDBOX_API_HASH, **client_options)
         client._sender = SandboxSender(server, auth_key, client._updates_queue,
                                        on_lost=lambda: _stop_loops(client),
                                        before_reconnect=lambda: _retire_loops(client))

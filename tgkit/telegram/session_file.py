@@ -33,6 +33,7 @@ from telethon import TelegramClient
 from tgkit.errors import SessionInUse
 from tgkit.store import SessionLock, check_session_file_free
 from tgkit.telegram.checks import MAX_COUNT, whole_number
+from tgkit.telethon_compat import new_client
 
 __all__ = ["SessionFile", "check_api_hash", "check_api_id", "check_session_name"]
 
@@ -109,7 +110,7 @@ class SessionFile:
             check_session_file_free(self.path)
             os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))
             os.chmod(self.path, 0o600)  # an older file made with laxer rights
-            self._client = TelegramClient(str(self.path), api_id, api_hash, **options)
+            self._client = new_client(str(self.path), api_id, api_hash, **options)
         except BaseException:
             self._lock.release()
             raise
