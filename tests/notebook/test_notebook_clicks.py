@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from notebook_helpers import kernel_env
 
@@ -37,44 +39,65 @@ def _wait_for(path: Path) -> None:
         time.sleep(0.05)
 
 
-async def _run(tmp_path: Path) -> tuple[str, float, str]:
+Stop = Callable[[Any, Any, str], Awaitable[None]]
+
+
+async def _click(km: Any, kc: Any, button_id: str) -> None:
+    """A click as JupyterLab sends it: a comm_msg with a click event for the button's model."""
+    event = {"method": "custom", "content": {"event": "click"}}
+    kc.shell_channel.send(kc.session.msg("comm_msg", {"comm_id": button_id, "data": event}))
+
+
+async def _stop_button(km: Any, kc: Any, button_id: str) -> None:
+    await km.interrupt_kernel()  # what JupyterLab's stop button sends
+
+
+async def _stop_a_blocking_cell(
+    tmp_path: Path, setup: str, reporter: str, call: str, stop: Stop, after: str
+) -> tuple[str, float, str]:
+    """Run ``call`` in a real kernel; once ``reporter`` has written the button's model id
+    (the call is under way), ``stop`` it. Gives the cell's traceback, the seconds from
+    the stop to the idle kernel, and what ``after`` then prints."""
     from jupyter_client.manager import start_new_async_kernel
 
     out = tmp_path / "button.txt"
     km, kc = await start_new_async_kernel(kernel_name="python3", env=kernel_env())
     try:
-        await kc.execute_interactive(SETUP, timeout=60)
-        await kc.execute_interactive(f"OUT = {str(out)!r}\n" + REPORT_BUTTON, timeout=30)
-        msg_id = kc.execute('tg.members("@big_public_group", refresh=True)')
+        await kc.execute_interactive(setup, timeout=60)
+        await kc.execute_interactive(f"OUT = {str(out)!r}\n" + reporter, timeout=30)
+        msg_id = kc.execute(call)
         await asyncio.to_thread(_wait_for, out)
-        event = {"method": "custom", "content": {"event": "click"}}
-        click = kc.session.msg("comm_msg", {"comm_id": out.read_text(), "data": event})
-        clicked = time.monotonic()
-        kc.shell_channel.send(click)
-        traceback: list[str] = []
-        while True:
-            reply = await kc.get_iopub_msg(timeout=30)
-            if reply["parent_header"].get("msg_id") != msg_id:
-                continue
-            if reply["msg_type"] == "error":
-                traceback = reply["content"]["traceback"]
-            if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
-                break
-        took = time.monotonic() - clicked
-        rows: list[str] = []
+        stopped = time.monotonic()
+        await stop(km, kc, out.read_text())
+        traceback = await _traceback_until_idle(kc, msg_id)
+        took = time.monotonic() - stopped
+        printed: list[str] = []
         await kc.execute_interactive(
-            "print(len(tg.last.partial))",
-            output_hook=lambda m: rows.append(m["content"].get("text", "")),
-            timeout=30,
+            after, output_hook=lambda m: printed.append(m["content"].get("text", "")), timeout=30
         )
-        return "\n".join(traceback), took, "".join(rows).strip()
+        return traceback, took, "".join(printed).strip()
     finally:
         kc.stop_channels()
         await km.shutdown_kernel(now=True)
 
 
+async def _traceback_until_idle(kc: Any, msg_id: str) -> str:
+    traceback: list[str] = []
+    while True:
+        reply = await kc.get_iopub_msg(timeout=30)
+        if reply["parent_header"].get("msg_id") != msg_id:
+            continue
+        if reply["msg_type"] == "error":
+            traceback = reply["content"]["traceback"]
+        if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
+            return "\n".join(traceback)
+
+
 def test_the_cancel_button_stops_the_blocking_call_it_is_shown_for(tmp_path: Path) -> None:
-    shown, took, rows = asyncio.run(_run(tmp_path))
+    shown, took, rows = asyncio.run(_stop_a_blocking_cell(
+        tmp_path, SETUP, REPORT_BUTTON, 'tg.members("@big_public_group", refresh=True)',
+        _click, "print(len(tg.last.partial))",
+    ))
     assert took < 2.0, f"the cell ended {took:.1f} s after the click"
     assert len(shown.splitlines()) == 1, shown
     assert shown.startswith("cancelled members @big_public_group after ")
@@ -82,45 +105,13 @@ def test_the_cancel_button_stops_the_blocking_call_it_is_shown_for(tmp_path: Pat
     assert int(rows) > 0
 
 
-async def _interrupt(tmp_path: Path) -> tuple[str, str]:
-    from jupyter_client.manager import start_new_async_kernel
-
-    out = tmp_path / "running.txt"
-    km, kc = await start_new_async_kernel(kernel_name="python3", env=kernel_env())
-    try:
-        await kc.execute_interactive(SETUP, timeout=60)
-        await kc.execute_interactive(
-            f"OUT = {str(out)!r}\n" + REPORT_BUTTON.replace("panel.cancel_running.model_id", "'x'"),
-            timeout=30,
-        )
-        msg_id = kc.execute('tg.members("@big_public_group", refresh=True)')
-        await asyncio.to_thread(_wait_for, out)
-        await km.interrupt_kernel()  # what JupyterLab's stop button sends
-        traceback: list[str] = []
-        while True:
-            reply = await kc.get_iopub_msg(timeout=30)
-            if reply["parent_header"].get("msg_id") != msg_id:
-                continue
-            if reply["msg_type"] == "error":
-                traceback = reply["content"]["traceback"]
-            if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
-                break
-        printed: list[str] = []
-        await kc.execute_interactive(
-            "print(type(tg.last).__name__, tg.last.state.name, len(tg.last.partial))",
-            output_hook=lambda m: printed.append(m["content"].get("text", "")),
-            timeout=30,
-        )
-        return "\n".join(traceback), "".join(printed).strip()
-    finally:
-        kc.stop_channels()
-        await km.shutdown_kernel(now=True)
-
-
 def test_the_stop_button_ends_the_cell_with_one_line_and_tg_last_has_the_rows(
     tmp_path: Path,
 ) -> None:
-    shown, last = asyncio.run(_interrupt(tmp_path))
+    shown, _, last = asyncio.run(_stop_a_blocking_cell(
+        tmp_path, SETUP, REPORT_BUTTON, 'tg.members("@big_public_group", refresh=True)',
+        _stop_button, "print(type(tg.last).__name__, tg.last.state.name, len(tg.last.partial))",
+    ))
     assert len(shown.splitlines()) == 1, shown
     assert shown.startswith("cancelled members @big_public_group after ")
     assert "(by Ctrl-C / the stop button); tg.last.partial has them" in shown
@@ -147,44 +138,11 @@ threading.Thread(target=report, daemon=True).start()
 """
 
 
-async def _run_pool(tmp_path: Path) -> tuple[str, float, str]:
-    from jupyter_client.manager import start_new_async_kernel
-
-    out = tmp_path / "job_button.txt"
-    km, kc = await start_new_async_kernel(kernel_name="python3", env=kernel_env())
-    try:
-        await kc.execute_interactive(POOL_SETUP, timeout=60)
-        await kc.execute_interactive(f"OUT = {str(out)!r}\n" + REPORT_JOB_BUTTON, timeout=30)
-        msg_id = kc.execute('pool.members("@big_public_group", refresh=True)')
-        await asyncio.to_thread(_wait_for, out)
-        event = {"method": "custom", "content": {"event": "click"}}
-        click = kc.session.msg("comm_msg", {"comm_id": out.read_text(), "data": event})
-        clicked = time.monotonic()
-        kc.shell_channel.send(click)
-        traceback: list[str] = []
-        while True:
-            reply = await kc.get_iopub_msg(timeout=30)
-            if reply["parent_header"].get("msg_id") != msg_id:
-                continue
-            if reply["msg_type"] == "error":
-                traceback = reply["content"]["traceback"]
-            if reply["msg_type"] == "status" and reply["content"]["execution_state"] == "idle":
-                break
-        took = time.monotonic() - clicked
-        printed: list[str] = []
-        await kc.execute_interactive(
-            "print(pool.last.handle.exception().by, len(pool.last.partial))",
-            output_hook=lambda m: printed.append(m["content"].get("text", "")),
-            timeout=30,
-        )
-        return "\n".join(traceback), took, "".join(printed).strip()
-    finally:
-        kc.stop_channels()
-        await km.shutdown_kernel(now=True)
-
-
 def test_a_pool_jobs_cancel_button_stops_the_blocking_pool_call(tmp_path: Path) -> None:
-    shown, took, printed = asyncio.run(_run_pool(tmp_path))
+    shown, took, printed = asyncio.run(_stop_a_blocking_cell(
+        tmp_path, POOL_SETUP, REPORT_JOB_BUTTON, 'pool.members("@big_public_group", refresh=True)',
+        _click, "print(pool.last.handle.exception().by, len(pool.last.partial))",
+    ))
     assert took < 2.0, f"the cell ended {took:.1f} s after the click"
     assert len(shown.splitlines()) == 1, shown
     assert shown.startswith("cancelled members @big_public_group after ")
