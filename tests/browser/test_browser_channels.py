@@ -9,45 +9,22 @@ or the browser extra is missing.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from test_browser_quickstart import (
-    ARTIFACTS,
-    IDLE_KERNEL,
-    ROOT,
-    _all_ran,
-    _busy_cells,
-    _run_all_cells,
-    _wait,
-    lab_page,
-    serve_lab,
-)
+from test_browser_quickstart import lab_page, run_whole_notebook, serve_copy
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(400)]
-
-ERRORS = (".jp-OutputArea-output [data-mime-type*='error'], "
-          ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("lab-channels")
-    (home / "notebooks").mkdir()
-    shutil.copy(ROOT / "notebooks" / "05_channels.ipynb", home / "notebooks" / "channels.ipynb")
-    yield from serve_lab(home, "channels.ipynb")
+    yield from serve_copy(tmp_path_factory, "05_channels.ipynb", "channels.ipynb")
 
 
 def test_the_channels_notebook_runs_in_jupyterlab(lab: str) -> None:
     with lab_page(lab) as page:
-        _run_all_cells(page)
-        _wait(page, lambda: _busy_cells(page) == 0 and _all_ran(page), "every cell to run",
-              timeout=240)
-        page.wait_for_selector(IDLE_KERNEL, timeout=30_000)
-        page.screenshot(path=str(ARTIFACTS / "channels_done.png"), full_page=True)
-        assert page.locator(ERRORS).count() == 0
-        text = page.locator(".jp-Notebook").inner_text()
+        text = run_whole_notebook(page, "channels_done.png")
         # chat info: the table with its columns, and the user listed as not read
         assert "participants_count" in text and "linked_chat_id" in text
         # a week of posts: forward origins counted, hashtags and domains

@@ -33,6 +33,9 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"
+#: A cell's error output, as Lab renders it.
+ERRORS = (".jp-OutputArea-output [data-mime-type*='error'], "
+          ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -100,6 +103,26 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     served.mkdir()
     shutil.copy(ROOT / "notebooks" / "01_quickstart.ipynb", served / "quickstart.ipynb")
     yield from serve_lab(home, "quickstart.ipynb")
+
+
+def serve_copy(factory: pytest.TempPathFactory, notebook: str, name: str) -> Iterator[str]:
+    """JupyterLab over a copy of ``notebooks/<notebook>`` saved as ``<name>``; yields its URL."""
+    home = factory.mktemp(f"lab-{Path(name).stem}")
+    (home / "notebooks").mkdir()
+    shutil.copy(ROOT / "notebooks" / notebook, home / "notebooks" / name)
+    yield from serve_lab(home, name)
+
+
+def run_whole_notebook(page, screenshot: str) -> str:  # type: ignore[no-untyped-def]
+    """Run All Cells, wait until every cell ran and the kernel is idle, save a screenshot
+    and check no cell shows an error; gives the notebook's text."""
+    _run_all_cells(page)
+    _wait(page, lambda: _busy_cells(page) == 0 and _all_ran(page), "every cell to run",
+          timeout=240)
+    page.wait_for_selector(IDLE_KERNEL, timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / screenshot), full_page=True)
+    assert page.locator(ERRORS).count() == 0
+    return str(page.locator(".jp-Notebook").inner_text())
 
 
 def serve_lab(home: Path, notebook: str) -> Iterator[str]:

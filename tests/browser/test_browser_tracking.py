@@ -7,45 +7,22 @@ or the browser extra is missing.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
-from test_browser_quickstart import (
-    ARTIFACTS,
-    IDLE_KERNEL,
-    ROOT,
-    _all_ran,
-    _busy_cells,
-    _run_all_cells,
-    _wait,
-    lab_page,
-    serve_lab,
-)
+from test_browser_quickstart import lab_page, run_whole_notebook, serve_copy
 
 pytestmark = pytest.mark.browser
-
-ERRORS = (".jp-OutputArea-output [data-mime-type*='error'], "
-          ".jp-RenderedText[data-mime-type='application/vnd.jupyter.error']")
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    home = tmp_path_factory.mktemp("lab-tracking")
-    (home / "notebooks").mkdir()
-    shutil.copy(ROOT / "notebooks" / "07_tracking.ipynb", home / "notebooks" / "tracking.ipynb")
-    yield from serve_lab(home, "tracking.ipynb")
+    yield from serve_copy(tmp_path_factory, "07_tracking.ipynb", "tracking.ipynb")
 
 
 def test_the_tracking_notebook_runs_in_jupyterlab(lab: str) -> None:
     with lab_page(lab) as page:
-        _run_all_cells(page)
-        _wait(page, lambda: _busy_cells(page) == 0 and _all_ran(page), "every cell to run",
-              timeout=240)
-        page.wait_for_selector(IDLE_KERNEL, timeout=30_000)
-        page.screenshot(path=str(ARTIFACTS / "tracking_done.png"), full_page=True)
-        assert page.locator(ERRORS).count() == 0
-        text = page.locator(".jp-Notebook").inner_text()
+        text = run_whole_notebook(page, "tracking_done.png")
         assert text.count("track news: 3 chats") == 3  # one summary line per round
         assert "collected over 3 tracking runs" in text  # the package's statement
         assert page.locator(".jp-OutputArea-output img").count() >= 2  # the two plots
