@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +91,28 @@ async def execute_notebook(
     )
     await client.async_execute(env=env)
     return nb
+
+
+async def run_cells_in_kernel(
+    cells: Sequence[str], *, interrupt: dict[int, float], cwd: Path
+) -> list[list[dict[str, Any]]]:
+    """Run ``cells`` one by one in one real kernel (nbclient); press the stop button (the
+    kernel manager's interrupt, what JupyterLab's ■ sends) in cell ``i`` after
+    ``interrupt[i]`` seconds. Gives each cell's outputs."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in cells])
+    client = NotebookClient(
+        nb, kernel_name="python3", timeout=60, allow_errors=True,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    async with client.async_setup_kernel(env=kernel_env()):
+        for index, cell in enumerate(nb.cells):
+            running = asyncio.ensure_future(client.async_execute_cell(cell, index))
+            if index in interrupt:
+                await asyncio.sleep(interrupt[index])
+                assert not running.done(), f"cell {index} finished before the interrupt"
+                await client.km.interrupt_kernel()
+            await running
+    return [[dict(out) for out in cell.outputs] for cell in nb.cells]

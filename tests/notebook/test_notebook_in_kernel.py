@@ -7,13 +7,10 @@ kernel manager's interrupt, exactly what JupyterLab's ■ sends.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import nbformat
-from nbclient import NotebookClient
-from notebook_helpers import kernel_env
+from notebook_helpers import run_cells_in_kernel
 
 SETUP = """
 import threading, asyncio
@@ -21,26 +18,6 @@ import tgkit
 from tgkit.notebook.loop import background_loop
 BIG, SMALL = "@big_public_group", "@small_group"
 """
-
-
-async def _session(
-    cells: Sequence[str], *, interrupt: dict[int, float], cwd: Path
-) -> list[list[dict[str, Any]]]:
-    """Run ``cells`` in one kernel; interrupt cell ``i`` after ``interrupt[i]`` seconds."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in cells])
-    client = NotebookClient(
-        nb, kernel_name="python3", timeout=60, allow_errors=True,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    async with client.async_setup_kernel(env=kernel_env()):
-        for index, cell in enumerate(nb.cells):
-            running = asyncio.ensure_future(client.async_execute_cell(cell, index))
-            if index in interrupt:
-                await asyncio.sleep(interrupt[index])
-                assert not running.done(), f"cell {index} finished before the interrupt"
-                await client.km.interrupt_kernel()
-            await running
-    return [[dict(out) for out in cell.outputs] for cell in nb.cells]
 
 
 def _errors(outputs: list[dict[str, Any]]) -> list[str]:
@@ -70,7 +47,7 @@ def test_stop_button_cancels_the_operation_and_the_queued_one_runs(tmp_path: Pat
         "print(list(h['state']))\n"
         "print(tg.queue.empty)",
     ]
-    outputs = asyncio.run(_session(cells, interrupt={2: 0.6}, cwd=tmp_path))
+    outputs = asyncio.run(run_cells_in_kernel(cells, interrupt={2: 0.6}, cwd=tmp_path))
     assert not _errors(outputs[0]) and not _errors(outputs[1]), outputs[:2]
     # one tgkit loop thread, one dashboard refresher
     assert _stdout(outputs[1]).strip() == "1 ['tgkit-dashboard:sandbox']"
@@ -102,7 +79,7 @@ def test_loop_kernel_with_a_client_connected_in_an_async_cell(tmp_path: Path) ->
         "print(list(tg.history['state']), tg.queue.empty)\n"
         "dash.refresh_now(); print('free' in dash.panels['mine'].lock.value)",
     ]
-    outputs = asyncio.run(_session(cells, interrupt={6: 0.6}, cwd=tmp_path))
+    outputs = asyncio.run(run_cells_in_kernel(cells, interrupt={6: 0.6}, cwd=tmp_path))
     for index in (0, 1, 2, 3, 4, 5, 7):
         assert not _errors(outputs[index]), (index, outputs[index])
     count, runner = _stdout(outputs[2]).split()

@@ -7,29 +7,8 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
-import nbformat
-from nbclient import NotebookClient
-from notebook_helpers import kernel_env
-
-
-async def _run_cells(cells: list[str], *, interrupt: dict[int, float], cwd: Path) -> list[Any]:
-    """Run ``cells`` in one kernel; press the stop button in cell ``i`` after ``interrupt[i]`` s."""
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in cells])
-    client = NotebookClient(
-        nb, kernel_name="python3", timeout=60, allow_errors=True,
-        resources={"metadata": {"path": str(cwd)}},
-    )
-    async with client.async_setup_kernel(env=kernel_env()):
-        for index, cell in enumerate(nb.cells):
-            running = asyncio.ensure_future(client.async_execute_cell(cell, index))
-            if index in interrupt:
-                await asyncio.sleep(interrupt[index])
-                assert not running.done(), f"cell {index} finished before the interrupt"
-                await client.km.interrupt_kernel()
-            await running
-    return [list(cell.outputs) for cell in nb.cells]
+from notebook_helpers import run_cells_in_kernel
 
 
 def test_the_stop_button_cancels_a_pool_call_and_frees_its_account(tmp_path: Path) -> None:
@@ -44,9 +23,9 @@ def test_the_stop_button_cancels_a_pool_call_and_frees_its_account(tmp_path: Pat
         "dash.refresh_now()\n"
         "print(all('free' in row.lock.value for row in dash.panel.account_rows.values()))",
     ]
-    outputs = asyncio.run(_run_cells(cells, interrupt={1: 0.6}, cwd=tmp_path))
-    errors = [[f"{o.ename}: {o.evalue}" for o in out if o.output_type == "error"]
+    outputs = asyncio.run(run_cells_in_kernel(cells, interrupt={1: 0.6}, cwd=tmp_path))
+    errors = [[f"{o['ename']}: {o['evalue']}" for o in out if o["output_type"] == "error"]
               for out in outputs]
     assert errors == [[], ["KeyboardInterrupt: "], []], outputs
-    text = "".join(o.get("text", "") for o in outputs[2] if o.output_type == "stream")
+    text = "".join(o.get("text", "") for o in outputs[2] if o["output_type"] == "stream")
     assert text.splitlines() == ["True ['CANCELLED']", "True", "True"]
