@@ -215,7 +215,6 @@ class Engine:
 
     def _launch(self, run: Run, now: float) -> None:
         """RUNNING from ``now``: hand it to its parked awaiter, or to whoever takes it first."""
-        assert self.loop is not None
         op = run.op
         op.state = RUNNING
         op.started_at = now
@@ -225,9 +224,14 @@ class Engine:
             run.claimed = True
             runner.set_result(execution.RUN)
         else:
-            self.loop.call_soon(self._run_unclaimed, run)
+            self._hand_to_anyone(run)
         if self.subscribers.callbacks:
             self._emit("started", op)
+
+    def _hand_to_anyone(self, run: Run) -> None:
+        """Nobody is parked to run it: the first awaiter takes it, else a task of its own."""
+        assert self.loop is not None
+        self.loop.call_soon(self._run_unclaimed, run)
 
     def _run_unclaimed(self, run: Run) -> None:
         if run.claimed or run.op.state is not RUNNING:
@@ -277,7 +281,7 @@ class Engine:
     def _end(
         self, run: Run, state: OperationState, error: BaseException | None, result: Any = None
     ) -> None:
-        """Put it in its terminal state, tell everyone, and release the lock if it held it."""
+        """Put it in its terminal state, tell everyone, and pass the lock on if it held it."""
         op = run.op
         with self._ending:
             if run.cancel_error is not None and state is not CANCELLED:
@@ -287,7 +291,11 @@ class Engine:
         op.finished_at = now = self.clock()
         op.error = error
         op.result_value = result
-        run.released()
+        # Let the run go (Run.released, inline: this is every operation's path).
+        run.context = run.task = None
+        op._run = None
+        if run.parent is not None:
+            run.released()
         self.history.add(op)
         if run.runner is not None or run.waiters is not None:
             run.wake_all()
@@ -297,17 +305,43 @@ class Engine:
             assert self.loop is not None
             for callback in run.done_callbacks:
                 self.loop.call_soon(callback, op)
-        if run is self.running:
-            self._next(now)
+        if run is not self.running:
+            return
+        # The lock goes straight on to the next queued operation (no release, no
+        # dispatch round) unless outside code waits for it; _start and _launch
+        # inline for that common case.
+        self.running = None
+        queue, lock = self.queue, self.lock
+        if queue.size and not lock.awaited() and not self._guarding:
+            following = queue.pop()
+            assert following is not None
+            nxt = following.op
+            lock.hand_over(nxt, now)
+            self.running = following
+            nxt.state = RUNNING
+            nxt.started_at = now
+            runner = following.runner
+            if runner is not None and not runner.done():
+                following.runner = None
+                following.claimed = True
+                runner.set_result(execution.RUN)
+            else:
+                self._hand_to_anyone(following)
+            if self.subscribers.callbacks:
+                self._emit("started", nxt)
+            deadline = now + nxt.timeout
+            if deadline < self._run_timer.at:
+                self._run_timer.arm(deadline)
+            return
+        self._next(now)
 
     def _next(self, now: float) -> None:
-        """The running operation has ended: the lock goes to the next one, or is released."""
-        self.running = None
+        """The running operation has ended and the lock was not simply passed on."""
         queue, lock = self.queue, self.lock
         if queue.size and not lock.awaited():
             run = queue.pop()
             assert run is not None
-            lock.hand_over(run.op, now)  # straight on: no release, no dispatch round
+            lock.hand_over(run.op, now)
             self._start(run, now)
             return
         lock.release()  # to outside code waiting for it, or free (on_release dispatches)

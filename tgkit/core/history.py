@@ -34,7 +34,7 @@ class History:
         """Remember a finished operation (without keeping its function, arguments or result)."""
         self._entries.append(
             (
-                op.id,
+                op.seq,  # the id is made when the record is read
                 op.kind,
                 op.label,
                 op.priority,
@@ -61,6 +61,6 @@ class History:
         for index in range(start, len(entries)):
             entry = entries[index]
             if isinstance(entry, tuple):
-                entry = entries[index] = record_of(*entry)
+                entry = entries[index] = record_of(f"op-{entry[0]}", *entry[1:])
             records.append(entry)
         return tuple(records)

@@ -104,7 +104,6 @@ class Operation:
         "error",
         "finished_at",
         "func",
-        "id",
         "kind",
         "kwargs",
         "label",
@@ -136,7 +135,6 @@ class Operation:
         wall_offset: float,
     ) -> None:
         self.seq = next(_ids)
-        self.id = f"op-{self.seq}"
         self.kind = kind
         self.label = label
         self.func = func
@@ -146,21 +144,30 @@ class Operation:
         self.timeout = timeout
         self.queue_timeout = queue_timeout
         self.queued_at = queued_at
-        self.started_at: float | None = None
-        self.finished_at: float | None = None
         self.wall_offset = wall_offset
         self.state = _QUEUED
         self.progress = _NO_PROGRESS
-        self.error: BaseException | None = None
-        self.result_value: Any = None
-        self.partial: Any = None
-        self._report: dict[str, Any] | None = None
-        self.parent_id: str | None = None
+        self.started_at: float | None
+        self.finished_at: float | None
+        self.error: BaseException | None
+        self.result_value: Any
+        self.partial: Any
+        self._report: dict[str, Any] | None
+        self.parent_id: str | None
         #: How the engine runs it (``tgkit.core.run``), while it is live; None after.
-        self._run: Run | None = None
+        self._run: Run | None
+        # one chained store: submit makes one Operation per call
+        self.started_at = self.finished_at = self.error = self.result_value = self.partial = (
+            self._report
+        ) = self.parent_id = self._run = None
 
     def __repr__(self) -> str:
         return f"<Operation {self.describe()} {self.state.name}>"
+
+    @property
+    def id(self) -> str:
+        """The operation's id, e.g. ``"op-7"`` (made when asked: most are never asked)."""
+        return f"op-{self.seq}"
 
     def describe(self) -> str:
         """``op-7 (SCRAPE 'members @x')``: how messages and logs name this operation."""

@@ -1,22 +1,25 @@
 """OperationQueue: the runs of queued operations in dispatch order, with their expiry deadlines.
 
-Dispatch order is strict priority (higher first), FIFO within a priority:
-one deque per priority, so pushing and popping are O(1).
+Dispatch order is strict priority (higher first), FIFO within a priority.
 
-Expiry needs the earliest deadline, so the scheduler can keep one timer for
-it instead of one per operation. Operations are queued in time order, so
-those sharing a ``queue_timeout`` (nearly all share the configured default)
-expire in the order they were queued: one deque per ``queue_timeout`` is
-already sorted by deadline, and the earliest deadline is the smallest head.
+Runs are kept in lanes, one deque per (priority, ``queue_timeout``) pair, in
+the order they were queued. Operations are queued in time order, so a lane
+is sorted both ways at once: by submission (dispatch order within the
+priority) and by expiry deadline (they share a ``queue_timeout``). Nearly all
+operations share one priority and the configured ``queue_timeout``: then
+there is one lane, and pushing and popping a run is one deque operation each.
+The earliest deadline is the smallest live lane head; when several lanes
+share the top priority, the head queued first (lowest ``seq``) goes first.
 
 Removal is lazy: a dispatched, cancelled or expired operation is only marked
-as gone (``Run.queued``) and skipped when reached; the deques are compacted when the dead
-entries outnumber the live ones.
+as gone (``Run.queued``) and skipped when reached; the lanes are compacted
+when the dead entries outnumber the live ones.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections import deque
 from collections.abc import Iterator
@@ -24,6 +27,9 @@ from collections.abc import Iterator
 from tgkit.core.run import Run
 
 _COMPACT_SLACK = 256
+
+#: A lane's key: (-priority, queue_timeout), so that sorted keys put the highest priority first.
+Key = tuple[int, float]
 
 
 class OperationQueue:
@@ -34,59 +40,64 @@ class OperationQueue:
     True
     """
 
-    __slots__ = ("_expiry", "_lanes", "_order", "_stored", "size")
+    __slots__ = ("_lanes", "_order", "_stored", "_tail", "_tail_priority", "_tail_timeout", "size")
 
     def __init__(self) -> None:
-        self._lanes: dict[int, deque[Run]] = {}
-        self._order: list[int] = []  # negated priorities, ascending: highest priority first
-        self._expiry: dict[float, deque[Run]] = {}  # by queue_timeout, deadline order
+        self._lanes: dict[Key, deque[Run]] = {}
+        self._order: list[Key] = []  # the lanes' keys, sorted: highest priority first
+        # The lane the last push went to (the next push nearly always goes there too).
+        self._tail: deque[Run] | None = None
+        self._tail_priority: int | None = None
+        self._tail_timeout = math.nan
         #: How many operations are queued (read it, never set it; len() says the same).
         self.size = 0
-        self._stored = 0
+        self._stored = 0  # entries in the lanes, dead ones included
 
     def __len__(self) -> int:
         return self.size
 
     def __iter__(self) -> Iterator[Run]:
         """The queued runs in the order they will be dispatched."""
-        for negated in self._order:
-            yield from (run for run in self._lanes[-negated] if run.queued)
+        order, index = self._order, 0
+        while index < len(order):
+            group = [key for key in order[index:] if key[0] == order[index][0]]
+            index += len(group)
+            live = ([run for run in self._lanes[key] if run.queued] for key in group)
+            yield from heapq.merge(*live, key=lambda run: run.op.seq)
 
     def push(self, run: Run) -> None:
         """Queue ``run`` behind every queued operation of the same or higher priority."""
         op = run.op
-        lane = self._lanes.get(op.priority)
-        if lane is None:
-            lane = self._lanes[op.priority] = deque()
-            bisect.insort(self._order, -op.priority)
+        lane = self._tail
+        if op.priority != self._tail_priority or op.queue_timeout != self._tail_timeout:
+            lane = self._lane(op.priority, op.queue_timeout)
+        assert lane is not None
         lane.append(run)
         run.queued = True
         self.size += 1
         self._stored += 1
-        if op.queue_timeout != math.inf:
-            expiry = self._expiry.get(op.queue_timeout)
-            if expiry is None:
-                expiry = self._expiry[op.queue_timeout] = deque()
-            expiry.append(run)
-            self._stored += 1
 
     def pop(self) -> Run | None:
         """Take the next operation to dispatch, or None when nothing is queued."""
-        while self._order:
-            priority = -self._order[0]
-            lane = self._lanes[priority]
+        order = self._order
+        while order:
+            key = order[0]
+            if len(order) > 1 and order[1][0] == key[0]:
+                run = self._pop_among_equals()
+                if run is None:
+                    continue
+                return run
+            lane = self._lanes[key]
             while lane:
                 run = lane.popleft()
                 self._stored -= 1
                 if run.queued:
                     run.queued = False
                     self.size -= 1
-                    self._trim_expiry(run.op.queue_timeout)
                     if self._stored > 4 * self.size + _COMPACT_SLACK:
                         self._compact()
                     return run
-            del self._lanes[priority]
-            self._order.pop(0)
+            self._drop(key)
         return None
 
     def discard(self, run: Run) -> bool:
@@ -102,52 +113,86 @@ class OperationQueue:
     def earliest_deadline(self) -> float | None:
         """The nearest expiry deadline of a queued operation, or None."""
         earliest = None
-        for timeout, expiry in list(self._expiry.items()):
-            while expiry and not expiry[0].queued:
-                expiry.popleft()
-                self._stored -= 1
-            if not expiry:
-                del self._expiry[timeout]
-            elif earliest is None or expiry[0].op.queue_deadline < earliest:
-                earliest = expiry[0].op.queue_deadline
+        for key in list(self._order):
+            if key[1] == math.inf:
+                continue
+            head = self._live_head(key)
+            if head is not None and (earliest is None or head.op.queue_deadline < earliest):
+                earliest = head.op.queue_deadline
         return earliest
 
     def pop_expired(self, now: float) -> list[Run]:
         """Take every queued operation whose deadline is ``now`` or earlier, oldest first."""
         expired = []
-        for expiry in self._expiry.values():
-            while expiry and expiry[0].op.queue_deadline <= now:
-                run = expiry.popleft()
+        for key in list(self._order):
+            lane = self._lanes[key]
+            while lane and lane[0].op.queue_deadline <= now:
+                run = lane.popleft()
                 self._stored -= 1
                 if run.queued:
                     run.queued = False
                     self.size -= 1
                     expired.append(run)
+            if not lane:
+                self._drop(key)
         if self._stored > 4 * self.size + _COMPACT_SLACK:
             self._compact()
         expired.sort(key=lambda run: run.op.seq)
         return expired
 
-    def _trim_expiry(self, timeout: float) -> None:
-        # In the common case (one priority, one queue_timeout) the operation just
-        # dispatched heads its expiry deque: drop it now rather than at its deadline.
-        expiry = self._expiry.get(timeout)
-        while expiry and not expiry[0].queued:
-            expiry.popleft()
+    def _lane(self, priority: int, queue_timeout: float) -> deque[Run]:
+        key = (-priority, queue_timeout)
+        lane = self._lanes.get(key)
+        if lane is None:
+            lane = self._lanes[key] = deque()
+            bisect.insort(self._order, key)
+        self._tail, self._tail_priority, self._tail_timeout = lane, priority, queue_timeout
+        return lane
+
+    def _drop(self, key: Key) -> None:
+        """Forget an empty lane."""
+        lane = self._lanes.pop(key)
+        self._order.remove(key)
+        if lane is self._tail:
+            self._tail, self._tail_priority, self._tail_timeout = None, None, math.nan
+
+    def _live_head(self, key: Key) -> Run | None:
+        """The lane's first queued run (dropping dead heads; the lane too, if emptied)."""
+        lane = self._lanes[key]
+        while lane and not lane[0].queued:
+            lane.popleft()
             self._stored -= 1
+        if not lane:
+            self._drop(key)
+            return None
+        return lane[0]
+
+    def _pop_among_equals(self) -> Run | None:
+        """Several lanes share the top priority: the head queued first goes (None: all empty)."""
+        top = self._order[0][0]
+        best: Run | None = None
+        best_key: Key | None = None
+        for key in [key for key in self._order if key[0] == top]:
+            head = self._live_head(key)
+            if head is not None and (best is None or head.op.seq < best.op.seq):
+                best, best_key = head, key
+        if best is None or best_key is None:
+            return None
+        self._lanes[best_key].popleft()
+        self._stored -= 1
+        best.queued = False
+        self.size -= 1
+        if self._stored > 4 * self.size + _COMPACT_SLACK:
+            self._compact()
+        return best
 
     def _compact(self) -> None:
-        for priority, lane in list(self._lanes.items()):
+        for key, lane in list(self._lanes.items()):
             kept = deque(run for run in lane if run.queued)
             if kept:
-                self._lanes[priority] = kept
+                self._lanes[key] = kept
             else:
-                del self._lanes[priority]
-                self._order.remove(-priority)
-        for timeout, expiry in list(self._expiry.items()):
-            kept = deque(run for run in expiry if run.queued)
-            if kept:
-                self._expiry[timeout] = kept
-            else:
-                del self._expiry[timeout]
-        self._stored = sum(map(len, self._lanes.values())) + sum(map(len, self._expiry.values()))
+                del self._lanes[key]
+                self._order.remove(key)
+        self._tail, self._tail_priority, self._tail_timeout = None, None, math.nan
+        self._stored = sum(map(len, self._lanes.values()))
