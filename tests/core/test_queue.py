@@ -12,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tgkit.core import OperationKind
-from tgkit.core.operation import Operation
 from tgkit.core.queue import OperationQueue
 from tgkit.core.run import Run
 
@@ -22,7 +21,7 @@ async def nothing() -> None:
 
 
 def make(priority: int, queued_at: float = 0.0, queue_timeout: float = 60.0) -> Run:
-    op = Operation(
+    return Run(
         OperationKind.SCRAPE,
         nothing,
         (),
@@ -32,9 +31,9 @@ def make(priority: int, queued_at: float = 0.0, queue_timeout: float = 60.0) -> 
         timeout=1.0,
         queue_timeout=queue_timeout,
         queued_at=queued_at,
-        wall_offset=0.0,
+        engine=None,  # type: ignore[arg-type]  # no engine here
+        context=contextvars.copy_context(),
     )
-    return Run(op, None, contextvars.copy_context())  # type: ignore[arg-type]  # no engine here
 
 
 def test_pops_highest_priority_first_then_in_submission_order() -> None:
@@ -129,7 +128,7 @@ def test_queue_matches_a_sorted_list_model(steps: list[tuple[str, int, float]]) 
             model.append(run)
             pushed.append(run)
         elif action == "pop":
-            best = max(model, key=lambda run: (run.op.priority, -run.op.seq), default=None)
+            best = max(model, key=lambda run: (run.priority, -run.seq), default=None)
             assert queue.pop() is best
             if best is not None:
                 model.remove(best)
@@ -141,11 +140,11 @@ def test_queue_matches_a_sorted_list_model(steps: list[tuple[str, int, float]]) 
         elif action == "expire":
             now = clock + value
             due = sorted(
-                (run for run in model if run.op.queue_deadline <= now), key=lambda o: o.op.seq
+                (run for run in model if run.queue_deadline <= now), key=lambda o: o.seq
             )
             assert queue.pop_expired(now) == due
             model = [run for run in model if run not in due]
         assert len(queue) == len(model)
-        assert list(queue) == sorted(model, key=lambda run: (-run.op.priority, run.op.seq))
-        deadlines = [run.op.queue_deadline for run in model if run.op.queue_deadline != math.inf]
+        assert list(queue) == sorted(model, key=lambda run: (-run.priority, run.seq))
+        deadlines = [run.queue_deadline for run in model if run.queue_deadline != math.inf]
         assert queue.earliest_deadline() == (min(deadlines) if deadlines else None)

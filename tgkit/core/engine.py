@@ -59,6 +59,7 @@ class Engine:
     def __init__(self, config: SchedulerConfig, name: str) -> None:
         self.name = name
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = 0
         self.clock: Callable[[], float] = time.monotonic
         self.wall_offset = time.time() - time.monotonic()
         self.lock = SessionLock(self._dispatch)
@@ -71,13 +72,18 @@ class Engine:
         self._run_timer = DeadlineTimer(self._run_timer_due)
         self._lock_guard = LockGuard(self.lock, self.queue, config.lock_timeout, self._lock_gone)
         self._guarding = False  # the lock guard watches an outside holder
-        # Held while an operation's terminal state is decided, and while a cancel
-        # from another thread is accepted: so that cancel either lands or says False.
+        # Held while a cancel from another thread is accepted, and, once one has
+        # been (``_cross_thread``), while an operation's terminal state is decided:
+        # so that such a cancel either lands or says False. Until then _end writes
+        # the state first and checks the flag after, which is enough (see _end).
         self._ending = threading.Lock()
+        self._cross_thread = False
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Run on ``loop`` from now on."""
         self.loop = loop
+        #: The thread running ``loop`` (submit's cheap check that it is called there).
+        self.thread = threading.get_ident()
         # The standard loops' clock is time.monotonic; calling it directly is cheaper.
         standard = type(loop).time is asyncio.BaseEventLoop.time
         self.clock = time.monotonic if standard else loop.time
@@ -99,7 +105,7 @@ class Engine:
 
     def enqueue(self, run: Run) -> None:
         """Start it now if the lock is free and nothing waits, else queue it."""
-        op = run.op
+        op = run
         if self.subscribers.callbacks:
             self._emit("queued", op)
         now = op.queued_at  # read by submit just now
@@ -116,7 +122,7 @@ class Engine:
     def start_inline(self, run: Run, parent: Run) -> None:
         """Run it now, under the lock its running ``parent`` holds."""
         parent.adopt(run)
-        op = run.op
+        op = run
         if self.subscribers.callbacks:
             self._emit("queued", op)
         self._launch(run, self.clock())
@@ -135,7 +141,7 @@ class Engine:
         error: BaseException | None = None,
         by: str = "handle",
     ) -> bool:
-        op = run.op
+        op = run
         if op.state is QUEUED:
             self.queue.discard(run)
             error = error or run.cancel_error or outcomes.cancelled(op, "queued", reason, by)
@@ -159,8 +165,9 @@ class Engine:
             return self._cancel(run, by=by)
         # Another thread (a widget, a cell): accept the cancel here, under the lock
         # _end decides under, so the operation cannot end DONE after we said True.
-        op = run.op
+        op = run
         with self._ending:
+            self._cross_thread = True  # before reading the state: _end reads it after writing
             if op.state.is_terminal or run.timed_out:
                 return False
             if run.cancel_error is None:
@@ -184,7 +191,7 @@ class Engine:
         """End every queued operation CANCELLED with ``error_for(op)``."""
         for run in list(self.queue):
             self.queue.discard(run)
-            self._end(run, CANCELLED, error_for(run.op))
+            self._end(run, CANCELLED, error_for(run))
 
     # -- running -----------------------------------------------------------------
 
@@ -199,7 +206,7 @@ class Engine:
         run = self.queue.pop()
         assert run is not None
         now = self.clock()
-        self.lock.try_acquire(run.op, now)
+        self.lock.try_acquire(run, now)
         self._start(run, now)
 
     def _start(self, run: Run, now: float) -> None:
@@ -209,32 +216,38 @@ class Engine:
             self._lock_guard.cancel()
         self.running = run
         self._launch(run, now)
-        deadline = now + run.op.timeout
+        deadline = now + run.timeout
         if deadline < self._run_timer.at:
             self._run_timer.arm(deadline)
 
     def _launch(self, run: Run, now: float) -> None:
         """RUNNING from ``now``: hand it to its parked awaiter, or to whoever takes it first."""
-        op = run.op
-        op.state = RUNNING
-        op.started_at = now
+        run.state = RUNNING
+        run.started_at = now
         runner = run.runner
         if runner is not None and not runner.done():
             run.runner = None
             run.claimed = True
             runner.set_result(execution.RUN)
         else:
-            self._hand_to_anyone(run)
+            self._unparked(run)
         if self.subscribers.callbacks:
-            self._emit("started", op)
+            self._emit("started", run)
 
-    def _hand_to_anyone(self, run: Run) -> None:
-        """Nobody is parked to run it: the first awaiter takes it, else a task of its own."""
+    def _unparked(self, run: Run) -> None:
+        """Dispatched with nobody parked to run it: the first awaiter takes it, else a
+        task of its own. A runner that is done was cancelled with the task awaiting it
+        (while it was queued): then it only ends, CANCELLED (``run_here`` checks first)."""
+        if run.runner is not None:
+            run.runner = None
+            if run.cancel_error is None and not run.timed_out:
+                why = "the task awaiting it was cancelled"
+                run.cancel_error = outcomes.cancelled(run, "queued", why, "task")
         assert self.loop is not None
         self.loop.call_soon(self._run_unclaimed, run)
 
     def _run_unclaimed(self, run: Run) -> None:
-        if run.claimed or run.op.state is not RUNNING:
+        if run.claimed or run.state is not RUNNING:
             return
         run.claimed = True
         assert self.loop is not None and run.context is not None
@@ -244,16 +257,16 @@ class Engine:
         # One timer serves every lock holder: it was armed for the earliest
         # deadline seen and is re-armed here for the current holder's.
         run = self.running
-        if run is None or run.timed_out or run.op.started_at is None:
+        if run is None or run.timed_out or run.started_at is None:
             return
-        deadline = run.op.started_at + run.op.timeout
+        deadline = run.started_at + run.timeout
         if deadline <= self.clock():
             self._time_out(run)
         elif deadline != math.inf:
             self._run_timer.arm(deadline)
 
     def _time_out(self, run: Run) -> None:
-        op = run.op
+        op = run
         if op.state is not RUNNING or run.timed_out or run.cancel_error is not None:
             return  # not running, or a cancel accepted first is ending it
         logger.info("%s ran past its timeout of %s s; cancelling it", op.describe(), op.timeout)
@@ -265,7 +278,7 @@ class Engine:
     def _conclude(self, run: Run, result: Any, error: BaseException | None) -> None:
         """End a RUNNING operation in the state its run's flags and outcome call for."""
         if run.timed_out:
-            timed_out = outcomes.timed_out(run.op)
+            timed_out = outcomes.timed_out(run)
             if error is not None and not isinstance(error, asyncio.CancelledError):
                 timed_out.__cause__ = error
             self._end(run, TIMED_OUT, timed_out)
@@ -282,29 +295,28 @@ class Engine:
         self, run: Run, state: OperationState, error: BaseException | None, result: Any = None
     ) -> None:
         """Put it in its terminal state, tell everyone, and pass the lock on if it held it."""
-        op = run.op
-        with self._ending:
-            if run.cancel_error is not None and state is not CANCELLED:
-                # a cancel accepted from another thread while it was ending: it wins
-                state, error, result = CANCELLED, run.cancel_error, None
-            op.state = state
-        op.finished_at = now = self.clock()
-        op.error = error
-        op.result_value = result
+        if self._cross_thread:
+            state, error, result = self._decide(run, state, error, result)
+        else:
+            run.state = state
+            if self._cross_thread:  # the first cancel from another thread came just now
+                state, error, result = self._decide(run, state, error, result)
+        run.finished_at = now = self.clock()
+        run.error = error
+        run.result_value = result
         # Let the run go (Run.released, inline: this is every operation's path).
         run.context = run.task = None
-        op._run = None
         if run.parent is not None:
             run.released()
-        self.history.add(op)
+        self.history.add(run)
         if run.runner is not None or run.waiters is not None:
             run.wake_all()
         if self.subscribers.callbacks:
-            self._emit("finished", op)
+            self._emit("finished", run)
         if run.done_callbacks:
             assert self.loop is not None
             for callback in run.done_callbacks:
-                self.loop.call_soon(callback, op)
+                self.loop.call_soon(callback, run)
         if run is not self.running:
             return
         # The lock goes straight on to the next queued operation (no release, no
@@ -315,25 +327,35 @@ class Engine:
         if queue.size and not lock.awaited() and not self._guarding:
             following = queue.pop()
             assert following is not None
-            nxt = following.op
-            lock.hand_over(nxt, now)
+            lock.hand_over(following, now)
             self.running = following
-            nxt.state = RUNNING
-            nxt.started_at = now
+            following.state = RUNNING
+            following.started_at = now
             runner = following.runner
             if runner is not None and not runner.done():
                 following.runner = None
                 following.claimed = True
                 runner.set_result(execution.RUN)
             else:
-                self._hand_to_anyone(following)
+                self._unparked(following)
             if self.subscribers.callbacks:
-                self._emit("started", nxt)
-            deadline = now + nxt.timeout
+                self._emit("started", following)
+            deadline = now + following.timeout
             if deadline < self._run_timer.at:
                 self._run_timer.arm(deadline)
             return
         self._next(now)
+
+    def _decide(
+        self, run: Run, state: OperationState, error: BaseException | None, result: Any
+    ) -> tuple[OperationState, BaseException | None, Any]:
+        """The terminal state, under the lock a cancel from another thread is accepted under."""
+        with self._ending:
+            if run.cancel_error is not None and state is not CANCELLED:
+                # a cancel accepted from another thread while it was ending: it wins
+                state, error, result = CANCELLED, run.cancel_error, None
+            run.state = state
+        return state, error, result
 
     def _next(self, now: float) -> None:
         """The running operation has ended and the lock was not simply passed on."""
@@ -341,7 +363,7 @@ class Engine:
         if queue.size and not lock.awaited():
             run = queue.pop()
             assert run is not None
-            lock.hand_over(run.op, now)
+            lock.hand_over(run, now)
             self._start(run, now)
             return
         lock.release()  # to outside code waiting for it, or free (on_release dispatches)
@@ -354,7 +376,7 @@ class Engine:
     def _expire_due(self) -> None:
         now = self.clock()
         for run in self.queue.pop_expired(now):
-            error = outcomes.expired(run.op, now - run.op.queued_at, self._blocker())
+            error = outcomes.expired(run, now - run.queued_at, self._blocker())
             self._end(run, EXPIRED, error)
         deadline = self.queue.earliest_deadline()
         if deadline is not None:
@@ -362,7 +384,7 @@ class Engine:
 
     def _blocker(self) -> str:
         if self.running is not None:
-            return self.running.op.describe()
+            return self.running.describe()
         holder = self.lock.holder_name
         return f"{holder!s} holding the session lock" if holder else "other operations"
 

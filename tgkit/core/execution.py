@@ -22,13 +22,16 @@ from __future__ import annotations
 import asyncio
 import sys
 import types
+from asyncio import CancelledError
 from collections.abc import Generator
 from types import CoroutineType
 from typing import Any
 
 from tgkit.core import outcomes
-from tgkit.core.operation import _current
+from tgkit.core.operation import OperationState, _current
 from tgkit.core.run import ENDED, RUN, Run
+
+DONE = OperationState.DONE
 
 __all__ = ["ENDED", "RUN", "Parked", "end_children", "run_here", "run_in_own_task"]
 
@@ -48,19 +51,19 @@ def run_here(run: Run) -> Generator[Any, Any, None]:
     generator-based coroutine: the handle's ``__await__`` runs it with
     ``yield from``, without a coroutine object per operation.
     """
-    task = _current_task(run.engine.loop)
+    engine = run.engine
+    task = _current_task(engine.loop)
     assert task is not None
-    op = run.op
     run.task = task
     cancelling = task.cancelling()
     # A cancel the task got but has not yet raised will raise inside the operation: it is its.
     run.cancelling_before = cancelling - 1 if getattr(task, "_must_cancel", False) else cancelling
-    token = _current.set(op)
+    token = _current.set(run)
     result: Any = None
     error: BaseException | None = None
     try:
         if run.cancel_error is None and not run.timed_out:
-            awaitable = op.func(*op.args, **op.kwargs)
+            awaitable = run.func(*run.args, **run.kwargs)
             if awaitable.__class__ is CoroutineType:
                 result = yield from awaitable  # type: ignore[misc]  # types.coroutine allows it
             else:
@@ -72,21 +75,37 @@ def run_here(run: Run) -> Generator[Any, Any, None]:
     if run.children:
         yield from end_children(run).__await__()
     sent = run.cancels_sent
-    swallowed = not isinstance(error, asyncio.CancelledError)
-    if swallowed and task.cancelling() > run.cancelling_before + sent:
-        # The task running it was cancelled (Ctrl-C, asyncio.timeout, the awaiting
-        # caller) and the operation swallowed the CancelledError: it still was cancelled.
-        if run.cancel_error is None and not run.timed_out:
-            why = "the task running it was cancelled"
-            run.cancel_error = outcomes.cancelled(op, "running", why, "task")
-    run.engine._conclude(run, result, error)
-    if sent:
-        for _ in range(sent):
-            task.uncancel()
-    if error is not None and not isinstance(error, Exception | asyncio.CancelledError):
+    if error is None or not isinstance(error, CancelledError):
+        if task.cancelling() > run.cancelling_before + sent:
+            # The task running it was cancelled (Ctrl-C, asyncio.timeout, the awaiting
+            # caller) and the operation swallowed the CancelledError: it still was cancelled.
+            if run.cancel_error is None and not run.timed_out:
+                why = "the task running it was cancelled"
+                run.cancel_error = outcomes.cancelled(run, "running", why, "task")
+        elif error is None and run.cancel_error is None and not run.timed_out:
+            engine._end(run, DONE, None, result)  # the common case
+            if sent:  # (cancels sent, then called off: taken back)
+                _take_back(task, sent, cancelling)
+            return
+    engine._conclude(run, result, error)
+    if error is not None and not isinstance(error, Exception | CancelledError):
+        if sent:
+            _take_back(task, sent, None)
         raise error  # KeyboardInterrupt, SystemExit: the operation ended; let them through
-    if sent and task.cancelling() > cancelling:
-        raise asyncio.CancelledError()  # the task itself was cancelled as well
+    if sent:
+        _take_back(task, sent, cancelling)
+
+
+def _take_back(task: asyncio.Task[Any], sent: int, cancelling: int | None) -> None:
+    """Take back the ``sent`` cancels the scheduler sent to ``task`` (as asyncio.timeout does).
+
+    Raises CancelledError if the task itself was cancelled as well (more
+    cancels than ``cancelling``, its count when the run began).
+    """
+    for _ in range(sent):
+        task.uncancel()
+    if cancelling is not None and task.cancelling() > cancelling:
+        raise CancelledError()  # the task itself was cancelled as well
 
 
 class Parked(asyncio.Future[str]):
@@ -105,7 +124,7 @@ class Parked(asyncio.Future[str]):
     def cancel(self, msg: Any = None) -> bool:
         cancelled = super().cancel(msg=msg)
         run = self.run
-        op = run.op
+        op = run
         if op.state.is_terminal:
             return cancelled
         reason = "the task awaiting it was cancelled"
@@ -130,7 +149,7 @@ async def end_children(run: Run) -> None:
     """
     children = list(run.children or ())
     for child in children:
-        reason = f"{run.op.id} ended first"
+        reason = f"{run.id} ended first"
         run.engine._cancel(child, reason=reason, by="parent")
     ends = {child.completion() for child in children}
     while True:

@@ -1,15 +1,19 @@
-"""OperationHandle: what ``Scheduler.submit`` returns. Await it for the result."""
+"""OperationHandle: what ``Scheduler.submit`` returns. Await it for the result.
+
+The handle is the operation itself (an ``Operation``, through ``Run``) with
+the methods to await, watch and cancel it: submit makes one object, not three.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from asyncio import Future
 from collections.abc import Callable, Generator
 from typing import Any
 
 from tgkit.core.execution import RUN, Parked, run_here
-from tgkit.core.kinds import OperationKind
-from tgkit.core.operation import Operation, OperationState, Progress
+from tgkit.core.operation import Operation, OperationState
 from tgkit.core.outcomes import cancelled
 from tgkit.core.run import Run
 
@@ -18,7 +22,7 @@ logger = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE = OperationState.QUEUED, OperationState.RUNNING, OperationState.DONE
 
 
-class OperationHandle:
+class OperationHandle(Run):
     """A submitted operation: await it, watch it, cancel it.
 
     Awaiting returns the operation's result or raises its error unchanged
@@ -29,7 +33,8 @@ class OperationHandle:
     operation (wrap in ``asyncio.shield`` to avoid that): a dispatched
     operation runs in the task awaiting it. The attributes are plain state,
     safe to read from any thread, and ``cancel()`` is safe to call from any
-    thread.
+    thread. ``id``, ``kind``, ``label``, ``state``, ``progress``, ``partial``
+    and ``report`` are the operation's (the handle is the operation).
 
     >>> handle = scheduler.submit(OperationKind.SCRAPE, scrape, "@group")  # doctest: +SKIP
     >>> handle.state  # doctest: +SKIP
@@ -37,54 +42,15 @@ class OperationHandle:
     >>> members = await handle  # doctest: +SKIP
     """
 
-    __slots__ = ("_op", "_run")
-
-    def __init__(self, run: Run) -> None:
-        self._op = run.op
-        self._run = run
+    __slots__ = ()
 
     def __repr__(self) -> str:
-        return f"<OperationHandle {self._op.describe()} {self._op.state.name}>"
+        return f"<OperationHandle {self.describe()} {self.state.name}>"
 
     @property
     def operation(self) -> Operation:
-        """The operation itself (times, priority, error, ...)."""
-        return self._op
-
-    @property
-    def id(self) -> str:
-        """The operation's id, e.g. ``"op-7"``."""
-        return self._op.id
-
-    @property
-    def kind(self) -> OperationKind:
-        """MONITOR, SCRAPE or SEND."""
-        return self._op.kind
-
-    @property
-    def label(self) -> str:
-        """What the operation is, in a few words."""
-        return self._op.label
-
-    @property
-    def state(self) -> OperationState:
-        """QUEUED, RUNNING or the terminal state it ended in."""
-        return self._op.state
-
-    @property
-    def progress(self) -> Progress:
-        """The latest progress the operation reported."""
-        return self._op.progress
-
-    @property
-    def partial(self) -> Any:
-        """What the operation gathered so far (kept after failure, timeout or cancel)."""
-        return self._op.partial
-
-    @property
-    def report(self) -> dict[str, Any]:
-        """Free-form facts about the run (e.g. request counts) set by upper layers."""
-        return self._op.report
+        """The operation itself (times, priority, error, ...): the handle is it."""
+        return self
 
     def cancel(self, by: str = "handle") -> bool:
         """Cancel the operation: a queued one ends at once, a running one is cancelled.
@@ -95,55 +61,55 @@ class OperationHandle:
         Returns False when it had already ended (nothing changes). Safe from
         any thread: the answer is decided at once, the cancel delivered on the loop.
         """
-        return self._run.engine._cancel_from_anywhere(self._run, by)
+        return self.engine._cancel_from_anywhere(self, by)
 
     def done(self) -> bool:
         """True once the operation has ended, in whatever state."""
-        return self._op.state.is_terminal
+        return self.state.is_terminal
 
     def result(self) -> Any:
         """The result; raises the operation's error, or InvalidStateError if not ended."""
-        op = self._op
-        if not op.state.is_terminal:
+        if not self.state.is_terminal:
             raise asyncio.InvalidStateError(
-                f"{op.describe()} is still {op.state.name}; await the handle for its result"
+                f"{self.describe()} is still {self.state.name}; await the handle for its result"
             )
-        if op.error is not None:
-            raise op.error
-        return op.result_value
+        if self.error is not None:
+            raise self.error
+        return self.result_value
 
     def exception(self) -> BaseException | None:
         """The error the operation ended with (None if DONE); InvalidStateError if not ended."""
-        op = self._op
-        if not op.state.is_terminal:
-            raise asyncio.InvalidStateError(f"{op.describe()} is still {op.state.name}")
-        return op.error
+        if not self.state.is_terminal:
+            raise asyncio.InvalidStateError(f"{self.describe()} is still {self.state.name}")
+        return self.error
 
     def add_done_callback(self, fn: Callable[[OperationHandle], object]) -> None:
         """Call ``fn(handle)`` soon after the operation ends (at once-ish if it has)."""
-        run = self._run
-        if run.op.state.is_terminal:
+        if self.state.is_terminal:
             asyncio.get_running_loop().call_soon(_call, fn, self)
         else:
-            if run.done_callbacks is None:
-                run.done_callbacks = []
-            run.done_callbacks.append(lambda _op: _call(fn, self))
+            if self.done_callbacks is None:
+                self.done_callbacks = []
+            self.done_callbacks.append(lambda _op: _call(fn, self))
 
     def __await__(self) -> Generator[Any, Any, Any]:
-        op = self._op
-        run = self._run
-        while op.state is QUEUED or op.state is RUNNING:
-            if op.state is RUNNING and not run.claimed:
+        run = self
+        while run.state is QUEUED or run.state is RUNNING:
+            if run.state is RUNNING and not run.claimed:
                 run.claimed = True  # dispatched, nobody runs it yet: run it in this task
                 yield from run_here(run)
                 break
             # Park until it ends or, as its runner (the first awaiter of a queued
             # one), until it is handed over to run here. Inline: once per await.
-            parked = Parked(loop=asyncio.get_running_loop())
-            parked.run = run
-            if op.state is QUEUED and run.runner is None:
-                run.runner = parked
+            # The runner parks on a plain future (the engine checks it at dispatch),
+            # anyone else on a Parked, which hears of its task's cancel at once.
+            # (The engine's loop: asyncio.get_running_loop() costs a getpid() call.)
+            parked: asyncio.Future[str]
+            if run.state is QUEUED and run.runner is None:
+                parked = run.runner = Future(loop=run.engine.loop)
             else:
+                parked = Parked(loop=run.engine.loop)
+                parked.run = run
                 run.wait_with(parked)
             try:
                 woken = yield from parked
@@ -153,21 +119,20 @@ class OperationHandle:
             if woken == RUN:
                 yield from run_here(run)
                 break
-        if op.state is DONE:
-            return op.result_value
+        if run.state is DONE:
+            return run.result_value
         return self.result()
 
     def _abandon(self, parked: asyncio.Future[str]) -> None:
         """The awaiting task was cancelled: so is the operation (it may have been ours)."""
-        run = self._run
-        op = run.op
+        run = self
         handed_over = parked.done() and not parked.cancelled() and parked.result() == RUN
-        if handed_over and op.state is RUNNING and run.task is None:
+        if handed_over and run.state is RUNNING and run.task is None:
             if run.cancel_error is None:
                 why = "the task awaiting it was cancelled"
-                run.cancel_error = cancelled(op, "running", why, "task")
+                run.cancel_error = cancelled(run, "running", why, "task")
             run.engine._conclude(run, None, None)  # it never started: end it here
-        elif not op.state.is_terminal:
+        elif not run.state.is_terminal:
             run.engine._cancel(run, reason="the task awaiting it was cancelled", by="task")
 
 

@@ -55,7 +55,7 @@ class LockGuard:
         since = self._outside_since()
         if since is None or not self._queue.size:
             return
-        first_queued = min(run.op.queued_at for run in self._queue)
+        first_queued = min(run.queued_at for run in self._queue)
         self._timer.arm(max(first_queued, since) + self._limit)
 
     def cancel(self) -> None:
@@ -75,7 +75,7 @@ class LockGuard:
         now = self._clock()
         holder = self._lock.holder_name or "someone"
         for run in list(self._queue):
-            op = run.op
+            op = run
             if max(op.queued_at, since) + self._limit > now:
                 continue
             self._queue.discard(run)

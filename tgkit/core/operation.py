@@ -17,14 +17,12 @@ import itertools
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tgkit.core.kinds import OperationKind
 
-if TYPE_CHECKING:
-    from tgkit.core.run import Run
-
-_ids = itertools.count(1)
+#: The next operation's sequence number (its id is ``op-{seq}``).
+next_seq = itertools.count(1).__next__
 _current: contextvars.ContextVar[Operation | None] = contextvars.ContextVar(
     "tgkit_current_operation", default=None
 )
@@ -89,7 +87,9 @@ class Operation:
 
     What was asked (kind, label, function, arguments, priority, timeouts), where
     it is (state, times, progress) and how it ended (result, error, partial).
-    How the engine runs it is kept apart, in its ``Run`` (``tgkit.core.run``).
+    How the engine runs it is added by the subclass ``Run`` (``tgkit.core.run``),
+    whose subclass ``OperationHandle`` is what ``Scheduler.submit`` returns:
+    the operation, its run and its handle are one object.
 
     Times (``queued_at``, ``started_at``, ``finished_at``) are the event
     loop's clock (``time.monotonic()`` on the standard loop);
@@ -99,7 +99,6 @@ class Operation:
 
     __slots__ = (
         "_report",
-        "_run",
         "args",
         "error",
         "finished_at",
@@ -134,7 +133,7 @@ class Operation:
         queued_at: float,
         wall_offset: float,
     ) -> None:
-        self.seq = next(_ids)
+        self.seq = next_seq()
         self.kind = kind
         self.label = label
         self.func = func
@@ -154,12 +153,9 @@ class Operation:
         self.partial: Any
         self._report: dict[str, Any] | None
         self.parent_id: str | None
-        #: How the engine runs it (``tgkit.core.run``), while it is live; None after.
-        self._run: Run | None
-        # one chained store: submit makes one Operation per call
         self.started_at = self.finished_at = self.error = self.result_value = self.partial = (
             self._report
-        ) = self.parent_id = self._run = None
+        ) = self.parent_id = None
 
     def __repr__(self) -> str:
         return f"<Operation {self.describe()} {self.state.name}>"
@@ -216,9 +212,7 @@ class Operation:
         if total is not None and total < 0:
             raise ValueError(f"total must be an int >= 0 or None, got {total!r}")
         self.progress = Progress(done, total)
-        run = self._run
-        if run is not None:
-            run.progressed()
+        self.progressed()
 
     def set_partial(self, value: Any) -> None:
         """Keep ``value`` as what was gathered so far; it survives failure and timeout.
@@ -226,6 +220,9 @@ class Operation:
         >>> current_operation().set_partial(members_so_far)  # doctest: +SKIP
         """
         self.partial = value
+
+    def progressed(self) -> None:
+        """Called on every progress report; the engine's ``Run`` tells subscribers here."""
 
     def _wall(self, loop_time: float) -> datetime:
         return datetime.fromtimestamp(loop_time + self.wall_offset, UTC)

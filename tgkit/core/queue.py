@@ -63,11 +63,11 @@ class OperationQueue:
             group = [key for key in order[index:] if key[0] == order[index][0]]
             index += len(group)
             live = ([run for run in self._lanes[key] if run.queued] for key in group)
-            yield from heapq.merge(*live, key=lambda run: run.op.seq)
+            yield from heapq.merge(*live, key=lambda run: run.seq)
 
     def push(self, run: Run) -> None:
         """Queue ``run`` behind every queued operation of the same or higher priority."""
-        op = run.op
+        op = run
         lane = self._tail
         if op.priority != self._tail_priority or op.queue_timeout != self._tail_timeout:
             lane = self._lane(op.priority, op.queue_timeout)
@@ -117,8 +117,8 @@ class OperationQueue:
             if key[1] == math.inf:
                 continue
             head = self._live_head(key)
-            if head is not None and (earliest is None or head.op.queue_deadline < earliest):
-                earliest = head.op.queue_deadline
+            if head is not None and (earliest is None or head.queue_deadline < earliest):
+                earliest = head.queue_deadline
         return earliest
 
     def pop_expired(self, now: float) -> list[Run]:
@@ -126,7 +126,7 @@ class OperationQueue:
         expired = []
         for key in list(self._order):
             lane = self._lanes[key]
-            while lane and lane[0].op.queue_deadline <= now:
+            while lane and lane[0].queue_deadline <= now:
                 run = lane.popleft()
                 self._stored -= 1
                 if run.queued:
@@ -137,7 +137,7 @@ class OperationQueue:
                 self._drop(key)
         if self._stored > 4 * self.size + _COMPACT_SLACK:
             self._compact()
-        expired.sort(key=lambda run: run.op.seq)
+        expired.sort(key=lambda run: run.seq)
         return expired
 
     def _lane(self, priority: int, queue_timeout: float) -> deque[Run]:
@@ -174,7 +174,7 @@ class OperationQueue:
         best_key: Key | None = None
         for key in [key for key in self._order if key[0] == top]:
             head = self._live_head(key)
-            if head is not None and (best is None or head.op.seq < best.op.seq):
+            if head is not None and (best is None or head.seq < best.seq):
                 best, best_key = head, key
         if best is None or best_key is None:
             return None

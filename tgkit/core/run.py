@@ -1,14 +1,17 @@
-"""Run: the engine's state for one operation while it is live, with the methods that change it.
+"""Run: an operation as the engine runs it, with the state and methods of its run.
 
-An ``Operation`` is plain data (what was asked, its state, progress and
-outcome) that anyone may read. How it is being run is the engine's business
-and lives here, in one ``Run`` per operation, made for the engine when the
-operation is submitted (``Scheduler.submit``), held by the engine (its queue,
-its running slot) and let go when the operation ends: the task it runs in, the awaiter
-parked to run it and the futures of everyone else waiting for its end, the
-cancels sent to its task, whether a cancel or its timeout is ending it, its
-inline children, its place in the queue, and the context it was submitted
-from. The queue holds runs; the lock holds the operation.
+An ``Operation`` is the data of a submitted call (what was asked, its state,
+progress and outcome) that anyone may read. How it is being run is the
+engine's business: the task it runs in, the awaiter parked to run it and the
+futures of everyone else waiting for its end, the cancels sent to its task,
+whether a cancel or its timeout is ending it, its inline children, its place
+in the queue, and the context it was submitted from. A ``Run`` is an
+``Operation`` with that state added, and ``OperationHandle`` (what
+``Scheduler.submit`` returns) is a ``Run`` with the public methods to await
+and cancel it: one object per submitted operation, made once by ``submit``,
+because submit is on every operation's path and each object costs. The run's
+state is only changed by the engine and the code running the operation, and
+is let go (``released``) when the operation ends.
 """
 
 from __future__ import annotations
@@ -18,22 +21,27 @@ import contextvars
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tgkit.core.operation import Operation, OperationState
+from tgkit.core.kinds import OperationKind
+from tgkit.core.operation import _NO_PROGRESS, Operation, OperationState, next_seq
 
 if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
     from tgkit.core.engine import Engine
 
 #: What a parked awaiter is woken with: run the operation here, or it has ended.
 RUN = "run"
 ENDED = "ended"
 
+QUEUED = OperationState.QUEUED
 RUNNING = OperationState.RUNNING
 
 
-class Run:
-    """How one live operation is being run. Created and owned by its ``Engine``.
+class Run(Operation):
+    """An operation as its ``Engine`` runs it. Made by ``Scheduler.submit`` (as a handle).
 
-    >>> run = Run(op, engine, contextvars.copy_context())  # doctest: +SKIP
+    >>> run = Run(kind, func, args, kwargs, "label", 5, 300.0, 60.0, engine.clock(),
+    ...           engine, contextvars.copy_context())  # doctest: +SKIP
     """
 
     __slots__ = (
@@ -45,7 +53,6 @@ class Run:
         "context",
         "done_callbacks",
         "engine",
-        "op",
         "parent",
         "queued",
         "runner",
@@ -54,37 +61,63 @@ class Run:
         "waiters",
     )
 
-    def __init__(self, op: Operation, engine: Engine, context: contextvars.Context) -> None:
-        op._run = self
-        self.op = op
+    def __init__(
+        self,
+        kind: OperationKind,
+        func: Callable[..., Coroutine[Any, Any, Any]],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        label: str,
+        priority: int,
+        timeout: float,
+        queue_timeout: float,
+        queued_at: float,
+        engine: Engine,
+        context: contextvars.Context | None,
+    ) -> None:
+        # Operation.__init__'s work, inline (one call fewer on every submit).
+        self.seq = next_seq()
+        self.kind = kind
+        self.label = label
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+        self.priority = priority
+        self.timeout = timeout
+        self.queue_timeout = queue_timeout
+        self.queued_at = queued_at
+        self.wall_offset = engine.wall_offset if engine is not None else 0.0
+        self.state = QUEUED
+        self.progress = _NO_PROGRESS
         self.engine = engine
         #: The context it was submitted in (its own task, if it gets one, runs there).
-        self.context: contextvars.Context | None = context
-        #: The task running it, once it runs.
-        self.task: asyncio.Task[Any] | None = None
-        #: Whether someone has taken it to run (its awaiter, or a task of its own).
-        self.claimed = False
-        #: The awaiter parked to run it when it is dispatched.
-        self.runner: asyncio.Future[str] | None = None
-        #: Everyone else waiting for its end.
-        self.waiters: list[asyncio.Future[str]] | None = None
-        #: Cancels sent to its task (taken back with ``uncancel`` when it ends).
-        self.cancels_sent = 0
-        #: The task's ``cancelling()`` when the run began.
-        self.cancelling_before = 0
-        self.done_callbacks: list[Callable[[Operation], None]] | None = None
-        #: Inline operations it started that are still live, and its own parent's run.
-        self.children: set[Run] | None = None
-        self.parent: Run | None = None
-        #: The error a cancel accepted for it will end it with.
-        self.cancel_error: BaseException | None = None
-        #: Its run timeout is ending it.
-        self.timed_out = False
-        #: It is in the queue (the queue removes lazily and checks this).
-        self.queued = False
+        self.context = context
+        # None until set: the times, the outcome, what it gathered, its report and
+        # parent; the task running it, the awaiter parked to run it, everyone else
+        # waiting for its end, done callbacks, inline children and its parent's run,
+        # the error a cancel accepted for it will end it with.
+        self.started_at = self.finished_at = self.error = self.result_value = self.partial = (
+            self._report
+        ) = self.parent_id = self.task = self.runner = self.waiters = self.done_callbacks = (
+            self.children
+        ) = self.parent = self.cancel_error = None
+        #: Taken to run (by its awaiter or a task of its own); ended by its run timeout;
+        #: in the queue (the queue removes lazily and checks this).
+        self.claimed = self.timed_out = self.queued = False
+        #: Cancels sent to its task (taken back with ``uncancel`` when it ends), and
+        #: the task's ``cancelling()`` when the run began.
+        self.cancels_sent = self.cancelling_before = 0
+
+    task: asyncio.Task[Any] | None
+    runner: asyncio.Future[str] | None
+    waiters: list[asyncio.Future[str]] | None
+    done_callbacks: list[Callable[[Operation], None]] | None
+    children: set[Run] | None
+    parent: Run | None
+    cancel_error: BaseException | None
 
     def __repr__(self) -> str:
-        return f"<Run of {self.op!r}>"
+        return f"<Run {self.describe()} {self.state.name}>"
 
     @property
     def ending(self) -> bool:
@@ -93,11 +126,11 @@ class Run:
 
     def progressed(self) -> None:
         """It reported progress: tell subscribers, and obey a cancel it has not obeyed."""
-        self.engine._on_progress(self.op)
+        self.engine._on_progress(self)
         if self.task is not None and self.cancel_pending():
             # a cancel it swallowed (or that arrived in this very step): obey it now
             error = self.cancel_error
-            raise error or asyncio.CancelledError(f"{self.op.describe()} was cancelled")
+            raise error or asyncio.CancelledError(f"{self.describe()} was cancelled")
 
     def cancel_pending(self) -> bool:
         """True when it (running in the current task) has a cancel it has not obeyed.
@@ -130,13 +163,13 @@ class Run:
             self.cancels_sent += 1
 
     def _cancel_later(self, task: asyncio.Task[Any]) -> None:
-        if self.op.state is RUNNING and self.task is task and task.cancel():
+        if self.state is RUNNING and self.task is task and task.cancel():
             self.cancels_sent += 1
 
     def completion(self) -> asyncio.Future[str]:
         """A future that gets ``ENDED`` when the operation reaches a terminal state."""
         future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        if self.op.state.is_terminal:
+        if self.state.is_terminal:
             future.set_result(ENDED)
         else:
             self.wait_with(future)
@@ -166,7 +199,7 @@ class Run:
     def adopt(self, child: Run) -> None:
         """``child`` runs inline under this run's lock, until it ends."""
         child.parent = self
-        child.op.parent_id = self.op.id
+        child.parent_id = self.id
         if self.children is None:
             self.children = set()
         self.children.add(child)
@@ -176,7 +209,6 @@ class Run:
         # The context maps current_operation to it: drop it (and the task that
         # holds it) so a finished operation is freed by refcount, not by the GC.
         self.context = self.task = None
-        self.op._run = None
         parent = self.parent
         if parent is not None and parent.children is not None:
             parent.children.discard(self)

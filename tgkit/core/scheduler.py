@@ -15,12 +15,14 @@ import math
 from collections.abc import Callable, Coroutine
 from contextvars import copy_context
 from inspect import CO_COROUTINE
+from threading import get_ident
 from types import FunctionType
 from typing import Any
 
 from tgkit.core import outcomes
 from tgkit.core.config import SchedulerConfig, positive_seconds, priority_value
 from tgkit.core.engine import Engine
+from tgkit.core.execution import _current_task
 from tgkit.core.handle import OperationHandle
 from tgkit.core.kinds import OperationKind
 from tgkit.core.lock import SessionLock
@@ -84,7 +86,7 @@ class Scheduler:
         running = self._engine.running
         return (
             f"<Scheduler {self._name!r} {self._status.value}: running "
-            f"{running.op.describe() if running else 'nothing'}, {self._engine.queue.size} queued>"
+            f"{running.describe() if running else 'nothing'}, {self._engine.queue.size} queued>"
         )
 
     # -- lifecycle ---------------------------------------------------------------
@@ -130,7 +132,7 @@ class Scheduler:
         run = self._engine.running
         if run is None:
             return
-        op = run.op
+        op = run
         ended = run.completion()
         closed = outcomes.closed_while_running(op, self._name, self._config.drain_timeout)
         try:
@@ -203,16 +205,20 @@ class Scheduler:
             queue_timeout = positive_seconds(queue_timeout, "queue_timeout")
         engine = self._engine
         parent = _current.get()
-        parent_run = None if parent is None else parent._run  # None once it has ended
         inline = (
-            parent_run is not None
-            and parent_run.engine is engine
-            and parent_run.op.state is RUNNING
+            parent is not None
+            and getattr(parent, "engine", None) is engine
+            and parent.state is RUNNING
         )
-        # asyncio._get_running_loop: get_running_loop without the exception, for the hot path
-        if self._status is not _STARTED or asyncio._get_running_loop() is not engine.loop:
+        # Are we on the engine's loop? asyncio.get_running_loop() costs a getpid()
+        # call; a task of that loop running in this thread says the same.
+        if (
+            self._status is not _STARTED
+            or _current_task(engine.loop) is None
+            or get_ident() != engine.thread
+        ):
             self._check_open(inline)
-        op = Operation(
+        handle = OperationHandle(
             kind,
             func,
             args,
@@ -222,15 +228,15 @@ class Scheduler:
             timeout,
             queue_timeout,
             engine.clock(),
-            engine.wall_offset,
+            engine,
+            copy_context(),
         )
-        run = Run(op, engine, copy_context())
         if inline:
-            assert parent_run is not None
-            engine.start_inline(run, parent_run)
+            assert isinstance(parent, Run)
+            engine.start_inline(handle, parent)
         else:
-            engine.enqueue(run)
-        return OperationHandle(run)
+            engine.enqueue(handle)
+        return handle
 
     def cancel(self, op_id: str, by: str = "handle") -> bool:
         """Cancel the queued or running operation with this id; False if there is none.
@@ -242,7 +248,7 @@ class Scheduler:
         True
         """
         for run in self._engine.live_runs():
-            if run.op.id == op_id:
+            if run.id == op_id:
                 return self._engine._cancel_from_anywhere(run, by)
         return False
 
@@ -260,13 +266,7 @@ class Scheduler:
 
     def _refuse_lock_from_inside(self) -> None:
         op = current_operation()
-        run = None if op is None else op._run
-        if (
-            op is not None
-            and run is not None
-            and run.engine is self._engine
-            and op.state is RUNNING
-        ):
+        if op is not None and getattr(op, "engine", None) is self._engine and op.state is RUNNING:
             raise RuntimeError(
                 f"{op.describe()} already runs under scheduler {self._name!r}'s lock; "
                 "taking the lock again from inside it would deadlock"
@@ -298,9 +298,9 @@ class Scheduler:
             name=self._name,
             taken_at=wall(now, engine.wall_offset),
             status=self._status.value,
-            running=None if running is None else view_of(running.op, now),
+            running=None if running is None else view_of(running, now),
             lock_holder=engine.lock.holder_name,
-            queued=tuple(view_of(run.op, now) for run in engine.queue),
+            queued=tuple(view_of(run, now) for run in engine.queue),
             recent=engine.history.recent(recent),
         )
 
@@ -338,7 +338,7 @@ class Scheduler:
     def running(self) -> Operation | None:
         """The operation holding the lock, or None."""
         running = self._engine.running
-        return None if running is None else running.op
+        return None if running is None else running
 
     @property
     def queued_count(self) -> int:
