@@ -105,15 +105,14 @@ class Engine:
 
     def enqueue(self, run: Run) -> None:
         """Start it now if the lock is free and nothing waits, else queue it."""
-        op = run
         if self.subscribers.callbacks:
-            self._emit("queued", op)
-        now = op.queued_at  # read by submit just now
-        if not self.queue.size and self.running is None and self.lock.try_acquire(op, now):
+            self._emit("queued", run)
+        now = run.queued_at  # read by submit just now
+        if self.running is None and not self.queue.size and self.lock.try_acquire(run, now):
             self._start(run, now)
             return
         self.queue.push(run)
-        deadline = op.queued_at + op.queue_timeout
+        deadline = now + run.queue_timeout
         if deadline < self.expiry.at:
             self.expiry.arm(deadline)
         if self.running is None:

@@ -13,7 +13,9 @@ share the top priority, the head queued first (lowest ``seq``) goes first.
 
 Removal is lazy: a dispatched, cancelled or expired operation is only marked
 as gone (``Run.queued``) and skipped when reached; the lanes are compacted
-when the dead entries outnumber the live ones.
+when the dead entries outnumber the live ones three to one. While one lane
+alone holds the top priority (nearly always) it is the ``_head`` that pop
+takes from without looking at the others.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ _COMPACT_SLACK = 256
 #: A lane's key: (-priority, queue_timeout), so that sorted keys put the highest priority first.
 Key = tuple[int, float]
 
+#: Where ``_tail`` points when no lane was pushed to (never pushed to itself).
+_NO_LANE: deque[Run] = deque(maxlen=0)
+
 
 class OperationQueue:
     """A priority queue of operations with lazy removal and ordered expiry.
@@ -40,21 +45,37 @@ class OperationQueue:
     True
     """
 
-    __slots__ = ("_lanes", "_order", "_stored", "_tail", "_tail_priority", "_tail_timeout", "size")
+    __slots__ = (
+        "_dead",
+        "_head",
+        "_lanes",
+        "_order",
+        "_tail",
+        "_tail_priority",
+        "_tail_timeout",
+        "size",
+    )
 
     def __init__(self) -> None:
         self._lanes: dict[Key, deque[Run]] = {}
         self._order: list[Key] = []  # the lanes' keys, sorted: highest priority first
+        # The lane pop takes from: the top priority's, when it is the only lane at it.
+        self._head: deque[Run] | None = None
         # The lane the last push went to (the next push nearly always goes there too).
-        self._tail: deque[Run] | None = None
+        self._tail: deque[Run] = _NO_LANE
         self._tail_priority: int | None = None
         self._tail_timeout = math.nan
         #: How many operations are queued (read it, never set it; len() says the same).
         self.size = 0
-        self._stored = 0  # entries in the lanes, dead ones included
+        self._dead = 0  # entries of runs no longer queued, still in the lanes
 
     def __len__(self) -> int:
         return self.size
+
+    @property
+    def _stored(self) -> int:
+        """Entries in the lanes, dead ones included."""
+        return self.size + self._dead
 
     def __iter__(self) -> Iterator[Run]:
         """The queued runs in the order they will be dispatched."""
@@ -67,18 +88,28 @@ class OperationQueue:
 
     def push(self, run: Run) -> None:
         """Queue ``run`` behind every queued operation of the same or higher priority."""
-        op = run
         lane = self._tail
-        if op.priority != self._tail_priority or op.queue_timeout != self._tail_timeout:
-            lane = self._lane(op.priority, op.queue_timeout)
-        assert lane is not None
+        if run.priority != self._tail_priority or run.queue_timeout != self._tail_timeout:
+            lane = self._lane(run.priority, run.queue_timeout)
         lane.append(run)
         run.queued = True
         self.size += 1
-        self._stored += 1
 
     def pop(self) -> Run | None:
         """Take the next operation to dispatch, or None when nothing is queued."""
+        lane = self._head
+        if lane is not None:
+            while lane:
+                run = lane.popleft()
+                if run.queued:
+                    run.queued = False
+                    self.size -= 1
+                    return run
+                self._dead -= 1
+        return self._pop_elsewhere()
+
+    def _pop_elsewhere(self) -> Run | None:
+        """``pop`` when the head lane is empty or several lanes share the top priority."""
         order = self._order
         while order:
             key = order[0]
@@ -90,13 +121,11 @@ class OperationQueue:
             lane = self._lanes[key]
             while lane:
                 run = lane.popleft()
-                self._stored -= 1
                 if run.queued:
                     run.queued = False
                     self.size -= 1
-                    if self._stored > 4 * self.size + _COMPACT_SLACK:
-                        self._compact()
                     return run
+                self._dead -= 1
             self._drop(key)
         return None
 
@@ -106,7 +135,8 @@ class OperationQueue:
             return False
         run.queued = False
         self.size -= 1
-        if self._stored > 4 * self.size + _COMPACT_SLACK:
+        self._dead += 1
+        if self._dead > 3 * self.size + _COMPACT_SLACK:
             self._compact()
         return True
 
@@ -128,15 +158,14 @@ class OperationQueue:
             lane = self._lanes[key]
             while lane and lane[0].queue_deadline <= now:
                 run = lane.popleft()
-                self._stored -= 1
                 if run.queued:
                     run.queued = False
                     self.size -= 1
                     expired.append(run)
+                else:
+                    self._dead -= 1
             if not lane:
                 self._drop(key)
-        if self._stored > 4 * self.size + _COMPACT_SLACK:
-            self._compact()
         expired.sort(key=lambda run: run.seq)
         return expired
 
@@ -146,6 +175,7 @@ class OperationQueue:
         if lane is None:
             lane = self._lanes[key] = deque()
             bisect.insort(self._order, key)
+            self._reorder()
         self._tail, self._tail_priority, self._tail_timeout = lane, priority, queue_timeout
         return lane
 
@@ -153,15 +183,22 @@ class OperationQueue:
         """Forget an empty lane."""
         lane = self._lanes.pop(key)
         self._order.remove(key)
+        self._reorder()
         if lane is self._tail:
-            self._tail, self._tail_priority, self._tail_timeout = None, None, math.nan
+            self._tail, self._tail_priority, self._tail_timeout = _NO_LANE, None, math.nan
+
+    def _reorder(self) -> None:
+        """The lanes changed: which one, if any, is the head lane now."""
+        order = self._order
+        alone = len(order) == 1 or (len(order) > 1 and order[1][0] != order[0][0])
+        self._head = self._lanes[order[0]] if alone else None
 
     def _live_head(self, key: Key) -> Run | None:
         """The lane's first queued run (dropping dead heads; the lane too, if emptied)."""
         lane = self._lanes[key]
         while lane and not lane[0].queued:
             lane.popleft()
-            self._stored -= 1
+            self._dead -= 1
         if not lane:
             self._drop(key)
             return None
@@ -179,11 +216,8 @@ class OperationQueue:
         if best is None or best_key is None:
             return None
         self._lanes[best_key].popleft()
-        self._stored -= 1
         best.queued = False
         self.size -= 1
-        if self._stored > 4 * self.size + _COMPACT_SLACK:
-            self._compact()
         return best
 
     def _compact(self) -> None:
@@ -194,5 +228,6 @@ class OperationQueue:
             else:
                 del self._lanes[key]
                 self._order.remove(key)
-        self._tail, self._tail_priority, self._tail_timeout = None, None, math.nan
-        self._stored = sum(map(len, self._lanes.values()))
+        self._reorder()
+        self._tail, self._tail_priority, self._tail_timeout = _NO_LANE, None, math.nan
+        self._dead = 0
