@@ -139,9 +139,7 @@ def test_queue_matches_a_sorted_list_model(steps: list[tuple[str, int, float]]) 
                 model.remove(run)
         elif action == "expire":
             now = clock + value
-            due = sorted(
-                (run for run in model if run.queue_deadline <= now), key=lambda o: o.seq
-            )
+            due = sorted((run for run in model if run.queue_deadline <= now), key=lambda o: o.seq)
             assert queue.pop_expired(now) == due
             model = [run for run in model if run not in due]
         assert len(queue) == len(model)
