@@ -51,6 +51,7 @@ FAILED = OperationState.FAILED
 CANCELLED = OperationState.CANCELLED
 TIMED_OUT = OperationState.TIMED_OUT
 EXPIRED = OperationState.EXPIRED
+RUN = execution.RUN
 
 
 class Engine:
@@ -227,7 +228,7 @@ class Engine:
         if runner is not None and not runner.done():
             run.runner = None
             run.claimed = True
-            runner.set_result(execution.RUN)
+            runner.set_result(RUN)
         else:
             self._unparked(run)
         if self.subscribers.callbacks:
@@ -310,7 +311,8 @@ class Engine:
         self.history.add(run)
         if run.runner is not None or run.waiters is not None:
             run.wake_all()
-        if self.subscribers.callbacks:
+        callbacks = self.subscribers.callbacks
+        if callbacks:
             self._emit("finished", run)
         if run.done_callbacks:
             assert self.loop is not None
@@ -334,10 +336,10 @@ class Engine:
             if runner is not None and not runner.done():
                 following.runner = None
                 following.claimed = True
-                runner.set_result(execution.RUN)
+                runner.set_result(RUN)
             else:
                 self._unparked(following)
-            if self.subscribers.callbacks:
+            if callbacks:
                 self._emit("started", following)
             deadline = now + following.timeout
             if deadline < self._run_timer.at:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from asyncio import Future
+from asyncio import CancelledError, Future
 from collections.abc import Callable, Generator
 from typing import Any
 
@@ -94,6 +94,20 @@ class OperationHandle(Run):
 
     def __await__(self) -> Generator[Any, Any, Any]:
         run = self
+        if run.state is QUEUED and run.runner is None:
+            # The common case, first: its first awaiter parks as its runner on a plain
+            # future (the engine checks it at dispatch) until it is handed over.
+            # (The engine's loop: asyncio.get_running_loop() costs a getpid() call.)
+            runner = run.runner = Future(loop=run.engine.loop)
+            try:
+                woken = yield from runner
+            except CancelledError:
+                self._abandon(runner)
+                raise
+            if woken == RUN:
+                yield from run_here(run)
+            if run.state is DONE:
+                return run.result_value
         while run.state is QUEUED or run.state is RUNNING:
             if run.state is RUNNING and not run.claimed:
                 run.claimed = True  # dispatched, nobody runs it yet: run it in this task
@@ -101,9 +115,8 @@ class OperationHandle(Run):
                 break
             # Park until it ends or, as its runner (the first awaiter of a queued
             # one), until it is handed over to run here. Inline: once per await.
-            # The runner parks on a plain future (the engine checks it at dispatch),
-            # anyone else on a Parked, which hears of its task's cancel at once.
-            # (The engine's loop: asyncio.get_running_loop() costs a getpid() call.)
+            # Anyone but the runner parks on a Parked, which hears of its task's
+            # cancel at once.
             parked: asyncio.Future[str]
             if run.state is QUEUED and run.runner is None:
                 parked = run.runner = Future(loop=run.engine.loop)

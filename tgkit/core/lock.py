@@ -92,8 +92,7 @@ class SessionLock:
     def hand_over(self, holder: object, now: float) -> None:
         """Pass the held lock straight to ``holder``: the scheduler's way from one
         operation to the next (no release, no ``on_release``). Only when nobody
-        waits (``awaited()`` is False)."""
-        assert self._holder is not None and not self._waiters
+        waits (``awaited()`` is False): the caller checks, this is every operation's path."""
         self._holder = holder
         self._since = now
 
