@@ -1,18 +1,21 @@
 """Engine: the lock, the queue and the running operation of one scheduler.
 
-It takes checked ``Operation`` objects from the ``Scheduler`` (its public
-face), each with its ``Run`` (its per-run state, which only the engine and the
-code running it change) and moves it from QUEUED through RUNNING to exactly
-one terminal state:
+It takes the ``Run`` of each checked operation from the ``Scheduler`` (its
+public face; a ``Run`` is the ``Operation`` with its per-run state, which only
+the engine and the code running it change, and is also the handle submit
+returns) and moves it from QUEUED through RUNNING to exactly one terminal
+state:
 
 - ``enqueue`` starts an operation at once when the lock is free and nothing
   is queued (the fast path), otherwise queues it; a new operation never
   overtakes a queued one.
-- Releasing the lock dispatches the next queued operation in the same step.
+- The lock passes from an ending operation straight to the next queued one,
+  in the same step (no release, no dispatch round).
   Nothing polls: expiry, run timeouts and the lock guard use one timer each
   (``DeadlineTimer``), armed for the earliest deadline.
-- A dispatched operation is handed to the task parked on its handle, or runs
-  in a task of its own if nobody takes it within the step (``execution.py``).
+- A dispatched operation is handed to the task parked on its handle (its
+  runner, parked on a plain future), or runs in a task of its own if nobody
+  takes it within the step (``execution.py``).
 - ``_end`` is the one place an operation ends: history, wake-ups, events,
   done callbacks, and the release of the lock; its ``Run`` is let go there.
 """
