@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tgkit.core import OperationKind
 from tgkit.core.queue import OperationQueue
-from tgkit.core.run import Run
+from tgkit.core.run import Run, new_run
 
 
 async def nothing() -> None:
@@ -21,18 +21,19 @@ async def nothing() -> None:
 
 
 def make(priority: int, queued_at: float = 0.0, queue_timeout: float = 60.0) -> Run:
-    return Run(
+    return new_run(
+        Run,
         OperationKind.SCRAPE,
         nothing,
         (),
         {},
-        label="x",
-        priority=priority,
-        timeout=1.0,
-        queue_timeout=queue_timeout,
-        queued_at=queued_at,
-        engine=None,  # type: ignore[arg-type]  # no engine here
-        context=contextvars.copy_context(),
+        "x",
+        priority,
+        1.0,
+        queue_timeout,
+        queued_at,
+        None,  # type: ignore[arg-type]  # no engine here
+        contextvars.copy_context(),
     )
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tgkit.core.kinds import OperationKind
 from tgkit.core.operation import _NO_PROGRESS, Operation, OperationState, next_seq
@@ -40,8 +40,8 @@ RUNNING = OperationState.RUNNING
 class Run(Operation):
     """An operation as its ``Engine`` runs it. Made by ``Scheduler.submit`` (as a handle).
 
-    >>> run = Run(kind, func, args, kwargs, "label", 5, 300.0, 60.0, engine.clock(),
-    ...           engine, contextvars.copy_context())  # doctest: +SKIP
+    >>> run = new_run(Run, kind, func, args, kwargs, "label", 5, 300.0, 60.0,
+    ...               engine.clock(), engine, contextvars.copy_context())  # doctest: +SKIP
     """
 
     __slots__ = (
@@ -61,60 +61,31 @@ class Run(Operation):
         "waiters",
     )
 
-    def __init__(
-        self,
-        kind: OperationKind,
-        func: Callable[..., Coroutine[Any, Any, Any]],
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-        label: str,
-        priority: int,
-        timeout: float,
-        queue_timeout: float,
-        queued_at: float,
-        engine: Engine,
-        context: contextvars.Context | None,
-    ) -> None:
-        # Operation.__init__'s work, inline (one call fewer on every submit).
-        self.seq = next_seq()
-        self.kind = kind
-        self.label = label
-        self.func = func
-        self.args = args
-        self.kwargs = kwargs
-        self.priority = priority
-        self.timeout = timeout
-        self.queue_timeout = queue_timeout
-        self.queued_at = queued_at
-        self.wall_offset = engine.wall_offset if engine is not None else 0.0
-        self.state = QUEUED
-        self.progress = _NO_PROGRESS
-        self.engine = engine
-        #: The context it was submitted in (its own task, if it gets one, runs there).
-        self.context = context
-        # None until set: the times, the outcome, what it gathered, its report and
-        # parent; the task running it, the awaiter parked to run it, everyone else
-        # waiting for its end, done callbacks, inline children and its parent's run,
-        # the error a cancel accepted for it will end it with.
-        self.started_at = self.finished_at = self.error = self.result_value = self.partial = (
-            self._report
-        ) = self.parent_id = self.task = self.runner = self.waiters = self.done_callbacks = (
-            self.children
-        ) = self.parent = self.cancel_error = None
-        #: Taken to run (by its awaiter or a task of its own); ended by its run timeout;
-        #: in the queue (the queue removes lazily and checks this).
-        self.claimed = self.timed_out = self.queued = False
-        #: Cancels sent to its task (taken back with ``uncancel`` when it ends), and
-        #: the task's ``cancelling()`` when the run began.
-        self.cancels_sent = self.cancelling_before = 0
-
+    engine: Engine
+    #: The context it was submitted in (its own task, if it gets one, runs there).
+    context: contextvars.Context | None
+    #: Taken to run (by its awaiter or a task of its own); ended by its run timeout;
+    #: in the queue (the queue removes lazily and checks this).
+    claimed: bool
+    timed_out: bool
+    queued: bool
+    #: Cancels sent to its task (taken back with ``uncancel`` when it ends), and
+    #: the task's ``cancelling()`` when the run began.
+    cancels_sent: int
+    cancelling_before: int
+    #: The task running it; the awaiter parked to run it; everyone else waiting for its end.
     task: asyncio.Task[Any] | None
     runner: asyncio.Future[str] | None
     waiters: list[asyncio.Future[str]] | None
     done_callbacks: list[Callable[[Operation], None]] | None
+    #: Inline operations it started that are still live, and its own parent's run.
     children: set[Run] | None
     parent: Run | None
+    #: The error a cancel accepted for it will end it with.
     cancel_error: BaseException | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(f"a {type(self).__name__} is made by tgkit.core.run.new_run (or submit)")
 
     def __repr__(self) -> str:
         return f"<Run {self.describe()} {self.state.name}>"
@@ -212,3 +183,62 @@ class Run(Operation):
         parent = self.parent
         if parent is not None and parent.children is not None:
             parent.children.discard(self)
+
+
+R = TypeVar("R", bound=Run)
+_new = object.__new__
+
+
+def new_run(
+    cls: type[R],
+    kind: OperationKind,
+    func: Callable[..., Coroutine[Any, Any, Any]],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    label: str,
+    priority: int,
+    timeout: float,
+    queue_timeout: float,
+    queued_at: float,
+    engine: Engine,
+    context: contextvars.Context | None,
+) -> R:
+    """A new ``cls`` (``Run`` or ``OperationHandle``), QUEUED, with every field set.
+
+    Runs are made here, not by an ``__init__``: calling a class whose
+    ``__init__`` is Python code takes CPython 3.11's slow generic path, and
+    submit makes one per operation.
+    """
+    run = _new(cls)
+    run.seq = next_seq()
+    run.kind = kind
+    run.label = label
+    run.func = func
+    run.args = args
+    run.kwargs = kwargs
+    run.priority = priority
+    run.timeout = timeout
+    run.queue_timeout = queue_timeout
+    run.queued_at = queued_at
+    run.wall_offset = engine.wall_offset if engine is not None else 0.0
+    run.state = QUEUED
+    run.progress = _NO_PROGRESS
+    run.engine = engine
+    #: The context it was submitted in (its own task, if it gets one, runs there).
+    run.context = context
+    # None until set: the times, the outcome, what it gathered, its report and
+    # parent; the task running it, the awaiter parked to run it, everyone else
+    # waiting for its end, done callbacks, inline children and its parent's run,
+    # the error a cancel accepted for it will end it with.
+    run.started_at = run.finished_at = run.error = run.result_value = run.partial = run._report = (
+        run.parent_id
+    ) = run.task = run.runner = run.waiters = run.done_callbacks = run.children = run.parent = (
+        run.cancel_error
+    ) = None
+    #: Taken to run (by its awaiter or a task of its own); ended by its run timeout;
+    #: in the queue (the queue removes lazily and checks this).
+    run.claimed = run.timed_out = run.queued = False
+    #: Cancels sent to its task (taken back with ``uncancel`` when it ends), and
+    #: the task's ``cancelling()`` when the run began.
+    run.cancels_sent = run.cancelling_before = 0
+    return run

@@ -27,7 +27,7 @@ from tgkit.core.handle import OperationHandle
 from tgkit.core.kinds import OperationKind
 from tgkit.core.lock import SessionLock
 from tgkit.core.operation import Operation, OperationState, _current, current_operation
-from tgkit.core.run import Run
+from tgkit.core.run import Run, new_run
 from tgkit.core.submission import check_func, check_label, name_of
 from tgkit.core.views import OperationRecord, SchedulerEvent, SchedulerSnapshot, view_of, wall
 
@@ -218,7 +218,8 @@ class Scheduler:
             or get_ident() != engine.thread
         ):
             self._check_open(inline)
-        handle = OperationHandle(
+        handle = new_run(
+            OperationHandle,
             kind,
             func,
             args,
