@@ -109,8 +109,10 @@ def _take_back(task: asyncio.Task[Any], sent: int, cancelling: int | None) -> No
 
 
 class Parked(asyncio.Future[str]):
-    """The future an awaiter of a handle is parked on.
+    """The future an awaiter parks on to wait for the end of an operation run elsewhere.
 
+    (Its runner, the first awaiter of a queued operation, parks on a plain
+    future: asyncio's tasks take a slower path for every Future subclass.)
     Cancelling the awaiting task calls ``cancel()`` on the future it waits
     for, synchronously: that is where the operation learns of it. Waiting
     until the task resumes would be too late when the operation ends in the
@@ -124,16 +126,8 @@ class Parked(asyncio.Future[str]):
     def cancel(self, msg: Any = None) -> bool:
         cancelled = super().cancel(msg=msg)
         run = self.run
-        op = run
-        if op.state.is_terminal:
-            return cancelled
-        reason = "the task awaiting it was cancelled"
-        if not cancelled and self.result() == RUN and run.task is None:
-            # handed over, not started: the task will not run it (handle._abandon ends it)
-            if not run.ending:
-                run.cancel_error = outcomes.cancelled(op, "running", reason, "task")
-        else:
-            run.engine._cancel(run, reason=reason, by="task")
+        if not run.state.is_terminal:
+            run.engine._cancel(run, reason="the task awaiting it was cancelled", by="task")
         return cancelled
 
 
