@@ -72,6 +72,7 @@ class Engine:
         self.running: Run | None = None
         self.subscribers = Subscribers()
         self.history = History(config.history_size)
+        self._remember = self.history.remember
         self.expiry = DeadlineTimer(self._expire_due)
         self._run_timer = DeadlineTimer(self._run_timer_due)
         self._lock_guard = LockGuard(self.lock, self.queue, config.lock_timeout, self._lock_gone)
@@ -311,7 +312,23 @@ class Engine:
         run.context = run.task = None
         if run.parent is not None:
             run.released()
-        self.history.add(run)
+        # History.add's entry, built here from what is at hand (a call fewer per operation)
+        self._remember(
+            (
+                run.seq,
+                run.kind,
+                run.label,
+                run.priority,
+                state,
+                run.queued_at,
+                run.started_at,
+                now,
+                error,
+                run._report,
+                run.parent_id,
+                run.wall_offset,
+            )
+        )
         if run.runner is not None or run.waiters is not None:
             run.wake_all()
         callbacks = self.subscribers.callbacks
@@ -328,10 +345,10 @@ class Engine:
         # inline for that common case.
         self.running = None
         queue, lock = self.queue, self.lock
-        if queue.size and not lock.awaited() and not self._guarding:
+        if queue.size and not lock._waiters and not self._guarding:
             following = queue.pop()
             assert following is not None
-            lock.hand_over(following, now)
+            lock._holder, lock._since = following, now  # SessionLock.hand_over, inline
             self.running = following
             following.state = RUNNING
             following.started_at = now

@@ -22,10 +22,14 @@ class History:
     ()
     """
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_entries", "remember")
 
     def __init__(self, size: int) -> None:
         self._entries: deque[OperationRecord | tuple[Any, ...]] = deque(maxlen=size)
+        #: Keep an entry as ``add`` builds it (the engine builds it inline, on every
+        #: operation's path): (seq, kind, label, priority, state, queued_at,
+        #: started_at, finished_at, error, report, parent_id, wall_offset).
+        self.remember = self._entries.append
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -89,6 +89,8 @@ class SessionLock:
         """True while code outside the scheduler waits in ``acquire`` (it goes first)."""
         return bool(self._waiters)
 
+    # The scheduler's engine does what hand_over does inline when one operation
+    # ends and the next starts (it reads _waiters and sets _holder and _since).
     def hand_over(self, holder: object, now: float) -> None:
         """Pass the held lock straight to ``holder``: the scheduler's way from one
         operation to the next (no release, no ``on_release``). Only when nobody
