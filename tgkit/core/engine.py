@@ -23,7 +23,6 @@ state:
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import math
 import threading
@@ -31,7 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tgkit.core import execution, outcomes
+from tgkit.core import cancelling, execution, outcomes
 from tgkit.core.config import SchedulerConfig
 from tgkit.core.errors import LockTimeout
 from tgkit.core.events import Subscribers
@@ -116,7 +115,13 @@ class Engine:
         if self.running is None and not self.queue.size and self.lock.try_acquire(run, now):
             self._start(run, now)
             return
-        self.queue.push(run)
+        queue = self.queue
+        if run.priority == queue._tail_priority and run.queue_timeout == queue._tail_timeout:
+            queue._tail.append(run)  # OperationQueue.push, inline for the common case
+            run.queued = True
+            queue.size += 1
+        else:
+            queue.push(run)
         deadline = now + run.queue_timeout
         if deadline < self.expiry.at:
             self.expiry.arm(deadline)
@@ -135,67 +140,13 @@ class Engine:
             # inline operations are rare: a timer each (lock holders share one)
             self.loop.call_at(op.started_at + op.timeout, self._time_out, run)
 
-    # -- cancelling ----------------------------------------------------------------
+    # -- cancelling (tgkit/core/cancelling.py) ------------------------------------
 
-    def _cancel(
-        self,
-        run: Run,
-        *,
-        reason: str | None = None,
-        error: BaseException | None = None,
-        by: str = "handle",
-    ) -> bool:
-        op = run
-        if op.state is QUEUED:
-            self.queue.discard(run)
-            error = error or run.cancel_error or outcomes.cancelled(op, "queued", reason, by)
-            self._end(run, CANCELLED, error)
-            return True
-        if op.state is RUNNING:
-            if run.timed_out:
-                return False  # its timeout is already ending it
-            if run.cancel_error is None:
-                run.cancel_error = error or outcomes.cancelled(op, "running", reason, by)
-            run.cancel_task()
-            return True
-        return False
-
-    def _cancel_from_anywhere(self, run: Run, by: str = "handle") -> bool:
-        try:
-            on_loop = asyncio.get_running_loop() is self.loop
-        except RuntimeError:
-            on_loop = False
-        if on_loop or self.loop is None:
-            return self._cancel(run, by=by)
-        # Another thread (a widget, a cell): accept the cancel here, under the lock
-        # _end decides under, so the operation cannot end DONE after we said True.
-        op = run
-        with self._ending:
-            self._cross_thread = True  # before reading the state: _end reads it after writing
-            if op.state.is_terminal or run.timed_out:
-                return False
-            if run.cancel_error is None:
-                where = "queued" if op.state is QUEUED else "running"
-                run.cancel_error = outcomes.cancelled(op, where, by=by)
-        self.loop.call_soon_threadsafe(functools.partial(self._cancel, run, by=by))
-        return True
-
-    def live_runs(self) -> list[Run]:
-        """The running operation's run, its inline children's, and the queue's."""
-        live = []
-        pending = [self.running] if self.running is not None else []
-        while pending:
-            run = pending.pop()
-            live.append(run)
-            pending.extend(run.children or ())
-        live.extend(self.queue)
-        return live
-
-    def end_queued(self, error_for: Callable[[Operation], BaseException]) -> None:
-        """End every queued operation CANCELLED with ``error_for(op)``."""
-        for run in list(self.queue):
-            self.queue.discard(run)
-            self._end(run, CANCELLED, error_for(run))
+    _cancel = cancelling.cancel
+    _cancel_from_anywhere = cancelling.cancel_from_anywhere
+    _decide = cancelling.decide
+    live_runs = cancelling.live_runs
+    end_queued = cancelling.end_queued
 
     # -- running -----------------------------------------------------------------
 
@@ -346,7 +297,19 @@ class Engine:
         self.running = None
         queue, lock = self.queue, self.lock
         if queue.size and not lock._waiters and not self._guarding:
-            following = queue.pop()
+            following = None
+            lane = queue._head  # OperationQueue.pop, inline for the common case
+            if lane is not None:
+                while lane:
+                    candidate = lane.popleft()
+                    if candidate.queued:
+                        candidate.queued = False
+                        queue.size -= 1
+                        following = candidate
+                        break
+                    queue._dead -= 1
+            if following is None:
+                following = queue._pop_elsewhere()
             assert following is not None
             lock._holder, lock._since = following, now  # SessionLock.hand_over, inline
             self.running = following
@@ -366,17 +329,6 @@ class Engine:
                 self._run_timer.arm(deadline)
             return
         self._next(now)
-
-    def _decide(
-        self, run: Run, state: OperationState, error: BaseException | None, result: Any
-    ) -> tuple[OperationState, BaseException | None, Any]:
-        """The terminal state, under the lock a cancel from another thread is accepted under."""
-        with self._ending:
-            if run.cancel_error is not None and state is not CANCELLED:
-                # a cancel accepted from another thread while it was ending: it wins
-                state, error, result = CANCELLED, run.cancel_error, None
-            run.state = state
-        return state, error, result
 
     def _next(self, now: float) -> None:
         """The running operation has ended and the lock was not simply passed on."""

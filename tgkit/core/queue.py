@@ -86,6 +86,8 @@ class OperationQueue:
             live = ([run for run in self._lanes[key] if run.queued] for key in group)
             yield from heapq.merge(*live, key=lambda run: run.seq)
 
+    # The engine does what push and pop do inline in the common case (the tail
+    # lane for a push, the head lane for a pop): change them together.
     def push(self, run: Run) -> None:
         """Queue ``run`` behind every queued operation of the same or higher priority."""
         lane = self._tail
