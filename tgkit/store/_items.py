@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,10 +39,12 @@ _STR = frozenset({str})
 @dataclass(frozen=True, slots=True)
 class Page:
     """A page ready to write: each item's key (a user id, or a (chat id, message
-    id) pair), in order, and the JSON text of its records. ``subset(indexes)``
-    encodes only those records (the ones not stored yet, when some were)."""
+    id) pair), in order, the same keys as a set, and the JSON text of its records.
+    ``subset(indexes)`` encodes only those records (the ones not stored yet, when
+    some were)."""
 
     keys: list[Hashable]
+    key_set: set[Hashable]
     body: str
     subset: Callable[[list[int]], str]
 
@@ -80,7 +82,7 @@ class KnownItems:
         self._remember(collection_id, last_page, keys)
         return keys
 
-    def added(self, collection_id: int, page_id: int, keys: list[Hashable]) -> None:
+    def added(self, collection_id: int, page_id: int, keys: Collection[Hashable]) -> None:
         """Our own page ``page_id`` with ``keys`` is committed."""
         known = self._collections.get(collection_id)
         if known is not None and known[0] < page_id:
@@ -97,7 +99,7 @@ def page_from_columns(kind: str, columns: Mapping[str, Sequence[Any]]) -> Page:
     """A page of records given as one list per field (all of one length)."""
     rows = _check_columns(columns)
     keys = _keys(kind, [columns.get(field) or [None] * rows for field in ITEM_KEYS[kind]])
-    first = _first_sightings(keys)
+    key_set, first = _first_sightings(keys)
     if first is not None:
         columns = {name: [values[i] for i in first] for name, values in columns.items()}
         keys, rows = [keys[i] for i in first], len(first)
@@ -106,7 +108,7 @@ def page_from_columns(kind: str, columns: Mapping[str, Sequence[Any]]) -> Page:
         chosen = {name: [values[i] for i in indexes] for name, values in columns.items()}
         return _pages.encode_columns(chosen, rows=len(indexes))
 
-    return Page(keys, _pages.encode_columns(columns, rows=rows), subset)
+    return Page(keys, key_set, _pages.encode_columns(columns, rows=rows), subset)
 
 
 def page_from_records(kind: str, records: Sequence[Mapping[str, Any]]) -> Page:
@@ -116,37 +118,40 @@ def page_from_records(kind: str, records: Sequence[Mapping[str, Any]]) -> Page:
         return page_from_columns(kind, columns)
     fields = ITEM_KEYS[kind]
     keys = _keys(kind, [[_field(record, field) for record in records] for field in fields])
-    first = _first_sightings(keys)
+    key_set, first = _first_sightings(keys)
     if first is not None:
         records, keys = [records[i] for i in first], [keys[i] for i in first]
 
     def subset(indexes: list[int]) -> str:
         return _pages.encode_records([records[i] for i in indexes])
 
-    return Page(keys, _pages.encode_records(records), subset)
+    return Page(keys, key_set, _pages.encode_records(records), subset)
 
 
 def add_page(
     conn: sqlite3.Connection, known: KnownItems, collection_id: int, page: Page
-) -> tuple[int, list[Hashable]]:
+) -> tuple[int, Collection[Hashable]]:
     """Insert the page's items not stored yet, inside the caller's transaction.
 
-    Returns the new page's id (0 when nothing was new) and the new items' keys;
-    tell ``known.added`` once the transaction has committed.
+    Returns the new page's id (0 when nothing was new) and the new items' keys (a
+    set when all are new: a set adds to another without hashing again); tell
+    ``known.added`` once the transaction has committed.
     """
     if not page.keys:
         return 0, []
     stored = known.stored(conn, collection_id)
-    if stored.isdisjoint(page.keys):  # the usual case: every item is new
-        keys, body = page.keys, page.body
+    if stored.isdisjoint(page.key_set):  # the usual case: every item is new
+        keys: Collection[Hashable] = page.key_set
+        key_list, body = page.keys, page.body
     else:
         new = [index for index, key in enumerate(page.keys) if key not in stored]
         if not new:
             return 0, []
-        keys, body = [page.keys[index] for index in new], page.subset(new)
+        keys = key_list = [page.keys[index] for index in new]
+        body = page.subset(new)
     cursor = conn.execute(
         "INSERT INTO pages (collection_id, keys, body) VALUES (?, ?, ?)",
-        (collection_id, encode_keys(keys), body),
+        (collection_id, encode_keys(key_list), body),
     )
     assert cursor.lastrowid is not None
     return cursor.lastrowid, keys
@@ -223,14 +228,16 @@ def _key_column(kind: str, field: str, values: Sequence[Any]) -> Sequence[int]:
     return values
 
 
-def _first_sightings(keys: list[Hashable]) -> list[int] | None:
-    """Indexes of each key's first record when the page repeats a key, else None."""
-    if len(set(keys)) == len(keys):
-        return None
+def _first_sightings(keys: list[Hashable]) -> tuple[set[Hashable], list[int] | None]:
+    """The keys as a set, and the indexes of each key's first record when the page
+    repeats a key (else None)."""
+    key_set = set(keys)
+    if len(key_set) == len(keys):
+        return key_set, None
     seen: set[Hashable] = set()
     first = []
     for index, key in enumerate(keys):
         if key not in seen:
             seen.add(key)
             first.append(index)
-    return first
+    return key_set, first
