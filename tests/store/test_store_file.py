@@ -251,4 +251,4 @@ def test_a_schema_1_store_is_upgraded_and_reads_back_exactly(tmp_path: Path) -> 
     with sqlite3.connect(path) as conn:
         tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
         version = conn.execute("SELECT value FROM tgkit_meta").fetchone()
-    assert "items" not in tables and version == (str(SCHEMA_VERSION),) == ("2",)
+    assert "items" not in tables and version == (str(SCHEMA_VERSION),) == ("3",)

@@ -45,8 +45,8 @@ class Page:
 
     keys: list[Hashable]
     key_set: set[Hashable]
-    body: str
-    subset: Callable[[list[int]], str]
+    body: str | bytes
+    subset: Callable[[list[int]], str | bytes]
 
 
 class KnownItems:
@@ -104,7 +104,7 @@ def page_from_columns(kind: str, columns: Mapping[str, Sequence[Any]]) -> Page:
         columns = {name: [values[i] for i in first] for name, values in columns.items()}
         keys, rows = [keys[i] for i in first], len(first)
 
-    def subset(indexes: list[int]) -> str:
+    def subset(indexes: list[int]) -> str | bytes:
         chosen = {name: [values[i] for i in indexes] for name, values in columns.items()}
         return _pages.encode_columns(chosen, rows=len(indexes))
 

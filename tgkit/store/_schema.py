@@ -12,7 +12,10 @@ from pathlib import Path
 from tgkit.store._records import StoreError
 from tgkit.store._upgrade import upgrade
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: Schemas this tgkit reads as they are (read_only=True): 3 only adds pages stored as
+#: pickle bytes (see _plain) beside schema 2's JSON ones.
+READABLE_VERSIONS = (2, 3)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tgkit_meta (
@@ -41,7 +44,7 @@ CREATE TABLE IF NOT EXISTS pages (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,  -- only grows: see _items.KnownItems
     collection_id  INTEGER NOT NULL REFERENCES collections (id),
     keys           TEXT NOT NULL,  -- JSON: [user_id, ...] or [[chat_id, message_id], ...]
-    body           TEXT NOT NULL   -- JSON: the records (see _pages)
+    body           TEXT NOT NULL   -- the records: JSON text or plain pickle bytes (_pages)
 );
 CREATE INDEX IF NOT EXISTS pages_in_order ON pages (collection_id, id);
 CREATE TABLE IF NOT EXISTS flood_waits (
@@ -163,7 +166,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     if "tgkit_meta" not in tables:
         raise StoreError(f"{path} is not a tgkit store (it has no tgkit_meta table).")
     row = conn.execute("SELECT value FROM tgkit_meta WHERE key = 'schema_version'").fetchone()
-    if row is None or int(row[0]) != SCHEMA_VERSION:
+    if row is None or int(row[0]) not in READABLE_VERSIONS:
         found = row[0] if row else "none"
         raise StoreError(
             f"The store {path} has schema {found}; this tgkit reads schema {SCHEMA_VERSION}. "

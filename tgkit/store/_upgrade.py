@@ -3,7 +3,9 @@
 Schema 1 kept one row per item (``items``: key text and record JSON); schema 2
 keeps pages of records with their items' keys. Upgrading moves each
 collection's items, in their order, into pages of records; nothing is
-re-encoded, so every record reads back exactly as before.
+re-encoded, so every record reads back exactly as before. Schema 3 stores new
+pages of plain values as pickle bytes and reads schema 2's JSON pages as they
+are: nothing to move.
 """
 
 from __future__ import annotations
