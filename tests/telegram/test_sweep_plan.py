@@ -79,3 +79,25 @@ async def test_a_sweep_finds_every_findable_member_with_few_requests(mix) -> Non
     bound = 2.5 if mix is None else 4.0  # pages per 200 findable (100,000 members: 1.3, 3)
     assert pages < bound * len(findable) / 200
     assert df.attrs["search_queries"] > 0
+
+
+async def test_members_hidden_behind_two_capped_words_are_found_by_both() -> None:
+    """The older Mary Smiths joined before 10,000+ Marys and 10,000+ Smiths: 'mary'
+    and 'smith' each stop at the cap before reaching them and no longer prefix matches
+    their words, so only a query of both words ('mary s…') finds them (the
+    1,000,000-member mixed group's 'محمد الحسن' and 'Mary Smith')."""
+    world = World(seed=3)
+    me = world.add_user("Ada", username="ada_research")
+    both = [world.add_user("Mary", "Smith") for _ in range(300)]  # the oldest members
+    marys = [world.add_user("Mary") for _ in range(10_100)]
+    smiths = [world.add_user("Smith") for _ in range(10_100)]
+    others = [world.add_user(f"Zed{n}") for n in range(300)]
+    people = [*both]
+    for n, (mary, smith) in enumerate(zip(marys, smiths, strict=True)):
+        people += [mary, smith] if n % 10 else [mary, smith, world.add_user("Mary", "Smith")]
+    people += others  # the listing shows some newer Mary Smiths: the sample has pairs
+    group = world.add_supergroup("Big", username="big_group", members=people)
+    world.join(group, me)
+    async with TelegramSession.sandbox(world, me, config=FAST) as session:
+        df = await session.scrape_group_members("@big_group")
+    assert {user.id for user in both} <= set(df["user_id"])

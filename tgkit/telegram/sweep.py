@@ -6,7 +6,9 @@ any word of a user's first name, last name or username, and each query stops
 at the same cap. So tgkit asks one prefix at a time, over digits and the
 letters of Latin, Cyrillic and Arabic scripts plus every other letter seen
 starting a word in the names already collected, and splits a query whose
-results reach the cap into longer prefixes (``a`` → ``aa``, ``ab``, …).
+results reach the cap into longer prefixes (``a`` → ``aa``, ``ab``, …) and,
+when the query is itself a whole word of members, into two-word queries
+(``mary`` → ``mary s``, …: search matches a word for each).
 
 Every request spends flood budget, so ``SweepPlan`` plans them. It uses what
 Telegram says for free and what is already collected:
@@ -49,6 +51,7 @@ __all__ = [
     "SweepPlan",
     "initial_queries",
     "next_letters",
+    "pairings",
     "refinements",
     "word_initials",
 ]
@@ -103,6 +106,29 @@ def refinements(prefix: str, seen_next: Iterable[str] = ()) -> list[str]:
     script = next((letters for letters in _SCRIPTS if prefix[-1] in letters), "")
     letters = dict.fromkeys([*seen_next, *script, *DIGITS])
     return [prefix + letter for letter in letters]
+
+
+def pairings(prefix: str, counts: PrefixCounts) -> list[str]:
+    """Queries of two words for a capped ``prefix`` that is itself a whole word of
+    collected members ("mary" → "mary s", "mary j", …): a member whose words are
+    all capped ("Mary Smith" among 20,000 Marys and Smiths) is found by no longer
+    prefix, only by both words at once. Initials seen after the word, then the rest
+    of their scripts."""
+    if " " in prefix or len(prefix) < counts.depth:
+        return []
+    seen = counts.partners(prefix)
+    scripts = [letters for letters in _SCRIPTS if any(letter in letters for letter in seen)]
+    letters = dict.fromkeys([*seen, *(letter for script in scripts for letter in script)])
+    return [query for letter in letters
+            for query in _useful([f"{prefix} {letter}"]) or
+            _useful(refinements(f"{prefix} {letter}"))]
+
+
+def _useful(queries: list[str]) -> list[str]:
+    """Queries of several words whose last word does not start the first one ("mary m"
+    matches every Mary: it narrows nothing)."""
+    return [q for q in queries
+            if " " not in q or not q.split()[0].startswith(q.split()[-1])]
 
 
 def first_letters(counts: PrefixCounts) -> list[str]:
@@ -230,7 +256,8 @@ class SweepPlan:
             self._refine(prefix)
 
     def _refine(self, prefix: str) -> None:
-        children = refinements(prefix, self._counts.next_letters(prefix))
+        children = _useful(refinements(prefix, self._counts.next_letters(prefix)))
+        children += pairings(prefix, self._counts)
         self._children[prefix] = children
         self._add(children)
 
@@ -290,11 +317,12 @@ class SweepPlan:
 
     def _estimate(self, prefix: str) -> float:
         """Telegram's count for a query not asked yet: its nearest asked ancestor's count
-        (the group's for none) times its share there, in the listing or in what is collected."""
+        (the group's for none) times its share there, in the listing or in what is collected
+        (always, for a query of several words)."""
         parent = self._ancestor(prefix)
         total = self._asked[parent][0] if parent else self.total
         base = self._sample.members if not parent else self._sample[parent]
-        if base >= _SAMPLE_MIN:
+        if base >= _SAMPLE_MIN and " " not in prefix:  # the sample counts single words
             return total * self._sample[prefix] / base
         base = self._counts.members if not parent else self._counts[parent]
         return total * self._counts[prefix] / base if base else 0.0
