@@ -10,7 +10,7 @@ from tgkit.core import SessionConfig
 from tgkit.sandbox import World
 from tgkit.sandbox.realistic import RealisticMix
 from tgkit.session import TelegramSession
-from tgkit.telegram.sweep import SweepPlan
+from tgkit.telegram.sweep import SweepPlan, pairings
 from tgkit.telegram.sweep_counts import PrefixCounts, member_words
 
 FAST = SessionConfig(pacing=False)
@@ -101,3 +101,32 @@ async def test_members_hidden_behind_two_capped_words_are_found_by_both() -> Non
     async with TelegramSession.sandbox(world, me, config=FAST) as session:
         df = await session.scrape_group_members("@big_group")
     assert {user.id for user in both} <= set(df["user_id"])
+
+
+def test_a_two_word_query_is_never_one_word_in_disguise() -> None:
+    """'ivan i' matches every Ivan (one word meets both), and 'ivan ivano' every Ivanov,
+    as 'ivano' alone would: pairings leave out a word that starts another."""
+    counts = counts_of([("Ivan", "Ivanov", None), ("Ivan", None, None), ("Ivan", "Petrov", None)])
+    queries = pairings("ivan", counts)
+    assert "ivan p" in queries
+    assert not [q for q in queries if q.split()[1].startswith("i")]
+
+
+async def test_a_few_members_reachable_under_many_unreachable_ones_are_asked_for() -> None:
+    """The listing shows 10,000 Marys, one in 20 with a username; behind them 4,000
+    Marys with no other word and 200 whose usernames start 'mary'. What 'mary' hides is
+    mostly out of any query's reach, but one in 20 of it might not be: the refinements
+    ('mary1' … 'mary9') must be asked, and find the 200 (on the 1,000,000-member mixed
+    group: 'Mary' / 'mary5242')."""
+    world = World(seed=4)
+    me = world.add_user("Ada", username="ada_research")
+    named = [world.add_user("Mary", None, f"mary{n + 5000}") for n in range(200)]
+    hidden = [world.add_user("Mary") for _ in range(4_000)]
+    listed = [world.add_user("Mary", None, f"mary_{n}" if n % 20 == 0 else None)
+              for n in range(10_000)]  # one in 20 with a username: the hidden may have some
+    people = [*named, *hidden, *listed]
+    group = world.add_supergroup("Big", username="big_group", members=people)
+    world.join(group, me)
+    async with TelegramSession.sandbox(world, me, config=FAST) as session:
+        df = await session.scrape_group_members("@big_group")
+    assert {user.id for user in named} <= set(df["user_id"])

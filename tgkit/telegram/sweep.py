@@ -119,16 +119,19 @@ def pairings(prefix: str, counts: PrefixCounts) -> list[str]:
     seen = counts.partners(prefix)
     scripts = [letters for letters in _SCRIPTS if any(letter in letters for letter in seen)]
     letters = dict.fromkeys([*seen, *(letter for script in scripts for letter in script)])
-    return [query for letter in letters
-            for query in _useful([f"{prefix} {letter}"]) or
-            _useful(refinements(f"{prefix} {letter}"))]
+    return _useful([f"{prefix} {letter}" for letter in letters])
 
 
 def _useful(queries: list[str]) -> list[str]:
-    """Queries of several words whose last word does not start the first one ("mary m"
-    matches every Mary: it narrows nothing)."""
-    return [q for q in queries
-            if " " not in q or not q.split()[0].startswith(q.split()[-1])]
+    """The queries but those of several words one of which starts another: "mary m"
+    and "ivan ivano" find no one that "mary" and "ivano" do not (one word meets both),
+    and more than they would if still capped."""
+    return [q for q in queries if " " not in q or not _overlaps(q.split())]
+
+
+def _overlaps(terms: list[str]) -> bool:
+    return any(a != b and a.startswith(b) for a in terms for b in terms) or \
+        len(set(terms)) < len(terms)
 
 
 def first_letters(counts: PrefixCounts) -> list[str]:
@@ -339,7 +342,10 @@ class SweepPlan:
     def _needed(self, prefix: str) -> bool:
         """Whether a query expected to bring nothing must still be asked to be sure: a
         letter while members are missing, a refinement while its parent hides members
-        that a refinement can reach."""
+        that a refinement can reach: more than 2 % of what it hides (the listing's share
+        of members with more words than the parent's own, give or take a few: a
+        million-member group's 'Mary' hides thousands out of any query's reach and a
+        hundred with a username 'mary5242', which 'mary5' finds)."""
         if prefix in self._extra or prefix in self._asked:
             return False
         if len(prefix) == 1:
@@ -349,7 +355,7 @@ class SweepPlan:
             return False
         missing = self._asked[parent][0] - self._counts[parent]
         reachable = missing - self._exact_missing(parent)
-        return reachable > 0.1 * missing + 2
+        return reachable > 0.02 * missing + 2
 
     def _exact_missing(self, prefix: str) -> float:
         """Members of ``prefix`` not collected whose one searchable word is ``prefix``
