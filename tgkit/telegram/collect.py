@@ -42,6 +42,7 @@ from tgkit import provenance
 from tgkit.core import current_operation
 from tgkit.errors import FloodWait
 from tgkit.frames import SCHEMAS, frame_from_columns
+from tgkit.telegram.collect_chunks import ChunkedColumns
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ _KEY_COLUMNS = {
     "network_edges": ("source_chat_id", "edge_id"),
     "events": ("event_id",),
 }
+#: Kinds whose rows are kept as typed chunks (``collect_chunks``): the large ones.
+_CHUNKED_KINDS = frozenset({"members"})
 
 
 class PageCollector:
@@ -75,6 +78,7 @@ class PageCollector:
         self._store = store
         self._collection = collection
         self._columns: dict[str, list[Any]] = {name: [] for name in self._names}
+        self._chunks = ChunkedColumns(kind) if kind in _CHUNKED_KINDS else None
         self._keys: set[Any] = set()
         self.checkpoint: dict[str, Any] = dict(collection.checkpoint) if collection else {}
         self.complete = bool(collection is not None and collection.status == "complete")
@@ -136,8 +140,10 @@ class PageCollector:
         known = self._keys
         return [key for key in keys if key not in known]
 
-    def column(self, name: str) -> list[Any]:
-        """The values collected so far in column ``name`` (do not modify)."""
+    def column(self, name: str) -> Sequence[Any]:
+        """The values collected so far in column ``name`` (a live view; do not modify)."""
+        if self._chunks is not None:
+            return self._chunks.column(name)
         return self._columns[name]
 
     def add(self, columns: Mapping[str, list[Any]], *, checkpoint: Mapping[str, Any]) -> int:
@@ -157,9 +163,11 @@ class PageCollector:
 
     def frame(self, attrs: Mapping[str, Any] | None = None) -> pd.DataFrame:
         """The collected rows as a typed DataFrame with ``attrs`` (``from_store`` False)."""
-        frame = frame_from_columns(
-            self.kind, self._columns, {**self._with_id(attrs), "from_store": False}
-        )
+        attrs = {**self._with_id(attrs), "from_store": False}
+        if self._chunks is not None:
+            frame = self._chunks.frame(attrs)
+        else:
+            frame = frame_from_columns(self.kind, self._columns, attrs)
         if not self._order_by:
             return frame
         ordered = frame.sort_values(self._order_by, kind="stable", ignore_index=True)
@@ -217,14 +225,16 @@ class PageCollector:
         return list(zip(*(columns[name] for name in self._key_columns), strict=True))
 
     def _extend(self, columns: Mapping[str, list[Any]]) -> None:
+        key_values = [columns[name] for name in self._key_columns]
+        if len(self._key_columns) == 1:
+            self._keys.update(key_values[0])
+        else:
+            self._keys.update(zip(*key_values, strict=True))
+        if self._chunks is not None:
+            self._chunks.extend(columns)
+            return
         for name in self._names:
             self._columns[name].extend(columns[name])
-        key_values = [self._columns[name] for name in self._key_columns]
-        start = len(self._keys)
-        if len(self._key_columns) == 1:
-            self._keys.update(key_values[0][start:])
-        else:
-            self._keys.update(zip(*(values[start:] for values in key_values), strict=True))
 
 
 def frame_columns(kind: str, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
