@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tgkit.core.kinds import OperationKind
-from tgkit.core.operation import _NO_PROGRESS, Operation, OperationState, next_seq
+from tgkit.core.operation import Operation, OperationState
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 RUN = "run"
 ENDED = "ended"
 
-QUEUED = OperationState.QUEUED
 RUNNING = OperationState.RUNNING
 
 
@@ -187,6 +186,9 @@ class Run(Operation):
 
 R = TypeVar("R", bound=Run)
 _new = object.__new__
+# Operation's own fields are set by its __init__ called as a plain function (a fast
+# Python call), not through the class (the slow path new_run avoids).
+_init_operation = Operation.__init__
 
 
 def new_run(
@@ -210,29 +212,16 @@ def new_run(
     submit makes one per operation.
     """
     run = _new(cls)
-    run.seq = next_seq()
-    run.kind = kind
-    run.label = label
-    run.func = func
-    run.args = args
-    run.kwargs = kwargs
-    run.priority = priority
-    run.timeout = timeout
-    run.queue_timeout = queue_timeout
-    run.queued_at = queued_at
-    run.wall_offset = engine.wall_offset if engine is not None else 0.0
-    run.state = QUEUED
-    run.progress = _NO_PROGRESS
+    _init_operation(run, kind, func, args, kwargs, label, priority, timeout, queue_timeout,
+                    queued_at, engine.wall_offset if engine is not None else 0.0)
     run.engine = engine
     #: The context it was submitted in (its own task, if it gets one, runs there).
     run.context = context
-    # None until set: the times, the outcome, what it gathered, its report and
-    # parent; the task running it, the awaiter parked to run it, everyone else
-    # waiting for its end, done callbacks, inline children and its parent's run,
-    # the error a cancel accepted for it will end it with.
-    run.started_at = run.finished_at = run.error = run.result_value = run.partial = run._report = (
-        run.parent_id
-    ) = run.task = run.runner = run.waiters = run.done_callbacks = run.children = run.parent = (
+    # The run's own fields (Operation.__init__ set the operation's), None until set:
+    # the task running it, the awaiter parked to run it, everyone else waiting for
+    # its end, done callbacks, inline children and its parent's run, the error a
+    # cancel accepted for it will end it with.
+    run.task = run.runner = run.waiters = run.done_callbacks = run.children = run.parent = (
         run.cancel_error
     ) = None
     #: Taken to run (by its awaiter or a task of its own); ended by its run timeout;
