@@ -120,15 +120,8 @@ class OperationQueue:
                 if run is None:
                     continue
                 return run
-            lane = self._lanes[key]
-            while lane:
-                run = lane.popleft()
-                if run.queued:
-                    run.queued = False
-                    self.size -= 1
-                    return run
-                self._dead -= 1
-            self._drop(key)
+            if self._live_head(key) is not None:  # drops the lane if it has none
+                return self._take_head(key)
         return None
 
     def discard(self, run: Run) -> bool:
@@ -217,10 +210,14 @@ class OperationQueue:
                 best, best_key = head, key
         if best is None or best_key is None:
             return None
-        self._lanes[best_key].popleft()
-        best.queued = False
+        return self._take_head(best_key)
+
+    def _take_head(self, key: Key) -> Run:
+        """Take the lane's head, which ``_live_head`` just found queued."""
+        run = self._lanes[key].popleft()
+        run.queued = False
         self.size -= 1
-        return best
+        return run
 
     def _compact(self) -> None:
         for key, lane in list(self._lanes.items()):
