@@ -20,19 +20,18 @@ from __future__ import annotations
 
 import asyncio
 import io
-import math
 import threading
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
-import looptime
 import pandas as pd
 import pytest
 from channel_worlds import FAST, until
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from virtual_clock import virtual_loop
 
 from tgkit.sandbox import World
 from tgkit.sandbox.shapes import PushPlan
@@ -158,25 +157,6 @@ def _check(truth: _Truth, chats: dict[str, Any], events: pd.DataFrame,
         assert mine["text"].iloc[-1] == truth.posted[key], f"{key}: the last edit's text"
 
 
-#: looptime's tick: a power of two, so virtual times stay exact in floats.
-TICK = 2.0**-20
-
-
-def _virtual_loop() -> asyncio.AbstractEventLoop:
-    """looptime's loop with every timer on the first whole tick not before it (as in
-    tests/session/test_session_realistic.py): asyncio fires a timer up to 1 ns early, so
-    on looptime's plain clock a deadline a float error past a tick fired with the clock
-    short of it, and Telethon's update loop waited again at once, for ever."""
-    loop = looptime.new_event_loop(resolution=TICK)
-    call_at = loop.call_at
-
-    def call_at_a_tick(when: float, *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
-        return call_at(math.ceil(when / TICK) * TICK, *args, **kwargs)
-
-    loop.call_at = call_at_a_tick  # type: ignore[method-assign]
-    return loop
-
-
 def _run_bounded(scenario: Any, *, virtual_end: float) -> None:
     """Run ``scenario`` on a looptime loop: a failure, not a hang, if it overruns or if
     the virtual clock stands still for ``STILL_CLOCK_LIMIT_S`` of wall time (a busy loop)."""
@@ -220,7 +200,7 @@ def _run_bounded(scenario: Any, *, virtual_end: float) -> None:
             watcher.join()
         del task
 
-    with asyncio.Runner(loop_factory=_virtual_loop) as runner:
+    with asyncio.Runner(loop_factory=virtual_loop) as runner:
         runner.run(bounded())
     if failure:
         pytest.fail(failure[0])

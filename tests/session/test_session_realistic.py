@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import math
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -25,6 +24,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from session_worlds import FAST, Small, build_small, until
+from virtual_clock import virtual_loop
 
 from tgkit.core import OperationState
 from tgkit.sandbox import World
@@ -161,7 +161,7 @@ def _run_bounded(
     virtual_end: float,
     loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
 ) -> None:
-    """Run ``scenario`` on a looptime loop (``_virtual_loop`` unless given); a failure,
+    """Run ``scenario`` on a looptime loop (``virtual_loop`` unless given); a failure,
     not a hang, if it overruns."""
     failure: list[str] = []
 
@@ -180,34 +180,10 @@ def _run_bounded(
                     "a busy loop; its tasks were at:\n" + stuck[0]
                 )
 
-    with asyncio.Runner(loop_factory=loop_factory or _virtual_loop) as runner:
+    with asyncio.Runner(loop_factory=loop_factory or virtual_loop) as runner:
         runner.run(bounded())
     if failure:
         pytest.fail(failure[0])
-
-
-#: looptime's tick: a power of two, so a time plus 0.5, 20 or 25 s is exact in floats.
-TICK = 2.0**-20
-
-
-def _virtual_loop() -> asyncio.AbstractEventLoop:
-    """looptime's loop, on which a timer is due only once the virtual clock has reached it.
-
-    asyncio runs a timer up to ``_clock_resolution`` (1 ns) early, and looptime's clock
-    moves in ticks only when the loop idles. A timer a float error past a tick
-    (``40.105 + 0.5`` is 40.605000000000004) then fired with the clock short of it, and
-    a loop that waits until ``now >= deadline`` (Telethon's update loop, for a possible
-    gap) waited again at once, for ever, at one virtual instant. Here times are whole
-    ticks (exact in floats) and a timer is set on the first tick not before it.
-    """
-    loop = looptime.new_event_loop(resolution=TICK)
-    call_at = loop.call_at
-
-    def call_at_a_tick(when: float, *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
-        return call_at(math.ceil(when / TICK) * TICK, *args, **kwargs)
-
-    loop.call_at = call_at_a_tick  # type: ignore[method-assign]
-    return loop
 
 
 @contextmanager
