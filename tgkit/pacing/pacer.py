@@ -46,7 +46,6 @@ import asyncio
 import logging
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +64,7 @@ from tgkit.pacing.state import (
     Waiting,
     WaitReason,
 )
+from tgkit.pacing.tickets import Ticket, is_turn, log_wait, planned_slot, sleep_or_change
 from tgkit.pacing.window import RateUsage, WindowLog
 
 if TYPE_CHECKING:
@@ -82,22 +82,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: Waits shorter than this are not logged (they happen all the time while paging).
-LOG_WAITS_OVER_S = 1.0
-
-
-@dataclass(eq=False, slots=True)
-class _Ticket:
-    """One caller of :meth:`Pacer.acquire`, from arrival until it may send."""
-
-    request_type: str
-    budget: str
-    reason: WaitReason | None = None
-    until: float | None = None
-    waited: dict[WaitReason, float] = field(default_factory=lambda: defaultdict(float))
-    wake: asyncio.Event = field(default_factory=asyncio.Event)
-
 
 class Pacer:
     """Holds one account's requests to its budgets and to Telegram's flood waits.
@@ -139,7 +123,7 @@ class Pacer:
         self._sleep = sleep
         self._enabled = enabled
         self._logs = {name: WindowLog(rates) for name, rates in self._budgets.items()}
-        self._queues: dict[str, deque[_Ticket]] = defaultdict(deque)
+        self._queues: dict[str, deque[Ticket]] = defaultdict(deque)
         self._floods = FloodWaits()
         self._listeners = Listeners()
         if store is not None:
@@ -189,7 +173,7 @@ class Pacer:
         if not self._queues.get(budget) and self._go_now(request_type, budget):
             add_to_report(request_type)
             return
-        ticket = _Ticket(request_type, budget)
+        ticket = Ticket(request_type, budget)
         queue = self._queues[budget]
         queue.append(ticket)
         sent = None
@@ -225,7 +209,7 @@ class Pacer:
             self._count_at(budget, log, now)
         return True
 
-    async def _wait_for_slot(self, ticket: _Ticket) -> None:
+    async def _wait_for_slot(self, ticket: Ticket) -> None:
         while True:
             now = self._clock()
             flood_until = self._floods.end(ticket.request_type)
@@ -235,41 +219,20 @@ class Pacer:
                 self._begin_wait(ticket, WaitReason.FLOOD, flood_until, None)
                 await self._wait(ticket, WaitReason.FLOOD, deadline=flood_until)
                 continue
-            until, rate = self._planned_slot(ticket, now)
-            my_turn = self._is_turn(ticket, now)
+            queue = self._queues[ticket.budget]
+            until, rate = (
+                planned_slot(queue, ticket, self._logs[ticket.budget], self._floods, now)
+                if self._enabled
+                else (now, None)
+            )
+            my_turn = is_turn(queue, ticket, self._floods, now)
             if my_turn and until <= now:
                 return
             self._begin_wait(ticket, WaitReason.BUDGET, until, rate)
             # Callers behind another one wait for it to leave, not for a time.
             await self._wait(ticket, WaitReason.BUDGET, deadline=until if my_turn else None)
 
-    def _is_turn(self, ticket: _Ticket, now: float) -> bool:
-        """Is ``ticket`` the first caller of its budget not held by a flood wait?"""
-        for other in self._queues[ticket.budget]:
-            if self._floods.end(other.request_type) <= now:
-                return other is ticket
-        return False
-
-    def _planned_slot(self, ticket: _Ticket, now: float) -> tuple[float, Rate | None]:
-        """When ``ticket`` may go if every caller ahead of it goes as soon as allowed."""
-        if not self._enabled:
-            return now, None
-        ahead = []
-        for other in self._queues[ticket.budget]:
-            if other is ticket:
-                break
-            if self._floods.end(other.request_type) <= now:
-                ahead.append(other)
-        log = self._logs[ticket.budget]
-        if ahead:
-            log = log.copy()
-        at = now
-        for _ in ahead:
-            at, _rate = log.next_allowed(at)
-            log.add(at)
-        return log.next_allowed(at)
-
-    async def _wait(self, ticket: _Ticket, reason: WaitReason, *, deadline: float | None) -> None:
+    async def _wait(self, ticket: Ticket, reason: WaitReason, *, deadline: float | None) -> None:
         """Sleep until ``deadline`` or until woken because the ticket's budget changed."""
         changed = ticket.wake
         changed.clear()
@@ -278,18 +241,9 @@ class Pacer:
             if deadline is None:
                 await changed.wait()
             else:
-                await self._sleep_or_change(deadline - started, changed)
+                await sleep_or_change(self._sleep, deadline - started, changed)
         finally:
             ticket.waited[reason] += max(0.0, self._clock() - started)
-
-    async def _sleep_or_change(self, delay: float, changed: asyncio.Event) -> None:
-        sleeper = asyncio.ensure_future(self._sleep(delay))
-        watcher = asyncio.ensure_future(changed.wait())
-        try:
-            await asyncio.wait((sleeper, watcher), return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            watcher.cancel()
 
     def _wake(self, budget: str, *, everyone: bool) -> None:
         """Wake the budget's waiters to look again: all, or the next caller whose turn it is."""
@@ -301,7 +255,7 @@ class Pacer:
                 ticket.wake.set()
                 return
 
-    def _count(self, ticket: _Ticket) -> None:
+    def _count(self, ticket: Ticket) -> None:
         if self._enabled:
             self._count_at(ticket.budget, self._logs[ticket.budget], self._clock())
 
@@ -388,18 +342,18 @@ class Pacer:
         return self._listeners.subscribe(callback)
 
     def _begin_wait(
-        self, ticket: _Ticket, reason: WaitReason, until: float, rate: Rate | None
+        self, ticket: Ticket, reason: WaitReason, until: float, rate: Rate | None
     ) -> None:
         if ticket.reason is reason and ticket.until == until:
             return
         if ticket.reason is not reason:
-            _log_wait(ticket, reason, until - self._clock(), rate)
+            log_wait(ticket, reason, until - self._clock(), rate)
         ticket.reason, ticket.until = reason, until
         self._listeners.emit(
             PacingEvent(PacingEventKind.WAIT_STARTED, ticket.request_type, until, reason)
         )
 
-    def _end_wait(self, ticket: _Ticket) -> None:
+    def _end_wait(self, ticket: Ticket) -> None:
         if ticket.reason is None:
             return
         event = PacingEvent(
@@ -433,23 +387,6 @@ class Pacer:
         floods = len(self._floods.active(self._clock()))
         state = "on" if self._enabled else "off"
         return f"<Pacer pacing={state} waiting={waiting} flood_waits={floods}>"
-
-
-def _log_wait(ticket: _Ticket, reason: WaitReason, seconds: float, rate: Rate | None) -> None:
-    if seconds <= LOG_WAITS_OVER_S:
-        return
-    if reason is WaitReason.FLOOD:
-        logger.info("waiting %.1f s for Telegram's flood wait on %s", seconds, ticket.request_type)
-    elif rate is not None:
-        logger.info(
-            "waiting %.1f s for the %s budget (%d per %g s)",
-            seconds,
-            ticket.budget,
-            rate.calls,
-            rate.per,
-        )
-    else:
-        logger.info("waiting %.1f s for the %s budget", seconds, ticket.budget)
 
 
 def _check_account(account: object) -> None:
