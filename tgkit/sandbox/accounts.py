@@ -2,7 +2,9 @@
 
 Each client gets its own authorization key; the world maps key ids to user
 ids, as Telegram maps an auth key to an account. Logging in or out changes
-that map; ``delivery`` is told so updates follow the account.
+that map; ``delivery`` is told so updates follow the account. A client's
+session keeps the entities it sees on disk (``DiskEntitiesSession``), as a
+real account's ``.session`` file does, not in a Python set.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ import random
 
 from telethon import TelegramClient
 from telethon.crypto import AuthKey
-from telethon.sessions import StringSession
 
 from tgkit.sandbox.delivery import Delivery
 from tgkit.sandbox.login import Logins
 from tgkit.sandbox.model import User
 from tgkit.sandbox.sender import SandboxSender, Server
+from tgkit.telegram.entity_session import DiskEntitiesSession
 from tgkit.telethon_compat import new_client
 
 __all__ = ["SANDBOX_API_HASH", "SANDBOX_API_ID", "Accounts"]
@@ -40,7 +42,8 @@ class Accounts:
         auth_key = AuthKey(self._rng.randbytes(256))
         if user is not None:
             self._authorizations[auth_key.key_id] = user.id
-        client = new_client(StringSession(), SANDBOX_API_ID, SANDBOX_API_HASH, **client_options)
+        client = new_client(DiskEntitiesSession(), SANDBOX_API_ID, SANDBOX_API_HASH,
+                            **client_options)
         client._sender = SandboxSender(server, auth_key, client._updates_queue,
                                        on_lost=lambda: _stop_loops(client),
                                        before_reconnect=lambda: _retire_loops(client))
