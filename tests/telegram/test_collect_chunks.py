@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from telethon.tl import types
 
 from tgkit.core import SessionConfig
@@ -103,3 +105,29 @@ def test_the_collector_keeps_no_telethon_user_after_a_page():
     assert collector_rows == len(collector) == 600
     assert all(ref() is None for ref in refs)
     assert len(collector.frame()) == 600
+
+
+@given(batches=st.lists(st.lists(st.integers(-2**63, 2**63 - 1) | st.sampled_from([0, 1, 7]),
+                                 max_size=12), max_size=12),
+       probe=st.lists(st.integers(-10, 10) | st.integers(-2**63, 2**63 - 1), max_size=20))
+@settings(max_examples=200, deadline=None)
+def test_int_keys_behave_as_a_set_of_ints(batches, probe):
+    keys, reference = collect_chunks.IntKeys(merge_at=5), set()
+    for batch in batches:
+        keys.update(batch)
+        reference.update(batch)
+        assert len(keys) == len(reference)
+        wanted = batch + probe
+        assert keys.seen(wanted) == [key in reference for key in wanted]
+        assert [key in keys for key in wanted] == [key in reference for key in wanted]
+        assert keys.isdisjoint(probe) == reference.isdisjoint(probe)
+
+
+def test_int_keys_keep_ids_in_an_array_not_python_ints():
+    keys = collect_chunks.IntKeys(merge_at=100)
+    keys.update(range(10**6, 10**6 + 250))
+    assert len(keys._recent) < 100 and keys._sorted.dtype == "int64"
+    assert 10**6 + 3 in keys and 10**6 + 250 not in keys and "x" not in keys
+    keys.update(["odd", None])  # not ints: kept aside, still counted and found
+    assert "odd" in keys and None in keys and len(keys) == 252
+    assert keys.seen([None, 10**6, 5]) == [True, True, False]

@@ -42,7 +42,7 @@ from tgkit import provenance
 from tgkit.core import current_operation
 from tgkit.errors import FloodWait
 from tgkit.frames import SCHEMAS, frame_from_columns
-from tgkit.telegram.collect_chunks import ChunkedColumns
+from tgkit.telegram.collect_chunks import ChunkedColumns, IntKeys
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class PageCollector:
         self._collection = collection
         self._columns: dict[str, list[Any]] = {name: [] for name in self._names}
         self._chunks = ChunkedColumns(kind) if kind in _CHUNKED_KINDS else None
-        self._keys: set[Any] = set()
+        self._keys: set[Any] | IntKeys = IntKeys() if self._chunks is not None else set()
         self.checkpoint: dict[str, Any] = dict(collection.checkpoint) if collection else {}
         self.complete = bool(collection is not None and collection.status == "complete")
         if stored_rows:
@@ -137,8 +137,8 @@ class PageCollector:
 
     def unseen(self, keys: Iterable[Any]) -> list[Any]:
         """The keys (user ids; (chat id, message id) pairs) not collected yet, in order."""
-        known = self._keys
-        return [key for key in keys if key not in known]
+        keys = list(keys)
+        return [key for key, seen in zip(keys, self._seen(keys), strict=True) if not seen]
 
     def column(self, name: str) -> Sequence[Any]:
         """The values collected so far in column ``name`` (a live view; do not modify)."""
@@ -204,12 +204,13 @@ class PageCollector:
     def _new_rows(self, columns: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
         rows = len(next(iter(columns.values()), ()))
         keys = self._page_keys(columns)
-        if self._keys.isdisjoint(keys) and len(set(keys)) == rows:  # the usual case, in C
+        seen = self._seen(keys)
+        if not any(seen) and len(set(keys)) == rows:  # the usual case
             return {name: columns.get(name) or [None] * rows for name in self._names}
         keep: list[int] = []
         batch: set[Any] = set()
         for index, key in enumerate(keys):
-            if key not in self._keys and key not in batch:
+            if not seen[index] and key not in batch:
                 batch.add(key)
                 keep.append(index)
         return {
@@ -218,6 +219,12 @@ class PageCollector:
             else [None] * len(keep)
             for name in self._names
         }
+
+    def _seen(self, keys: list[Any]) -> list[bool]:
+        if isinstance(self._keys, IntKeys):
+            return self._keys.seen(keys)
+        known = self._keys
+        return [key in known for key in keys]
 
     def _page_keys(self, columns: Mapping[str, list[Any]]) -> list[Any]:
         if len(self._key_columns) == 1:
