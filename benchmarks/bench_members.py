@@ -279,28 +279,34 @@ async def part_two(size: int, million: int) -> None:
 
 async def memory_child(size: int, store_on: bool) -> None:
     """One collection in this (fresh) process; prints peak and frame bytes as JSON."""
+    started = time.perf_counter()
     world, me = build_world(size, seed=7, mix=RealisticMix.mixed())  # before tracing: not counted
+    seconds = {"world_s": time.perf_counter() - started}
     folder = Path(tempfile.mkdtemp(prefix="bench_members_"))
     # An untraced first collection: the modules a scrape imports and the indexes the
     # sandbox builds on its first search are the process's and the world's, not this
     # collection's (the old in-process benchmark's warm-up did the same).
     await with_tgkit(world, me, None)
+    seconds["warm_up_s"] = time.perf_counter() - started - seconds["world_s"]
     gc.collect()
     arrow_before = pa.total_allocated_bytes()
-    sqlite_before = sqlite_memory(reset_peak=True)
+    sqlite_before = sqlite_memory()
+    sqlite_memory(reset_peak=True)  # the high-water mark starts again from what is in use now
     tracemalloc.start()
     frame = await with_tgkit(world, me, folder / "m.db" if store_on else None)
     _, python_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    seconds["traced_s"] = frame.attrs["seconds"]
     arrow_peak = pa.default_memory_pool().max_memory() - arrow_before
     sqlite_peak = max(0, sqlite_memory(peak=True) - sqlite_before)
     frame_bytes = int(frame.memory_usage(deep=True).sum())
     print(json.dumps({"rows": len(frame), "frame": frame_bytes, "python_peak": python_peak,
-                      "arrow_peak": arrow_peak, "sqlite_peak": sqlite_peak}))
+                      "arrow_peak": arrow_peak, "sqlite_peak": sqlite_peak,
+                      **{name: round(value, 1) for name, value in seconds.items()}}))
 
 
 def sqlite_memory(*, peak: bool = False, reset_peak: bool = False) -> int:
-    """SQLite's memory in use (or its high-water mark) in this process, in bytes.
+    """SQLite's memory in use (or its high-water mark, reset to what is in use) in bytes.
 
     SQLite allocates with its own malloc calls, unseen by tracemalloc; the
     sqlite3 module's library reports them (``sqlite3_memory_used``/``highwater``).
@@ -336,6 +342,8 @@ async def part_three(size: int) -> None:
               f"{got['python_peak'] / 2**20:>8,.1f} {got['arrow_peak'] / 2**20:>7,.1f} "
               f"{got['sqlite_peak'] / 2**20:>7,.1f} {peak / 2**20:>9,.1f} "
               f"{peak / got['frame']:>6.2f} {time.perf_counter() - started:>8,.0f}", flush=True)
+        print(f"{'':<10} seconds: world {got['world_s']:,.0f}, untraced warm-up collection "
+              f"{got['warm_up_s']:,.0f}, traced collection {got['traced_s']:,.0f}", flush=True)
     print("peak = tracemalloc peak + Arrow pool high-water + SQLite high-water (an upper "
           "bound); frame = memory_usage(deep=True); target: ratio < 3")
 
