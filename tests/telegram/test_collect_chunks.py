@@ -14,6 +14,7 @@ from telethon.tl import types
 
 from tgkit.core import SessionConfig
 from tgkit.frames import frame_dtypes
+from tgkit.keysets import IntKeys
 from tgkit.sandbox import World
 from tgkit.session import TelegramSession
 from tgkit.telegram import collect, collect_chunks
@@ -112,7 +113,7 @@ def test_the_collector_keeps_no_telethon_user_after_a_page():
        probe=st.lists(st.integers(-10, 10) | st.integers(-2**63, 2**63 - 1), max_size=20))
 @settings(max_examples=200, deadline=None)
 def test_int_keys_behave_as_a_set_of_ints(batches, probe):
-    keys, reference = collect_chunks.IntKeys(merge_at=5), set()
+    keys, reference = IntKeys(merge_at=5), set()
     for batch in batches:
         keys.update(batch)
         reference.update(batch)
@@ -124,10 +125,11 @@ def test_int_keys_behave_as_a_set_of_ints(batches, probe):
 
 
 def test_int_keys_keep_ids_in_an_array_not_python_ints():
-    keys = collect_chunks.IntKeys(merge_at=100)
+    keys = IntKeys(merge_at=100)
     keys.update(range(10**6, 10**6 + 250))
     assert len(keys._recent) < 100 and keys._sorted.dtype == "int64"
     assert 10**6 + 3 in keys and 10**6 + 250 not in keys and "x" not in keys
-    keys.update(["odd", None])  # not ints: kept aside, still counted and found
-    assert "odd" in keys and None in keys and len(keys) == 252
+    keys.update(["odd", None, 2**70, (1, 2)])  # not int64: kept aside, counted and found
+    assert "odd" in keys and None in keys and 2**70 in keys and (1, 2) in keys
+    assert len(keys) == 254 and keys.seen([2**70, 2**71]) == [True, False]
     assert keys.seen([None, 10**6, 5]) == [True, True, False]

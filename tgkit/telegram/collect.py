@@ -42,7 +42,8 @@ from tgkit import provenance
 from tgkit.core import current_operation
 from tgkit.errors import FloodWait
 from tgkit.frames import SCHEMAS, frame_from_columns
-from tgkit.telegram.collect_chunks import ChunkedColumns, IntKeys
+from tgkit.keysets import IntKeys
+from tgkit.telegram.collect_chunks import ChunkedColumns
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +234,9 @@ class PageCollector:
 
     def _extend(self, columns: Mapping[str, list[Any]]) -> None:
         key_values = [columns[name] for name in self._key_columns]
-        if len(self._key_columns) == 1:
+        if isinstance(self._keys, IntKeys):  # rows are new: checked by add, or stored once
+            self._keys.update(key_values[0], new=True)
+        elif len(self._key_columns) == 1:
             self._keys.update(key_values[0])
         else:
             self._keys.update(zip(*key_values, strict=True))

@@ -14,10 +14,6 @@ collector.
 ``column(name)`` is a live read-only view (it grows as rows arrive) whose
 values look like the lists' did: ``None`` for NA, plain ``str``/``int``.
 
-``IntKeys`` is the set of collected ids a collector de-duplicates with: a
-sorted int64 array plus a set of the newest ids (merged every
-``CHUNK_ROWS``), about 8 bytes per id where a Python set of ints costs ~60.
-
 Example::
 
     >>> chunks = ChunkedColumns("members", chunk_rows=2)
@@ -29,15 +25,14 @@ Example::
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from tgkit.frames import SCHEMAS, frame_from_columns
 
-__all__ = ["CHUNK_ROWS", "ChunkedColumns", "IntKeys"]
+__all__ = ["CHUNK_ROWS", "ChunkedColumns"]
 
 #: Rows kept as Python lists before they become one typed chunk.
 CHUNK_ROWS = 10_000
@@ -141,58 +136,3 @@ class ColumnView(Sequence[Any]):
     def count(self, value: Any) -> int:
         return sum(1 for item in self if item == value)
 
-
-class IntKeys:
-    """A growing set of int ids: a sorted int64 array and a small set of the newest.
-
-    Ids that are not ``int`` (none are expected) simply stay in the set.
-    """
-
-    def __init__(self, *, merge_at: int | None = None) -> None:
-        self._sorted: np.ndarray[Any, np.dtype[np.int64]] = np.empty(0, dtype=np.int64)
-        self._recent: set[Any] = set()
-        self._merge_at = CHUNK_ROWS if merge_at is None else merge_at
-
-    def __len__(self) -> int:
-        return len(self._sorted) + len(self._recent)
-
-    def __contains__(self, key: Any) -> bool:
-        return key in self._recent or self._sorted_has(key)
-
-    def seen(self, keys: Sequence[Any]) -> list[bool]:
-        """For each of ``keys``, whether it is in the set."""
-        recent = self._recent
-        return [known or key in recent
-                for key, known in zip(keys, self._in_sorted(keys), strict=True)]
-
-    def _in_sorted(self, keys: Sequence[Any]) -> list[bool]:
-        if not len(self._sorted) or not keys:
-            return [False] * len(keys)
-        if not all(type(key) is int for key in keys):
-            return [self._sorted_has(key) for key in keys]
-        wanted = np.fromiter(keys, dtype=np.int64, count=len(keys))
-        positions = np.minimum(np.searchsorted(self._sorted, wanted), len(self._sorted) - 1)
-        found: list[bool] = (self._sorted[positions] == wanted).tolist()
-        return found
-
-    def _sorted_has(self, key: Any) -> bool:
-        if type(key) is not int or not len(self._sorted):
-            return False
-        position = int(np.searchsorted(self._sorted, key))
-        return position < len(self._sorted) and int(self._sorted[position]) == key
-
-    def isdisjoint(self, keys: Sequence[Any]) -> bool:
-        return not any(self.seen(keys))
-
-    def update(self, keys: Iterable[Any]) -> None:
-        keys = list(keys)
-        self._recent.update(
-            key for key, known in zip(keys, self._in_sorted(keys), strict=True) if not known)
-        if len(self._recent) >= self._merge_at:
-            self._merge()
-
-    def _merge(self) -> None:
-        ints = [key for key in self._recent if type(key) is int]
-        self._recent.difference_update(ints)
-        new = np.sort(np.fromiter(ints, dtype=np.int64, count=len(ints)))  # none sorted yet
-        self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, new), new)
