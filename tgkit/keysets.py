@@ -31,6 +31,7 @@ __all__ = ["MERGE_AT", "IntKeys"]
 #: Newest ids kept in a set before they are merged into the sorted array.
 MERGE_AT = 10_000
 _LOW, _HIGH = -(2**63), 2**63
+_INT = frozenset({int})
 
 
 class IntKeys:
@@ -101,7 +102,14 @@ class IntKeys:
             self._merge()
 
     def _merge(self) -> None:
-        ints = [key for key in self._recent if type(key) is int and _LOW <= key < _HIGH]
-        self._recent.difference_update(ints)
-        new = np.sort(np.fromiter(ints, dtype=np.int64, count=len(ints)))  # none sorted yet
+        try:
+            if not set(map(type, self._recent)) <= _INT:
+                raise TypeError  # floats would be truncated: keep to exact ints
+            new = np.fromiter(self._recent, dtype=np.int64, count=len(self._recent))
+            self._recent = set()
+        except (TypeError, OverflowError):  # some keys are not int64: they stay
+            ints = [key for key in self._recent if type(key) is int and _LOW <= key < _HIGH]
+            self._recent.difference_update(ints)
+            new = np.fromiter(ints, dtype=np.int64, count=len(ints))
+        new.sort()  # none of them is in the array yet
         self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, new), new)
