@@ -130,3 +130,50 @@ async def test_a_few_members_reachable_under_many_unreachable_ones_are_asked_for
     async with TelegramSession.sandbox(world, me, config=FAST) as session:
         df = await session.scrape_group_members("@big_group")
     assert {user.id for user in named} <= set(df["user_id"])
+
+
+async def test_a_refinement_no_estimate_expects_anything_is_asked_while_its_parent_hides_members(
+) -> None:
+    """The listing shows 10,000 Marys with no other word; behind them 4,000 more and 60
+    whose usernames start 'mary5'. Every estimate says 'mary5' brings no one (the
+    listing has none, and what 'mary' hides looks like the listing), yet one request
+    says it brings 60 (the 1,000,000-member mixed group: 'Mary' / 'mary5242',
+    'William' / 'william4155'): a refinement of a capped query is asked, last, while
+    that query still hides members."""
+    world = World(seed=6)
+    me = world.add_user("Ada", username="ada_research")
+    named = [world.add_user("Mary", None, f"mary5{n:03}") for n in range(60)]
+    hidden = [world.add_user("Mary") for _ in range(4_000)]
+    listed = [world.add_user("Mary") for _ in range(10_000)]
+    group = world.add_supergroup("Big", username="big_group",
+                                 members=[*hidden[:2_000], *named, *hidden[2_000:], *listed])
+    world.join(group, me)
+    async with TelegramSession.sandbox(world, me, config=FAST) as session:
+        df = await session.scrape_group_members("@big_group")
+    assert {user.id for user in named} <= set(df["user_id"])
+
+
+async def test_members_whose_other_words_start_a_capped_word_are_paged_for() -> None:
+    """'S. Smith' is found by no longer query than 'smith' ('smith s' is 'smith' again)
+    and, like 'Иван Иванов' under 'иванов', by nothing but that word's own pages. Too
+    few for the listing to show one, so a capped query that is a whole word is paged up
+    to the cap, even when every other member it matches is found by its refinements (the
+    1,000,000-member mixed group missed ~30 such members inside the first 10,000)."""
+    world = World(seed=8)
+    me = world.add_user("Ada", username="ada_research")
+    older: list = []
+    for n in range(10_300):  # Bob0 Smith … Bob10299 Smith: found by 'bob1', 'bob2', …
+        older.append(world.add_user(f"Bob{n}", "Smith"))
+        if n % 250 == 125:
+            older.append(world.add_user("S.", "Smith"))
+    listed = [world.add_user(f"Zed{n}") for n in range(9_900)]  # the listing: few Smiths
+    for n in range(100):
+        listed.insert(n * 99, world.add_user(f"Bo{n}", "Smith"))
+    group = world.add_supergroup("Big", username="big_group", members=[*older, *listed])
+    world.join(group, me)
+    async with TelegramSession.sandbox(world, me, config=FAST) as session:
+        df = await session.scrape_group_members("@big_group")
+    reachable = set(world.roster.search(group, "smith")[:10_000])
+    initials = {user.id for user in older if user.first_name == "S."}
+    assert len(initials & reachable) > 30
+    assert initials & reachable <= set(df["user_id"])

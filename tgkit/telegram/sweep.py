@@ -24,7 +24,11 @@ Telegram says for free and what is already collected:
   estimated from the letter statistics of the recent-members listing (a
   sample of the group) or of the names collected so far. Queries estimated to
   bring nothing are asked last, and only while their parent still hides
-  members.
+  members (one request is the only way to be sure they hide none);
+- a capped query is paged only for the members no refinement reaches (their
+  words all start it: "James" alone, "S. Smith" under "smith"), and up to the
+  cap when it is a whole word of collected members: such members are too rare
+  for the listing to show, not too rare for 10,000 results to hold.
 
 Queries run one at a time, never in parallel: parallel letters earn ~30 s
 flood waits at once (see TELEGRAM-FACTS.md).
@@ -173,6 +177,7 @@ class SweepPlan:
         self._seq = 0
         self._extra: set[str] = set(words)
         self._open: set[str] = set()
+        self._whole: set[str] = set()  # capped queries paged up to the cap (_may_hide_exact)
         self._add([*state.get("open", ()), *first_letters(counts), *self._extra, *self._asked])
         for prefix in self.refined:  # a resumed plan: the refinements are open again
             self._refine(prefix)
@@ -288,8 +293,8 @@ class SweepPlan:
         else:
             capped = 0
             needs_count = (len(prefix) == 1 and value > 0) or self._estimate(prefix) > self.cap
-        return (not needs_count, -round(value / _SAME), capped, prefix not in self._extra,
-                -len(prefix))
+        worth = -round(value / _SAME) if value > 0 else 1  # nothing expected: last of all
+        return (not needs_count, worth, capped, prefix not in self._extra, -len(prefix))
 
     def _value(self, prefix: str) -> float | None:
         """Expected new members from the next request of ``prefix``; None: nothing left."""
@@ -307,6 +312,8 @@ class SweepPlan:
             missing: float = count - known
             if prefix in self._children:  # refined: only what its refinements cannot reach
                 missing = min(missing, self._exact_missing(prefix))
+                if missing < 1 and self._may_hide_exact(prefix):
+                    missing = 1.0  # too rare to estimate, not too rare to be there
                 if missing < 1:
                     return None
             return missing / (count - offset) * min(PAGE, reach - offset)
@@ -341,33 +348,41 @@ class SweepPlan:
 
     def _needed(self, prefix: str) -> bool:
         """Whether a query expected to bring nothing must still be asked to be sure: a
-        letter while members are missing, a refinement while its parent hides members
-        that a refinement can reach: more than 2 % of what it hides (the listing's share
-        of members with more words than the parent's own, give or take a few: a
-        million-member group's 'Mary' hides thousands out of any query's reach and a
-        hundred with a username 'mary5242', which 'mary5' finds)."""
-        if prefix in self._extra or prefix in self._asked:
+        letter while members are missing, a refinement while its refined parent still
+        hides members. No estimate can say that none of those is behind this one (a
+        million-member group's 'mary' hides thousands out of any query's reach and a
+        hundred with a username 'mary5242', which only 'mary5' finds); one request can.
+        Such queries come last (see _rank), when the parent is usually done."""
+        if prefix in self._asked:
             return False
         if len(prefix) == 1:
             return self._counts.members < self.total
         parent = self._ancestor(prefix)
-        if not parent or self._parent_done(prefix):
-            return False
-        missing = self._asked[parent][0] - self._counts[parent]
-        reachable = missing - self._exact_missing(parent)
-        return reachable > 0.02 * missing + 2
+        return parent in self._children and not self._parent_done(prefix)
+
+    def _may_hide_exact(self, prefix: str) -> bool:
+        """Whether a capped query is paged up to the cap though no estimate expects
+        members only its pages reach: when such members of it are collected, or it is
+        a whole word (of three characters or more) of collected members. Initials make
+        "S. Smith" a few in a thousand Smiths, too few for the listing to show one,
+        enough for 10,000 Smiths to hide ten; one-letter names alone ("A") are rare
+        enough to page for only once one is seen."""
+        if prefix not in self._whole and (self._counts.exact[prefix] > 0 or (
+                " " not in prefix and len(prefix) >= 3 and self._counts.is_word(prefix))):
+            self._whole.add(prefix)
+        return prefix in self._whole
 
     def _exact_missing(self, prefix: str) -> float:
-        """Members of ``prefix`` not collected whose one searchable word is ``prefix``
-        itself ("James" and nothing else): no refinement and no other query finds them,
-        only its own pages. Estimated from the listing's share of such members, or the
-        collected ones'."""
+        """Members of ``prefix`` not collected whose searchable words all start
+        ``prefix``, itself one of them ("James" and nothing else, "S. Smith" under
+        "smith"): no refinement and no other query finds them, only its own pages.
+        Estimated from the listing's share of such members, or the collected ones'."""
         count = self._asked[prefix][0]
         known = self._counts[prefix]
-        known_exact = self._counts.single[prefix]
+        known_exact = self._counts.exact[prefix]
         listed = self._sample[prefix]
         if listed >= _SAMPLE_MIN:
-            share = self._sample.single[prefix] / listed
+            share = self._sample.exact[prefix] / listed
         else:
             share = known_exact / known if known else 0.0
         return max(0.0, share * count - known_exact)

@@ -63,7 +63,10 @@ class PrefixCounts:
         self._rows: dict[str, array[int]] = {}  # a SHALLOW prefix -> rows whose words start so
         self._words_of_row = words_of_row  # re-reads a member's words (None: no tracking)
         self.members = 0
-        self.single: Counter[str] = Counter()  # members whose one searchable word is this
+        #: Members whose searchable words all start this word, which is one of them ("James";
+        #: "S. Smith" under "smith"; "Иван Иванов" under "иванов"): no longer query and no
+        #: query of two words reaches them, only this word's own pages (or a prefix's).
+        self.exact: Counter[str] = Counter()
 
     def __getitem__(self, prefix: str) -> int:
         if len(prefix) <= self.depth:
@@ -73,14 +76,17 @@ class PrefixCounts:
     def add(self, members: Iterable[Sequence[str]]) -> None:
         """Count the words of more members (one sequence of words each)."""
         counts, deep, rows, depth = self._counts, self._deep, self._rows, self.depth
+        exact = self.exact
         for words in members:
             row = self.members
             self.members += 1
             prefixes = {word[:n] for word in words for n in range(1, min(len(word), depth) + 1)}
             counts.update(prefixes)
-            searchable = {word for word in words if word[0].isalnum()}
-            if len(searchable) == 1:
-                self.single.update(searchable)
+            searchable = [word for word in words if word[0].isalnum()]
+            if searchable:
+                longest = max(searchable, key=len)
+                if all(longest.startswith(word) for word in searchable):
+                    exact[longest] += 1
             if self._words_of_row is not None:
                 for prefix in prefixes:
                     if len(prefix) == depth:
@@ -144,6 +150,13 @@ class PrefixCounts:
             if word in words:
                 found.update({w[0] for w in words if w != word and w[0].isalnum()})
         return [letter for letter, _ in found.most_common()]
+
+    def is_word(self, word: str) -> bool:
+        """Whether a collected member has ``word`` itself as a word (at least SHALLOW
+        characters long)."""
+        words_of = self._require_rows()
+        rows = self._rows.get(word[:self.depth], ()) if len(word) >= self.depth else ()
+        return any(word in words_of(row) for row in rows)
 
     def next_letters(self, prefix: str) -> list[str]:
         """Characters seen after ``prefix`` at the start of words, most common first
