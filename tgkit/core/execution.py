@@ -42,8 +42,12 @@ else:  # a Python function in 3.11; this is the C dict it reads
 
 
 @types.coroutine
-def run_here(run: Run) -> Generator[Any, Any, None]:
+def run_here(run: Run, same_step: bool = False) -> Generator[Any, Any, None]:
     """Run the operation's coroutine in the current task and conclude it.
+
+    ``same_step``: called in the very step of the task that awaits it (not just after
+    the task resumed, when a cancel it got has already been raised): a cancel the
+    task got but has not raised yet may be pending, and is then the operation's.
 
     Never raises the operation's error (the handle does); raises
     ``CancelledError`` only when the task itself is being cancelled from
@@ -55,16 +59,17 @@ def run_here(run: Run) -> Generator[Any, Any, None]:
     task = _current_task(engine.loop)
     assert task is not None
     run.task = task
-    cancelling = task.cancelling()
-    # A cancel the task got but has not yet raised will raise inside the operation: it is its.
-    run.cancelling_before = cancelling - 1 if getattr(task, "_must_cancel", False) else cancelling
+    cancelling = run.cancelling_before = task.cancelling()
+    if same_step and getattr(task, "_must_cancel", False):
+        # A cancel the task got but has not yet raised will raise inside the operation: its.
+        run.cancelling_before = cancelling - 1
     token = _current.set(run)
     result: Any = None
     error: BaseException | None = None
     try:
         if run.cancel_error is None and not run.timed_out:
             awaitable = run.func(*run.args, **run.kwargs)
-            if awaitable.__class__ is CoroutineType:
+            if type(awaitable) is CoroutineType:
                 result = yield from awaitable  # type: ignore[misc]  # types.coroutine allows it
             else:
                 result = yield from awaitable.__await__()

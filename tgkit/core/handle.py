@@ -111,7 +111,7 @@ class OperationHandle(Run):
         while run.state is QUEUED or run.state is RUNNING:
             if run.state is RUNNING and not run.claimed:
                 run.claimed = True  # dispatched, nobody runs it yet: run it in this task
-                yield from run_here(run)
+                yield from run_here(run, same_step=True)
                 break
             # Park until it ends or, as its runner (the first awaiter of a queued
             # one), until it is handed over to run here. Inline: once per await.

@@ -12,6 +12,7 @@ import asyncio
 import enum
 import logging
 import math
+import weakref
 from collections.abc import Callable, Coroutine
 from contextvars import copy_context
 from inspect import CO_COROUTINE
@@ -74,9 +75,15 @@ class Scheduler:
             raise TypeError(f"name must be a non-empty str, got {name!r}")
         self._config = config
         self._name = name
+        #: Per kind: its priority, run timeout and queue timeout when the call gives none.
         self._defaults = {
-            kind: (config.priority_for(kind), config.timeout_for(kind)) for kind in OperationKind
+            kind: (config.priority_for(kind), config.timeout_for(kind), config.queue_timeout)
+            for kind in OperationKind
         }
+        #: The last function submitted (weakly) and its default label: a function is
+        #: checked once, not on every submit of it (see ``_check_new_func``).
+        self._last_func: Callable[[], object] = _nothing
+        self._last_label = ""
         self._status = _Status.NEW
         self._engine = Engine(config, name)
         self._engine.lock.guard = self._refuse_lock_from_inside
@@ -187,20 +194,20 @@ class Scheduler:
         # The common cases are checked inline: submit is on every operation's path.
         if kind.__class__ is not OperationKind:
             kind = OperationKind.of(kind)
-        if func.__class__ is not FunctionType or not func.__code__.co_flags & CO_COROUTINE:
-            func = check_func(func)
+        if self._last_func() is not func:
+            self._check_new_func(func)
         if label is None:
-            label = func.__name__ if func.__class__ is FunctionType else name_of(func)
+            label = self._last_label
         elif label.__class__ is not str:
             label = check_label(label, func)
-        default_priority, default_timeout = self._defaults[kind]
+        default_priority, default_timeout, default_queue_timeout = self._defaults[kind]
         if priority is None:
             priority = default_priority
         else:
             priority = priority_value(priority, "priority")
         timeout = default_timeout if timeout is None else positive_seconds(timeout, "timeout")
         if queue_timeout is None:
-            queue_timeout = self._config.queue_timeout
+            queue_timeout = default_queue_timeout
         else:
             queue_timeout = positive_seconds(queue_timeout, "queue_timeout")
         engine = self._engine
@@ -252,6 +259,19 @@ class Scheduler:
             if run.id == op_id:
                 return self._engine._cancel_from_anywhere(run, by)
         return False
+
+    def _check_new_func(self, func: object) -> None:
+        """Check a function submit has not just seen (TypeError if it is not async) and
+        remember it, weakly, with its default label: the next submit of the same
+        function skips both (most submits repeat the previous one's function)."""
+        if func.__class__ is not FunctionType or not func.__code__.co_flags & CO_COROUTINE:
+            func = check_func(func)
+        label = func.__name__ if func.__class__ is FunctionType else name_of(func)
+        try:
+            self._last_func = weakref.ref(func)
+        except TypeError:  # not weakly referenceable: checked every time
+            self._last_func = _nothing
+        self._last_label = label
 
     def _check_open(self, inline: bool) -> None:
         status = self._status
@@ -345,6 +365,11 @@ class Scheduler:
     def queued_count(self) -> int:
         """How many operations wait in the queue."""
         return self._engine.queue.size
+
+
+def _nothing() -> None:
+    """What ``Scheduler._last_func`` is before any function was seen: never a function."""
+    return None
 
 
 def _finite(seconds: float) -> float | None:
