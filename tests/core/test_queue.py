@@ -147,3 +147,23 @@ def test_queue_matches_a_sorted_list_model(steps: list[tuple[str, int, float]]) 
         assert list(queue) == sorted(model, key=lambda run: (-run.priority, run.seq))
         deadlines = [run.queue_deadline for run in model if run.queue_deadline != math.inf]
         assert queue.earliest_deadline() == (min(deadlines) if deadlines else None)
+
+
+def test_new_run_sets_every_field_an_operation_and_its_run_have() -> None:
+    """``new_run`` sets the fields itself (not through ``Operation.__init__``): none missed,
+    and the operation's own fields as ``Operation.__init__`` sets them."""
+    from tgkit.core.handle import OperationHandle
+    from tgkit.core.operation import Operation
+
+    run = make(5, queued_at=2.0)
+    slots = [name for cls in type(run).__mro__ for name in getattr(cls, "__slots__", ())]
+    assert len(slots) > 30
+    missing = [name for name in slots if not hasattr(run, name)]
+    assert missing == []
+    plain = Operation(OperationKind.SCRAPE, nothing, (), {}, "x", 5, 1.0, 60.0, 2.0, 0.0)
+    own = [name for name in Operation.__slots__ if name != "seq"]
+    assert {name: getattr(run, name) for name in own} == {
+        name: getattr(plain, name) for name in own
+    }
+    assert run.seq < plain.seq
+    assert OperationHandle.__slots__ == ()  # the handle adds no field new_run would miss

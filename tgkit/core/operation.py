@@ -120,6 +120,15 @@ class Operation:
         "wall_offset",
     )
 
+    # Declared here: in __init__ these annotations would be code run for every operation.
+    started_at: float | None
+    finished_at: float | None
+    error: BaseException | None
+    result_value: Any
+    partial: Any
+    _report: dict[str, Any] | None
+    parent_id: str | None
+
     def __init__(
         self,
         kind: OperationKind,
@@ -146,13 +155,6 @@ class Operation:
         self.wall_offset = wall_offset
         self.state = _QUEUED
         self.progress = _NO_PROGRESS
-        self.started_at: float | None
-        self.finished_at: float | None
-        self.error: BaseException | None
-        self.result_value: Any
-        self.partial: Any
-        self._report: dict[str, Any] | None
-        self.parent_id: str | None
         self.started_at = self.finished_at = self.error = self.result_value = self.partial = (
             self._report
         ) = self.parent_id = None

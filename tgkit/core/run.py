@@ -22,7 +22,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tgkit.core.kinds import OperationKind
-from tgkit.core.operation import Operation, OperationState
+from tgkit.core.operation import _NO_PROGRESS as NO_PROGRESS
+from tgkit.core.operation import Operation, OperationState, next_seq
 
 if TYPE_CHECKING:
     from collections.abc import Coroutine
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 RUN = "run"
 ENDED = "ended"
 
+QUEUED = OperationState.QUEUED
 RUNNING = OperationState.RUNNING
 
 
@@ -186,9 +188,6 @@ class Run(Operation):
 
 R = TypeVar("R", bound=Run)
 _new = object.__new__
-# Operation's own fields are set by its __init__ called as a plain function (a fast
-# Python call), not through the class (the slow path new_run avoids).
-_init_operation = Operation.__init__
 
 
 def new_run(
@@ -212,8 +211,24 @@ def new_run(
     submit makes one per operation.
     """
     run = _new(cls)
-    _init_operation(run, kind, func, args, kwargs, label, priority, timeout, queue_timeout,
-                    queued_at, engine.wall_offset if engine is not None else 0.0)
+    # Operation.__init__'s fields, set here (a call fewer per operation; change the
+    # two together: tests/core/test_queue.py checks that every slot is set).
+    run.seq = next_seq()
+    run.kind = kind
+    run.label = label
+    run.func = func
+    run.args = args
+    run.kwargs = kwargs
+    run.priority = priority
+    run.timeout = timeout
+    run.queue_timeout = queue_timeout
+    run.queued_at = queued_at
+    run.wall_offset = engine.wall_offset if engine is not None else 0.0
+    run.state = QUEUED
+    run.progress = NO_PROGRESS
+    run.started_at = run.finished_at = run.error = run.result_value = run.partial = (
+        run._report
+    ) = run.parent_id = None
     run.engine = engine
     #: The context it was submitted in (its own task, if it gets one, runs there).
     run.context = context

@@ -225,6 +225,7 @@ class Scheduler:
             or get_ident() != engine.thread
         ):
             self._check_open(inline)
+        now = engine.clock()
         handle = new_run(
             OperationHandle,
             kind,
@@ -235,11 +236,26 @@ class Scheduler:
             priority,
             timeout,
             queue_timeout,
-            engine.clock(),
+            now,
             engine,
             copy_context(),
         )
-        if inline:
+        queue = engine.queue
+        if (
+            engine.running is not None
+            and priority == queue._tail_priority
+            and queue_timeout == queue._tail_timeout
+            and not inline
+            and not engine.subscribers.callbacks
+        ):
+            # Engine.enqueue, inline for the common case: busy, so it queues, in the
+            # lane the last push went to (change the two together).
+            queue._tail.append(handle)
+            handle.queued = True
+            queue.size += 1
+            if now + queue_timeout < engine.expiry.at:
+                engine.expiry.arm(now + queue_timeout)
+        elif inline:
             assert isinstance(parent, Run)
             engine.start_inline(handle, parent)
         else:
