@@ -3,6 +3,11 @@ and every later lookup (by id, username, phone, name) still works."""
 
 from __future__ import annotations
 
+import _sqlite3
+import contextlib
+import ctypes
+import os
+
 import pytest
 from session_worlds import Small
 from telethon.crypto import AuthKey
@@ -11,7 +16,7 @@ from telethon.tl import types
 
 from tgkit.sandbox import World
 from tgkit.session import TelegramSession
-from tgkit.telegram.entity_session import DiskEntitiesSession
+from tgkit.telegram.entity_session import CACHE_KIB, DiskEntitiesSession
 
 pytestmark = pytest.mark.telethon_compat
 
@@ -117,3 +122,29 @@ async def test_a_new_session_on_the_same_world_starts_empty(small: Small):
     member = next(user_id for user_id in df["user_id"].tolist() if user_id != small.me.id)
     async with TelegramSession.sandbox(small.world, small.me) as second:
         assert second.client.session.get_entity_rows_by_id(member) is None
+
+
+def _sqlite_memory_used() -> int:
+    library = ctypes.CDLL(_sqlite3.__file__)
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    return int(library.sqlite3_memory_used())
+
+
+def test_a_large_cache_spills_to_an_unlinked_private_file_with_memory_bounded():
+    before = _sqlite_memory_used()
+    session = DiskEntitiesSession()
+    for batch in range(40):
+        session.process_entities([_user(batch * 1_000 + i + 1, 7 * i + 1, f"user{batch}_{i}")
+                                  for i in range(1_000)])
+    assert session.entity_count() == 40_000
+    assert _sqlite_memory_used() - before < 1.5 * CACHE_KIB * 1024
+    assert session.get_input_entity("@user31_7") == types.InputPeerUser(31_008, 50)
+    spilled = []
+    for fd in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/self/fd/{fd}")
+            if "etilqs_" in target:
+                spilled.append((target, os.stat(f"/proc/self/fd/{fd}").st_mode & 0o777))
+    if os.path.isdir("/proc/self/fd"):  # Linux: the rows past the page cache are in a file
+        assert spilled, "expected SQLite's temporary file among the open files"
+    assert all(target.endswith("(deleted)") and mode & 0o077 == 0 for target, mode in spilled)
