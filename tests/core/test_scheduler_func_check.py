@@ -101,7 +101,10 @@ async def scenario(steps: list[tuple[str, str | None]]) -> None:
                     scheduler.submit(SCRAPE, func, value, label=label)
                 del func
                 continue
-            handle = scheduler.submit(SCRAPE, func, value, label=label)
+            if value % 2:  # by keyword: forwarded to func, as positional ones are
+                handle = scheduler.submit(SCRAPE, func, label=label, value=value)
+            else:
+                handle = scheduler.submit(SCRAPE, func, value, label=label)
             assert handle.label == (default_label if label is None else label)
             assert await handle == (returns, value)
             del func

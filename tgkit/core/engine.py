@@ -296,23 +296,21 @@ class Engine:
         # The lock goes straight on to the next queued operation (no release, no
         # dispatch round) unless outside code waits for it; _start and _launch
         # inline for that common case.
-        self.running = None
         queue, lock = self.queue, self.lock
         if queue.size and not lock._waiters and not self._guarding:
             following = None
             lane = queue._head  # OperationQueue.pop, inline for the common case
-            if lane is not None:
-                while lane:
-                    candidate = lane.popleft()
-                    if candidate.queued:
-                        candidate.queued = False
-                        queue.size -= 1
-                        following = candidate
-                        break
-                    queue._dead -= 1
+            while lane:  # (None when there is no head lane)
+                candidate = lane.popleft()
+                if candidate.queued:
+                    candidate.queued = False
+                    queue.size -= 1
+                    following = candidate
+                    break
+                queue._dead -= 1
             if following is None:
                 following = queue._pop_elsewhere()
-            assert following is not None
+                assert following is not None
             lock._holder, lock._since = following, now  # SessionLock.hand_over, inline
             self.running = following
             following.state = RUNNING
@@ -330,6 +328,7 @@ class Engine:
             if deadline < self._run_timer.at:
                 self._run_timer.arm(deadline)
             return
+        self.running = None
         self._next(now)
 
     def _next(self, now: float) -> None:

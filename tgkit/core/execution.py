@@ -68,7 +68,10 @@ def run_here(run: Run, same_step: bool = False) -> Generator[Any, Any, None]:
     error: BaseException | None = None
     try:
         if run.cancel_error is None and not run.timed_out:
-            awaitable = run.func(*run.args, **run.kwargs)
+            if run.kwargs:
+                awaitable = run.func(*run.args, **run.kwargs)
+            else:  # (no keywords: no dict to build for the call)
+                awaitable = run.func(*run.args)
             if type(awaitable) is CoroutineType:
                 result = yield from awaitable  # type: ignore[misc]  # types.coroutine allows it
             else:
