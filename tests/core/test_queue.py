@@ -167,3 +167,48 @@ def test_new_run_sets_every_field_an_operation_and_its_run_have() -> None:
     }
     assert run.seq < plain.seq
     assert OperationHandle.__slots__ == ()  # the handle adds no field new_run would miss
+
+
+def test_submit_sets_every_field_as_new_run_does() -> None:
+    """``Scheduler.submit`` sets a handle's fields itself (not through ``new_run``): the same
+    fields, with the same values for the same call."""
+    import asyncio
+
+    from core_probes import run_on_virtual_clock
+
+    from tgkit.core import Scheduler, SchedulerConfig
+    from tgkit.core.handle import OperationHandle
+
+    async def go() -> None:
+        scheduler = Scheduler(SchedulerConfig(), name="fields")
+        await scheduler.start()
+        gate = asyncio.Event()
+        holder = scheduler.submit(OperationKind.SCRAPE, gate.wait)  # busy: the next queues
+        handle = scheduler.submit(OperationKind.SCRAPE, nothing, label="x")
+        engine = handle.engine
+        made = new_run(
+            OperationHandle,
+            OperationKind.SCRAPE,
+            nothing,
+            (),
+            {},
+            "x",
+            handle.priority,
+            handle.timeout,
+            handle.queue_timeout,
+            handle.queued_at,
+            engine,
+            handle.context,
+        )
+        slots = [name for cls in OperationHandle.__mro__ for name in getattr(cls, "__slots__", ())]
+        compared = [name for name in slots if name not in ("seq", "queued")]
+        values = {name: getattr(made, name) for name in compared}
+        assert {name: getattr(handle, name) for name in compared} == values
+        assert handle.queued and not made.queued  # submit queued it (behind the holder)
+        assert made.seq == handle.seq + 1
+        gate.set()
+        await holder
+        await handle
+        await scheduler.stop()
+
+    run_on_virtual_clock(go())

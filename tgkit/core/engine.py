@@ -107,7 +107,7 @@ class Engine:
 
     # -- taking operations in ------------------------------------------------------
 
-    # Scheduler.submit does what enqueue does inline when the engine is busy and
+    # Scheduler.submit (submission.py) does what enqueue does inline when the engine is busy and
     # the run goes to the lane the last push went to: change them together.
     def enqueue(self, run: Run) -> None:
         """Start it now if the lock is free and nothing waits, else queue it."""

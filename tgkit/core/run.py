@@ -211,8 +211,9 @@ def new_run(
     submit makes one per operation.
     """
     run = _new(cls)
-    # Operation.__init__'s fields, set here (a call fewer per operation; change the
-    # two together: tests/core/test_queue.py checks that every slot is set).
+    # Operation.__init__'s fields, set here (a call fewer); Scheduler.submit
+    # (submission.py) sets the same fields itself: change the three together
+    # (tests/core/test_queue.py checks that all set every slot, alike).
     run.seq = next_seq()
     run.kind = kind
     run.label = label

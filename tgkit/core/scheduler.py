@@ -9,27 +9,20 @@ queue and moves every operation to exactly one terminal state.
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import math
 import weakref
-from collections.abc import Callable, Coroutine
-from contextvars import copy_context
+from collections.abc import Callable
 from inspect import CO_COROUTINE
-from threading import get_ident
 from types import FunctionType
-from typing import Any
 
-from tgkit.core import outcomes
-from tgkit.core.config import SchedulerConfig, positive_seconds, priority_value
+from tgkit.core import outcomes, submission
+from tgkit.core.config import SchedulerConfig
 from tgkit.core.engine import Engine
-from tgkit.core.execution import _current_task
-from tgkit.core.handle import OperationHandle
 from tgkit.core.kinds import OperationKind
 from tgkit.core.lock import SessionLock
-from tgkit.core.operation import Operation, OperationState, _current, current_operation
-from tgkit.core.run import Run, new_run
-from tgkit.core.submission import check_func, check_label, name_of
+from tgkit.core.operation import Operation, OperationState, current_operation
+from tgkit.core.submission import _nothing, _Status, check_func, name_of
 from tgkit.core.views import OperationRecord, SchedulerEvent, SchedulerSnapshot, view_of, wall
 
 logger = logging.getLogger(__name__)
@@ -37,14 +30,6 @@ logger = logging.getLogger(__name__)
 RUNNING = OperationState.RUNNING
 
 
-class _Status(enum.Enum):
-    NEW = "new"
-    STARTED = "started"
-    STOPPING = "stopping"
-    STOPPED = "stopped"
-
-
-_STARTED = _Status.STARTED
 
 
 class Scheduler:
@@ -161,106 +146,9 @@ class Scheduler:
 
     # -- submitting and cancelling -----------------------------------------------
 
-    def submit(
-        self,
-        kind: OperationKind | str,
-        func: Callable[..., Coroutine[Any, Any, Any]],
-        /,
-        *args: Any,
-        priority: int | None = None,
-        timeout: float | None = None,
-        queue_timeout: float | None = None,
-        label: str | None = None,
-        **kwargs: Any,
-    ) -> OperationHandle:
-        """Run ``await func(*args, **kwargs)`` as an operation of ``kind``; returns its handle.
-
-        ``func`` must be an async function (``async def``, a partial of one, or
-        an object with ``async def __call__``); anything else is a TypeError.
-        ``priority``, ``timeout`` and ``queue_timeout`` default to the config's
-        values for ``kind``; timeouts are seconds > 0 (``math.inf``: no limit).
-        These four names and ``label`` are not forwarded to ``func``. Called
-        from inside an operation of this scheduler, the new operation runs
-        inline at once, under the lock the outer one holds.
-
-        Once dispatched, an operation that is being awaited runs in the
-        awaiting task, like a direct call (so cancelling that task cancels
-        it); one nobody awaits runs in a task of its own, in the context it
-        was submitted from. Either way ``current_operation()`` is set.
-
-        >>> handle = scheduler.submit(OperationKind.SEND, send, "@chat", "hi",
-        ...                           timeout=30)  # doctest: +SKIP
-        """
-        # The common cases are checked inline: submit is on every operation's path.
-        if kind.__class__ is not OperationKind:
-            kind = OperationKind.of(kind)
-        if self._last_func() is not func:
-            self._check_new_func(func)
-        if label is None:
-            label = self._last_label
-        elif label.__class__ is not str:
-            label = check_label(label, func)
-        default_priority, default_timeout, default_queue_timeout = self._defaults[kind]
-        if priority is None:
-            priority = default_priority
-        else:
-            priority = priority_value(priority, "priority")
-        timeout = default_timeout if timeout is None else positive_seconds(timeout, "timeout")
-        if queue_timeout is None:
-            queue_timeout = default_queue_timeout
-        else:
-            queue_timeout = positive_seconds(queue_timeout, "queue_timeout")
-        engine = self._engine
-        parent = _current.get()
-        inline = (
-            parent is not None
-            and getattr(parent, "engine", None) is engine
-            and parent.state is RUNNING
-        )
-        # Are we on the engine's loop? asyncio.get_running_loop() costs a getpid()
-        # call; a task of that loop running in this thread says the same.
-        if (
-            self._status is not _STARTED
-            or _current_task(engine.loop) is None
-            or get_ident() != engine.thread
-        ):
-            self._check_open(inline)
-        now = engine.clock()
-        handle = new_run(
-            OperationHandle,
-            kind,
-            func,
-            args,
-            kwargs,
-            label,
-            priority,
-            timeout,
-            queue_timeout,
-            now,
-            engine,
-            copy_context(),
-        )
-        queue = engine.queue
-        if (
-            engine.running is not None
-            and priority == queue._tail_priority
-            and queue_timeout == queue._tail_timeout
-            and not inline
-            and not engine.subscribers.callbacks
-        ):
-            # Engine.enqueue, inline for the common case: busy, so it queues, in the
-            # lane the last push went to (change the two together).
-            queue._tail.append(handle)
-            handle.queued = True
-            queue.size += 1
-            if now + queue_timeout < engine.expiry.at:
-                engine.expiry.arm(now + queue_timeout)
-        elif inline:
-            assert isinstance(parent, Run)
-            engine.start_inline(handle, parent)
-        else:
-            engine.enqueue(handle)
-        return handle
+    # submit: on every operation's path; it lives in submission.py (so that this
+    # module stays readable) and is this class's method.
+    submit = submission.submit
 
     def cancel(self, op_id: str, by: str = "handle") -> bool:
         """Cancel the queued or running operation with this id; False if there is none.
@@ -381,11 +269,6 @@ class Scheduler:
     def queued_count(self) -> int:
         """How many operations wait in the queue."""
         return self._engine.queue.size
-
-
-def _nothing() -> None:
-    """What ``Scheduler._last_func`` is before any function was seen: never a function."""
-    return None
 
 
 def _finite(seconds: float) -> float | None:
