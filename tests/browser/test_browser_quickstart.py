@@ -117,6 +117,11 @@ def run_whole_notebook(page, screenshot: str) -> str:  # type: ignore[no-untyped
     """Run All Cells, wait until every cell ran and the kernel is idle, save a screenshot
     and check no cell shows an error; gives the notebook's text."""
     _run_all_cells(page)
+    if not _started_running(page):
+        # On a loaded machine Lab can swallow the menu command (a menu that closed
+        # under the click, a kernel dialog racing it): nothing queued, nothing ran.
+        print("Run All Cells queued nothing; choosing it again")
+        _run_all_cells(page)
     _wait(page, lambda: _busy_cells(page) == 0 and _all_ran(page), "every cell to run",
           timeout=240)
     page.wait_for_selector(IDLE_KERNEL, timeout=30_000)
@@ -186,6 +191,17 @@ def _all_ran(page) -> bool:  # type: ignore[no-untyped-def]
         ".jp-CodeCell .jp-InputArea-prompt", "nodes => nodes.map(n => n.textContent)"
     )
     return bool(prompts) and all(any(ch.isdigit() for ch in prompt) for prompt in prompts)
+
+
+def _started_running(page, within: float = 20) -> bool:  # type: ignore[no-untyped-def]
+    """Did Run All queue the cells (some cell busy, or all ran) within ``within`` seconds?"""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        _accept_kernel_dialog(page)
+        if _busy_cells(page) or _all_ran(page):
+            return True
+        page.wait_for_timeout(100)
+    return False
 
 
 def _accept_kernel_dialog(page) -> None:  # type: ignore[no-untyped-def]
