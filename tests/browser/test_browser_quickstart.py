@@ -193,15 +193,9 @@ def _all_ran(page) -> bool:  # type: ignore[no-untyped-def]
     return bool(prompts) and all(any(ch.isdigit() for ch in prompt) for prompt in prompts)
 
 
-def _started_running(page, within: float = 20) -> bool:  # type: ignore[no-untyped-def]
-    """Did Run All queue the cells (some cell busy, or all ran) within ``within`` seconds?"""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        _accept_kernel_dialog(page)
-        if _busy_cells(page) or _all_ran(page):
-            return True
-        page.wait_for_timeout(100)
-    return False
+def _started_running(page) -> bool:  # type: ignore[no-untyped-def]
+    """Did Run All queue the cells (some cell busy, or all ran) within 20 seconds?"""
+    return _poll(page, lambda: bool(_busy_cells(page)) or _all_ran(page), 20)
 
 
 def _accept_kernel_dialog(page) -> None:  # type: ignore[no-untyped-def]
@@ -238,15 +232,22 @@ def _busy_cells(page) -> int:  # type: ignore[no-untyped-def]
     return sum("*" in prompt for prompt in prompts)
 
 
-def _wait(page, check, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+def _poll(page, check, timeout: float) -> bool:  # type: ignore[no-untyped-def]
+    """Whether ``check()`` came true within ``timeout`` seconds, accepting kernel dialogs."""
     deadline = time.monotonic() + timeout
     while not check():
         _accept_kernel_dialog(page)
         if time.monotonic() > deadline:
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
-            pytest.fail(f"timed out waiting for {what}; see artifacts/browser/failure.png")
+            return False
         page.wait_for_timeout(50)
+    return True
+
+
+def _wait(page, check, what: str, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    if not _poll(page, check, timeout):
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
+        pytest.fail(f"timed out waiting for {what}; see artifacts/browser/failure.png")
 
 
 @contextmanager
